@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Shared helpers for the test, demo and benchmark scripts: build and install
+# the extension, and run throwaway PostgreSQL clusters as an unprivileged
+# user (the server refuses to run as root).
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PG_CONFIG:-$PGBIN/pg_config}
+ZT_USER=${ZT_USER:-zalotthc}
+ZT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Print a progress line.
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# Create the unprivileged account that runs the servers, when root.
+ensure_run_user() {
+	if [[ $(id -u) == 0 ]] && ! id -u "$ZT_USER" >/dev/null 2>&1; then
+		useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$ZT_USER"
+	fi
+}
+
+# Run a command as the unprivileged account (or as ourselves when not root).
+as_run_user() {
+	if [[ $(id -u) == 0 ]]; then
+		runuser -u "$ZT_USER" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Build and install the extension (and the mock server when present).
+build_and_install() {
+	local sudo=()
+	[[ $(id -u) == 0 ]] || sudo=(sudo)
+	make -C "$ZT_ROOT" -s -j2 PG_CONFIG="$PG_CONFIG" >/dev/null
+	"${sudo[@]}" make -C "$ZT_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+	if [[ -f $ZT_ROOT/mock/Makefile ]]; then
+		make -C "$ZT_ROOT/mock" -s -j2 >/dev/null
+	fi
+}
+
+# Make a work directory the unprivileged account owns; prints its path.
+make_work_dir() {
+	local dir
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/zalo_tthc.$1.XXXXXX")
+	chmod 755 "$dir"
+	[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$dir"
+	echo "$dir"
+}
+
+# cluster_init DIR [postgresql.conf lines...]: a new cluster in DIR/data,
+# socket in DIR, superuser "postgres", trust authentication on the socket.
+cluster_init() {
+	local dir=$1
+	shift
+	as_run_user "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+		--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; return 1; }
+	{
+		echo "listen_addresses = ''"
+		echo "unix_socket_directories = '$dir'"
+		echo "port = 5432"
+		echo "shared_preload_libraries = 'zalo_tthc'"
+		echo "max_connections = 60"
+		echo "logging_collector = off"
+		echo "log_line_prefix = '%m [%p] %b '"
+		for line in "$@"; do echo "$line"; done
+	} | as_run_user tee -a "$dir/data/postgresql.conf" >/dev/null
+}
+
+# cluster_start DIR: start and wait until it accepts connections.
+cluster_start() {
+	as_run_user "$PGBIN/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 start >/dev/null ||
+		{ tail -n 30 "$1/server.log" >&2; return 1; }
+}
+
+# cluster_stop DIR [mode]: stop it if it is running.
+cluster_stop() {
+	if [[ -f $1/data/postmaster.pid ]]; then
+		as_run_user "$PGBIN/pg_ctl" -D "$1/data" -m "${2:-fast}" -w -t 60 stop >/dev/null 2>&1 || true
+	fi
+}
+
+# psql against the cluster in DIR: zt_psql DIR DB [psql args...]
+zt_psql() {
+	local dir=$1 db=$2
+	shift 2
+	"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p 5432 -U postgres -d "$db" "$@"
+}

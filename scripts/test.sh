@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# make test: install what is missing, build, install, then run every test
+# suite against throwaway clusters.  Exits non-zero if any suite fails.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+say "checking Debian packages"
+bash "$ZT_ROOT/scripts/deps.sh"
+ensure_run_user
+
+say "building and installing zalo_tthc"
+build_and_install
+
+WORK=$(make_work_dir test)
+cleanup() {
+	cluster_stop "$WORK/sql" immediate
+	if [[ ${KEEP_TEST_DIR:-} == 1 ]]; then
+		echo "test files kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+passed=0
+failed=0
+failed_names=()
+
+# run_suite NAME COMMAND...: run one suite, count it.
+run_suite() {
+	local name=$1
+	shift
+	say "suite: $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failed_names+=("$name")
+	fi
+}
+
+# Copies of the tests the unprivileged account can read, whatever the
+# permissions of the checkout.
+cp -r "$ZT_ROOT/test" "$WORK/test"
+[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test"
+
+mkdir -p "$WORK/sql"
+[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/sql"
+cluster_init "$WORK/sql" "fsync = off" "zalo_tthc.database_name = 'zalo_tthc_worker'"
+cluster_start "$WORK/sql"
+
+pg_regress_suite() {
+	local pgxs_dir
+	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")
+	local tests=()
+	for f in "$WORK"/test/sql/*.sql; do tests+=("$(basename "$f" .sql)"); done
+	mkdir -p "$WORK/regress"
+	"$pgxs_dir/../test/regress/pg_regress" \
+		--bindir="$PGBIN" --inputdir="$WORK/test" --outputdir="$WORK/regress" \
+		--host="$WORK/sql" --port=5432 --user=postgres --dbname=zalo_tthc_regress \
+		--load-extension=pg_trgm --load-extension=unaccent --load-extension=zalo_tthc \
+		"${tests[@]}" || {
+		[[ -f $WORK/regress/regression.diffs ]] && head -n 200 "$WORK/regress/regression.diffs"
+		return 1
+	}
+}
+
+pgtap_suite() {
+	zt_psql "$WORK/sql" postgres -c "CREATE DATABASE zalo_tthc_tap"
+	zt_psql "$WORK/sql" zalo_tthc_tap -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION zalo_tthc CASCADE"
+	pg_prove -h "$WORK/sql" -p 5432 -U postgres -d zalo_tthc_tap "$WORK"/test/pgtap/*.sql
+}
+
+unit_suite() {
+	make -C "$ZT_ROOT/test/unit" -s >/dev/null && prove -e '' "$ZT_ROOT/test/unit/test_validate"
+}
+
+run_suite "C unit tests" unit_suite
+run_suite "pg_regress" pg_regress_suite
+run_suite "pgTAP" pgtap_suite
+if [[ -x $ZT_ROOT/mock/test_mock.sh ]]; then
+	run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
+fi
+
+echo
+if ((failed > 0)); then
+	echo "failed suites: ${failed_names[*]}"
+fi
+echo "suites: $passed passed, $failed failed"
+((failed == 0))

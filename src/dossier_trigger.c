@@ -1,0 +1,811 @@
+/*
+ * dossier_trigger.c
+ *		The two row triggers on zalo_tthc.dossier.
+ *
+ * dossier_before_write (BEFORE INSERT OR UPDATE) validates and normalises
+ * the row: dossier code, CCCD/CMND, phone, text lengths and control
+ * characters, the stage transition and the rules attached to the new
+ * stage; it keeps status_code, stage_seq and the stage timestamps in step.
+ *
+ * dossier_enqueue (AFTER INSERT OR UPDATE OF stage) appends the
+ * dossier_event and, for stages that notify the citizen, the outbox row,
+ * with one prepared statement in the same transaction as the change.  The
+ * event is unique per (dossier, stage_seq) and the outbox row per
+ * idempotency key, so a trigger that fires twice for one change adds
+ * nothing.  The delivery worker is woken after commit, never before, and
+ * without NOTIFY.
+ */
+#include "zalo_tthc.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/unicode_norm.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "validate.h"
+
+/* The dossier columns the triggers read or write. */
+typedef enum DossierColumn
+{
+	DC_ID,
+	DC_CODE,
+	DC_CODE_STANDARD,
+	DC_EXTERNAL_CODE,
+	DC_PROCEDURE_CODE,
+	DC_PROCEDURE_NAME,
+	DC_FIELD_CODE,
+	DC_FIELD_NAME,
+	DC_AGENCY_CODE,
+	DC_AGENCY_NAME,
+	DC_RECEIVING_UNIT_CODE,
+	DC_RECEIVING_UNIT,
+	DC_APPLICANT_NAME,
+	DC_APPLICANT_ID_NUMBER,
+	DC_APPLICANT_PHONE,
+	DC_APPLICANT_EMAIL,
+	DC_APPLICANT_ADDRESS,
+	DC_ORGANIZATION_NAME,
+	DC_REPRESENTATIVE_NAME,
+	DC_SUMMARY,
+	DC_STAGE,
+	DC_STATUS_CODE,
+	DC_STAGE_SEQ,
+	DC_STAGE_NOTE,
+	DC_STAGE_ACTOR,
+	DC_SUBMITTED_AT,
+	DC_DUE_AT,
+	DC_ORIGINAL_DUE_AT,
+	DC_PAYMENT_URL,
+	DC_NOTIFY_ZALO,
+	DC_UPDATED_AT,
+	DC_COUNT
+} DossierColumn;
+
+static const char *const dossier_column_names[DC_COUNT] = {
+	"id", "code", "code_standard", "external_code", "procedure_code",
+	"procedure_name", "field_code", "field_name", "agency_code",
+	"agency_name", "receiving_unit_code", "receiving_unit", "applicant_name",
+	"applicant_id_number", "applicant_phone", "applicant_email",
+	"applicant_address", "organization_name", "representative_name",
+	"summary", "stage", "status_code", "stage_seq", "stage_note",
+	"stage_actor", "submitted_at", "due_at", "original_due_at",
+	"payment_url", "notify_zalo", "updated_at"
+};
+
+/* How a free-text column is checked. */
+typedef enum TextKind
+{
+	TEXT_LINE,					/* one line: no control characters */
+	TEXT_NAME,					/* a person's or body's name: one line, NFC,
+								 * spaces collapsed */
+	TEXT_MULTILINE				/* tabs and line breaks allowed */
+} TextKind;
+
+typedef struct TextRule
+{
+	DossierColumn column;
+	int			max_chars;
+	bool		required;
+	TextKind	kind;
+} TextRule;
+
+static const TextRule text_rules[] = {
+	{DC_EXTERNAL_CODE, 100, false, TEXT_LINE},
+	{DC_PROCEDURE_CODE, 100, false, TEXT_LINE},
+	{DC_PROCEDURE_NAME, 500, true, TEXT_LINE},
+	{DC_FIELD_CODE, 100, false, TEXT_LINE},
+	{DC_FIELD_NAME, 300, false, TEXT_LINE},
+	{DC_AGENCY_CODE, 100, false, TEXT_LINE},
+	{DC_AGENCY_NAME, 300, false, TEXT_LINE},
+	{DC_RECEIVING_UNIT_CODE, 100, false, TEXT_LINE},
+	{DC_RECEIVING_UNIT, 300, false, TEXT_LINE},
+	{DC_APPLICANT_NAME, 200, true, TEXT_NAME},
+	{DC_APPLICANT_EMAIL, 254, false, TEXT_LINE},
+	{DC_APPLICANT_ADDRESS, 500, false, TEXT_MULTILINE},
+	{DC_ORGANIZATION_NAME, 300, false, TEXT_NAME},
+	{DC_REPRESENTATIVE_NAME, 200, false, TEXT_NAME},
+	{DC_SUMMARY, 2000, false, TEXT_MULTILINE},
+	{DC_STAGE_NOTE, 2000, false, TEXT_MULTILINE},
+	{DC_STAGE_ACTOR, 200, false, TEXT_LINE},
+	{DC_PAYMENT_URL, 2000, false, TEXT_LINE},
+};
+
+/* Column positions of one dossier table, found by name. */
+typedef struct DossierLayout
+{
+	Oid			relid;
+	TupleDesc	desc;
+	int			natts;
+	AttrNumber	attnum[DC_COUNT];
+} DossierLayout;
+
+static DossierLayout layout;
+
+/* The row being written, as arrays that heap_modify_tuple takes. */
+typedef struct RowEdit
+{
+	Datum	   *values;
+	bool	   *nulls;
+	bool	   *replace;
+	bool		changed;
+} RowEdit;
+
+static SPIPlanPtr event_plan = NULL;
+static SPIPlanPtr enqueue_plan = NULL;
+static Oid	planned_stage_type = InvalidOid;
+static bool wake_worker_at_commit = false;
+
+/* Find the columns of the dossier table, once per table shape. */
+static const DossierLayout *
+dossier_layout(Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+
+	if (layout.relid == RelationGetRelid(rel) && layout.desc == desc &&
+		layout.natts == desc->natts)
+		return &layout;
+
+	layout.relid = InvalidOid;
+	for (int c = 0; c < DC_COUNT; c++)
+	{
+		AttrNumber	attnum = InvalidAttrNumber;
+
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped &&
+				strcmp(NameStr(att->attname), dossier_column_names[c]) == 0)
+			{
+				attnum = att->attnum;
+				break;
+			}
+		}
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("table \"%s\" has no column \"%s\"",
+							RelationGetRelationName(rel), dossier_column_names[c]),
+					 errdetail("The zalo_tthc dossier triggers need the columns of zalo_tthc.dossier.")));
+		layout.attnum[c] = attnum;
+	}
+	layout.relid = RelationGetRelid(rel);
+	layout.desc = desc;
+	layout.natts = desc->natts;
+	return &layout;
+}
+
+/* Index into the deformed arrays of a column. */
+static inline int
+col(const DossierLayout *l, DossierColumn c)
+{
+	return l->attnum[c] - 1;
+}
+
+/* Replace one column of the row being written. */
+static void
+set_column(RowEdit *row, const DossierLayout *l, DossierColumn c,
+		   Datum value, bool isnull)
+{
+	int			i = col(l, c);
+
+	row->values[i] = value;
+	row->nulls[i] = isnull;
+	row->replace[i] = true;
+	row->changed = true;
+}
+
+/* True when a column differs between the old and the new row. */
+static bool
+column_changed(const DossierLayout *l, TupleDesc desc, DossierColumn c,
+			   Datum *old_values, bool *old_nulls,
+			   Datum *new_values, bool *new_nulls)
+{
+	int			i = col(l, c);
+	Form_pg_attribute att = TupleDescAttr(desc, i);
+
+	if (old_nulls[i] != new_nulls[i])
+		return true;
+	if (new_nulls[i])
+		return false;
+	return !datumIsEqual(old_values[i], new_values[i], att->attbyval, att->attlen);
+}
+
+/*
+ * Name-like text: trim, collapse runs of spaces, and compose to NFC so that
+ * a name typed in decomposed form is stored like every other.
+ */
+static char *
+normalize_name(const char *s)
+{
+	StringInfoData buf;
+	bool		pending_space = false;
+	bool		ascii = true;
+
+	initStringInfo(&buf);
+	for (const char *p = s; *p; p++)
+	{
+		if (*p == ' ')
+		{
+			pending_space = buf.len > 0;
+			continue;
+		}
+		if (pending_space)
+			appendStringInfoChar(&buf, ' ');
+		pending_space = false;
+		if ((unsigned char) *p >= 0x80)
+			ascii = false;
+		appendStringInfoChar(&buf, *p);
+	}
+
+	if (!ascii && GetDatabaseEncoding() == PG_UTF8)
+	{
+		int			len = buf.len;
+		pg_wchar   *wide = palloc((len + 1) * sizeof(pg_wchar));
+		pg_wchar   *composed;
+		int			n;
+		char	   *out;
+
+		pg_mb2wchar_with_len(buf.data, wide, len);
+		if (unicode_is_normalized_quickcheck(UNICODE_NFC, wide) == UNICODE_NORM_QC_YES)
+			return buf.data;
+		composed = unicode_normalize(UNICODE_NFC, wide);
+		if (composed == NULL)
+			ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+		for (n = 0; composed[n]; n++)
+			;
+		out = palloc(n * MAX_MULTIBYTE_CHAR_LEN + 1);
+		pg_wchar2mb_with_len(composed, out, n);
+		pfree(composed);
+		return out;
+	}
+	return buf.data;
+}
+
+/* Check one free-text column and normalise it in place. */
+static void
+check_text_column(RowEdit *row, const DossierLayout *l, const TextRule *rule)
+{
+	int			i = col(l, rule->column);
+	const char *name = dossier_column_names[rule->column];
+	char	   *s;
+	int			nchars;
+
+	if (row->nulls[i])
+	{
+		if (rule->required)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("%s must not be NULL", name)));
+		return;
+	}
+	s = TextDatumGetCString(row->values[i]);
+
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+	{
+		bool		allowed_control = rule->kind == TEXT_MULTILINE &&
+			(*p == '\t' || *p == '\n' || *p == '\r');
+
+		if ((*p < 0x20 && !allowed_control) || *p == 0x7f)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s contains the control character U+%04X at byte %d",
+							name, *p, (int) ((const char *) p - s) + 1),
+					 errhint(rule->kind == TEXT_MULTILINE ?
+							 "Only tabs and line breaks are allowed as control characters." :
+							 "This column holds a single line of printable text.")));
+	}
+
+	if (rule->kind == TEXT_NAME)
+	{
+		char	   *normalized = normalize_name(s);
+
+		if (strcmp(normalized, s) != 0)
+			set_column(row, l, rule->column, CStringGetTextDatum(normalized), false);
+		s = normalized;
+	}
+
+	if (rule->required)
+	{
+		const char *p = s;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (*p == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be empty", name)));
+	}
+
+	nchars = pg_mbstrlen(s);
+	if (nchars > rule->max_chars)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("%s is too long (%d characters)", name, nchars),
+				 errdetail("%s holds at most %d characters.", name, rule->max_chars)));
+
+	if (rule->column == DC_PAYMENT_URL &&
+		strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("payment_url \"%.60s\" is not an http(s) address", s),
+				 errhint("Store the full link, starting with https://.")));
+}
+
+/* Normalise and check code, CCCD/CMND and phone. */
+static void
+check_identifiers(RowEdit *row, const DossierLayout *l)
+{
+	int			i;
+
+	i = col(l, DC_CODE);
+	if (row->nulls[i])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("code must not be NULL"),
+				 errhint("Every dossier needs its số hồ sơ, e.g. 000.00.04.H60-230215-0028.")));
+	else
+	{
+		text	   *t = DatumGetTextPP(row->values[i]);
+		size_t		len = VARSIZE_ANY_EXHDR(t);
+		char	   *out = palloc(len + 1);
+		size_t		outlen;
+		bool		standard;
+
+		standard = zt_require_dossier_code("code", VARDATA_ANY(t), len, out, &outlen);
+		if (outlen != len || memcmp(out, VARDATA_ANY(t), len) != 0)
+			set_column(row, l, DC_CODE, PointerGetDatum(cstring_to_text_with_len(out, (int) outlen)), false);
+		set_column(row, l, DC_CODE_STANDARD, BoolGetDatum(standard), false);
+	}
+
+	i = col(l, DC_APPLICANT_ID_NUMBER);
+	if (!row->nulls[i])
+	{
+		text	   *t = DatumGetTextPP(row->values[i]);
+		size_t		len = VARSIZE_ANY_EXHDR(t);
+		char	   *out = palloc(len + 1);
+		size_t		outlen;
+
+		zt_require_id_number("applicant_id_number", VARDATA_ANY(t), len, out, &outlen);
+		if (outlen != len)
+			set_column(row, l, DC_APPLICANT_ID_NUMBER, PointerGetDatum(cstring_to_text_with_len(out, (int) outlen)), false);
+	}
+
+	i = col(l, DC_APPLICANT_PHONE);
+	if (!row->nulls[i])
+	{
+		text	   *t = DatumGetTextPP(row->values[i]);
+		size_t		len = VARSIZE_ANY_EXHDR(t);
+		char		out[ZT_PHONE_LEN + 1];
+		size_t		outlen;
+
+		zt_require_phone("applicant_phone", VARDATA_ANY(t), len, out, &outlen);
+		if (outlen != len || memcmp(out, VARDATA_ANY(t), len) != 0)
+			set_column(row, l, DC_APPLICANT_PHONE, PointerGetDatum(cstring_to_text_with_len(out, (int) outlen)), false);
+	}
+}
+
+/* Apply the rules of entering a new stage to the row being written. */
+static void
+apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
+				   Datum *old_values, bool *old_nulls, const char *code)
+{
+	bool		is_insert = (old_values == NULL);
+	Oid			new_stage = DatumGetObjectId(row->values[col(l, DC_STAGE)]);
+	const ZtStageRule *to = zt_stage_rule(new_stage);
+	const ZtStageRule *from = NULL;
+	int			note_i = col(l, DC_STAGE_NOTE);
+	int			actor_i = col(l, DC_STAGE_ACTOR);
+	int			due_i = col(l, DC_DUE_AT);
+	bool		note_given;
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	if (is_insert)
+	{
+		if (!to->is_initial && !zt_bulk_import)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("a new dossier cannot start at stage \"%s\"", zt_stage_name(new_stage)),
+					 errdetail("Dossier %s: new dossiers start at a stage marked is_initial in zalo_tthc.stage_info (submitted or received).", code),
+					 errhint("To import historical dossiers at any stage, SET zalo_tthc.bulk_import = on first.")));
+	}
+	else
+	{
+		Oid			old_stage = DatumGetObjectId(old_values[col(l, DC_STAGE)]);
+
+		from = zt_stage_rule(old_stage);
+		if (!zt_transition_allowed(from, to))
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("dossier %s cannot move from stage \"%s\" to \"%s\"",
+							code, zt_stage_name(old_stage), zt_stage_name(new_stage)),
+					 errdetail("%s", zt_describe_allowed_targets(from)),
+					 errhint("Allowed stage transitions are rows of zalo_tthc.stage_transition; a DBA may add one.")));
+	}
+
+	/* the note and actor describe this change only */
+	note_given = !row->nulls[note_i] &&
+		(is_insert || column_changed(l, desc, DC_STAGE_NOTE, old_values, old_nulls,
+									 row->values, row->nulls));
+	if (!note_given && !row->nulls[note_i])
+		set_column(row, l, DC_STAGE_NOTE, (Datum) 0, true);
+	if (row->nulls[actor_i] ||
+		(!is_insert && !column_changed(l, desc, DC_STAGE_ACTOR, old_values, old_nulls,
+									   row->values, row->nulls)))
+		set_column(row, l, DC_STAGE_ACTOR,
+				   CStringGetTextDatum(GetUserNameFromId(GetUserId(), false)), false);
+
+	if (to->requires_note && !note_given && !zt_bulk_import)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("dossier %s needs a stage_note to enter stage \"%s\"", code, zt_stage_name(new_stage)),
+				 errdetail("The citizen is told the reason or the requested content."),
+				 errhint("Set stage_note in the same UPDATE as stage.")));
+
+	if (to->requires_later_due && !zt_bulk_import)
+	{
+		bool		later = !row->nulls[due_i] &&
+			(is_insert || old_nulls[due_i] ||
+			 DatumGetTimestampTz(row->values[due_i]) > DatumGetTimestampTz(old_values[due_i]));
+
+		if (!later)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("dossier %s needs a later due_at to enter stage \"%s\"", code, zt_stage_name(new_stage)),
+					 errdetail("An apology for a late result gives the citizen a new date (Mẫu 04)."),
+					 errhint("Set due_at to the new date in the same UPDATE as stage.")));
+	}
+
+	if (to->status_code != 0)
+		set_column(row, l, DC_STATUS_CODE, Int16GetDatum(to->status_code), false);
+	else if (!is_insert &&
+			 column_changed(l, desc, DC_STATUS_CODE, old_values, old_nulls, row->values, row->nulls))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("status_code of dossier %s follows its stage", code),
+				 errdetail("Stage \"%s\" keeps the current status code.", zt_stage_name(new_stage)),
+				 errhint("Change stage, not status_code.")));
+
+	set_column(row, l, DC_STAGE_SEQ,
+			   Int32GetDatum(is_insert ? 1 : DatumGetInt32(old_values[col(l, DC_STAGE_SEQ)]) + 1),
+			   false);
+
+	if (NameStr(to->timestamp_column)[0] != '\0')
+	{
+		int			attno = SPI_fnumber(desc, NameStr(to->timestamp_column));
+
+		if (attno > 0 && row->nulls[attno - 1])
+		{
+			row->values[attno - 1] = TimestampTzGetDatum(now);
+			row->nulls[attno - 1] = false;
+			row->replace[attno - 1] = true;
+			row->changed = true;
+		}
+	}
+}
+
+/* Refuse changes to derived columns when the stage stays the same. */
+static void
+keep_derived_columns(RowEdit *row, const DossierLayout *l, TupleDesc desc,
+					 Datum *old_values, bool *old_nulls, const char *code)
+{
+	if (column_changed(l, desc, DC_STATUS_CODE, old_values, old_nulls, row->values, row->nulls))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("status_code of dossier %s follows its stage", code),
+				 errhint("Change stage, not status_code; the status code is taken from zalo_tthc.stage_info.")));
+	if (column_changed(l, desc, DC_STAGE_SEQ, old_values, old_nulls, row->values, row->nulls))
+		set_column(row, l, DC_STAGE_SEQ, old_values[col(l, DC_STAGE_SEQ)], false);
+}
+
+/* Check dates that cannot be right whatever the stage. */
+static void
+check_dates(RowEdit *row, const DossierLayout *l, const char *code)
+{
+	int			sub_i = col(l, DC_SUBMITTED_AT);
+	int			due_i = col(l, DC_DUE_AT);
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	if (!row->nulls[sub_i] &&
+		DatumGetTimestampTz(row->values[sub_i]) > now + USECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("submitted_at of dossier %s is in the future", code),
+				 errdetail("submitted_at is %s.", timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i])))));
+	if (!row->nulls[sub_i] && !row->nulls[due_i] &&
+		DatumGetTimestampTz(row->values[due_i]) < DatumGetTimestampTz(row->values[sub_i]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("due_at of dossier %s is before its submitted_at", code),
+				 errdetail("due_at is %s, submitted_at is %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(row->values[due_i])),
+						   timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i])))));
+}
+
+/* Raise unless this is a row-level trigger of the expected timing. */
+static TriggerData *
+trigger_data(FunctionCallInfo fcinfo, const char *fname, bool before)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		(before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event) : !TRIGGER_FIRED_AFTER(trigdata->tg_event)) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s must be called as a %s INSERT or UPDATE row trigger",
+						fname, before ? "BEFORE" : "AFTER")));
+	return trigdata;
+}
+
+PG_FUNCTION_INFO_V1(zt_dossier_before_write);
+
+/* BEFORE INSERT OR UPDATE row trigger on zalo_tthc.dossier. */
+Datum
+zt_dossier_before_write(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data(fcinfo, "zalo_tthc.dossier_before_write()", true);
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	const DossierLayout *l = dossier_layout(rel);
+	bool		is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	HeapTuple	newtup = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+	Datum	   *old_values = NULL;
+	bool	   *old_nulls = NULL;
+	RowEdit		row;
+	char	   *code;
+	bool		stage_changed;
+
+	row.values = palloc(desc->natts * sizeof(Datum));
+	row.nulls = palloc(desc->natts * sizeof(bool));
+	row.replace = palloc0(desc->natts * sizeof(bool));
+	row.changed = false;
+	heap_deform_tuple(newtup, desc, row.values, row.nulls);
+
+	if (!is_insert)
+	{
+		old_values = palloc(desc->natts * sizeof(Datum));
+		old_nulls = palloc(desc->natts * sizeof(bool));
+		heap_deform_tuple(trigdata->tg_trigtuple, desc, old_values, old_nulls);
+	}
+
+	check_identifiers(&row, l);
+	code = TextDatumGetCString(row.values[col(l, DC_CODE)]);
+	for (size_t i = 0; i < lengthof(text_rules); i++)
+		check_text_column(&row, l, &text_rules[i]);
+	check_dates(&row, l, code);
+
+	if (row.nulls[col(l, DC_STAGE)])
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("stage of dossier %s must not be NULL", code)));
+
+	stage_changed = is_insert ||
+		column_changed(l, desc, DC_STAGE, old_values, old_nulls, row.values, row.nulls);
+	if (stage_changed)
+		apply_stage_change(&row, l, desc, old_values, old_nulls, code);
+	else
+		keep_derived_columns(&row, l, desc, old_values, old_nulls, code);
+
+	/* the first due date is kept when an apology moves due_at */
+	if (row.nulls[col(l, DC_ORIGINAL_DUE_AT)])
+	{
+		int			due_i = col(l, DC_DUE_AT);
+
+		if (!is_insert && !old_nulls[due_i])
+			set_column(&row, l, DC_ORIGINAL_DUE_AT, old_values[due_i], false);
+		else if (!row.nulls[due_i])
+			set_column(&row, l, DC_ORIGINAL_DUE_AT, row.values[due_i], false);
+	}
+
+	if (!is_insert)
+		set_column(&row, l, DC_UPDATED_AT,
+				   TimestampTzGetDatum(GetCurrentStatementStartTimestamp()), false);
+
+	if (!row.changed)
+		return PointerGetDatum(newtup);
+	return PointerGetDatum(heap_modify_tuple(newtup, desc, row.values, row.nulls, row.replace));
+}
+
+/* Prepare and keep the two statements of the enqueue trigger. */
+static void
+prepare_enqueue_plans(Oid stage_type)
+{
+	Oid			argtypes[13] = {
+		INT8OID, INT4OID, stage_type, stage_type, INT2OID, INT2OID, TEXTOID,
+		TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID
+	};
+
+	if (event_plan != NULL && planned_stage_type == stage_type)
+		return;
+	if (event_plan != NULL)
+	{
+		SPI_freeplan(event_plan);
+		SPI_freeplan(enqueue_plan);
+		event_plan = enqueue_plan = NULL;
+	}
+
+	event_plan = SPI_prepare(
+							 "INSERT INTO zalo_tthc.dossier_event "
+							 "(dossier_id, seq, stage_before, stage_after, status_before, status_after, "
+							 " actor, note, due_before, due_after, notify) "
+							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+							 "ON CONFLICT (dossier_id, seq) DO NOTHING",
+							 11, argtypes);
+	if (event_plan == NULL)
+		elog(ERROR, "could not prepare the dossier_event insert: %s",
+			 SPI_result_code_string(SPI_result));
+
+	/*
+	 * The channel is decided here, in the transaction of the change: the
+	 * linked follower's OA if there is one, else ZNS by phone when the stage
+	 * has a ZNS template, else the row is final 'undeliverable' with its
+	 * reason, so that nothing disappears silently.
+	 */
+	enqueue_plan = SPI_prepare(
+							   "WITH ev AS ("
+							   "  INSERT INTO zalo_tthc.dossier_event "
+							   "  (dossier_id, seq, stage_before, stage_after, status_before, status_after, "
+							   "   actor, note, due_before, due_after, notify) "
+							   "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+							   "  ON CONFLICT (dossier_id, seq) DO NOTHING "
+							   "  RETURNING id), "
+							   "r AS ("
+							   "  SELECT id FROM zalo_tthc.recipient "
+							   "  WHERE followed AND (phone = $12 OR id_number = $13) "
+							   "  ORDER BY phone IS NOT DISTINCT FROM $12 DESC, followed_at DESC NULLS LAST "
+							   "  LIMIT 1), "
+							   "t AS (SELECT zns_template_id FROM zalo_tthc.template WHERE stage = $4), "
+							   "c AS ("
+							   "  SELECT ev.id AS event_id, r.id AS recipient_id, "
+							   "    CASE WHEN r.id IS NULL AND t.zns_template_id IS NOT NULL AND $12 IS NOT NULL "
+							   "         THEN 'zns' ELSE 'zalo_oa' END AS channel, "
+							   "    CASE WHEN r.id IS NOT NULL OR (t.zns_template_id IS NOT NULL AND $12 IS NOT NULL) THEN NULL "
+							   "         WHEN t.zns_template_id IS NULL "
+							   "         THEN 'no Zalo follower is linked to the applicant and stage ' || $4 || ' has no ZNS template' "
+							   "         ELSE 'no Zalo follower is linked to the applicant and the dossier has no mobile phone for ZNS' "
+							   "    END AS reason "
+							   "  FROM ev LEFT JOIN r ON true LEFT JOIN t ON true) "
+							   "INSERT INTO zalo_tthc.outbox "
+							   "(event_id, dossier_id, stage, channel, recipient_id, idempotency_key, status, last_error) "
+							   "SELECT event_id, $1, $4, channel, recipient_id, "
+							   "  $1 || '-' || $2 || CASE channel WHEN 'zns' THEN '-zns' ELSE '-oa' END, "
+							   "  CASE WHEN reason IS NULL THEN 'pending' ELSE 'undeliverable' END, reason "
+							   "FROM c "
+							   "ON CONFLICT (idempotency_key) DO NOTHING",
+							   13, argtypes);
+	if (enqueue_plan == NULL)
+		elog(ERROR, "could not prepare the outbox insert: %s",
+			 SPI_result_code_string(SPI_result));
+
+	SPI_keepplan(event_plan);
+	SPI_keepplan(enqueue_plan);
+	planned_stage_type = stage_type;
+}
+
+/* Copy of a column value as a statement parameter. */
+static void
+param_from(Datum *values, bool *nulls, int i, Datum *value, char *null)
+{
+	*value = values[i];
+	*null = nulls[i] ? 'n' : ' ';
+}
+
+PG_FUNCTION_INFO_V1(zt_dossier_enqueue);
+
+/* AFTER INSERT OR UPDATE OF stage row trigger on zalo_tthc.dossier. */
+Datum
+zt_dossier_enqueue(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = trigger_data(fcinfo, "zalo_tthc.dossier_enqueue()", false);
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	const DossierLayout *l = dossier_layout(rel);
+	bool		is_insert = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+	HeapTuple	newtup = is_insert ? trigdata->tg_trigtuple : trigdata->tg_newtuple;
+	Datum	   *values = palloc(desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(desc->natts * sizeof(bool));
+	Datum	   *old_values = NULL;
+	bool	   *old_nulls = NULL;
+	Datum		args[13];
+	char		argnulls[13];
+	const ZtStageRule *rule;
+	const char *notify;
+	bool		enqueue;
+	int			ret;
+
+	heap_deform_tuple(newtup, desc, values, nulls);
+	if (!is_insert)
+	{
+		old_values = palloc(desc->natts * sizeof(Datum));
+		old_nulls = palloc(desc->natts * sizeof(bool));
+		heap_deform_tuple(trigdata->tg_trigtuple, desc, old_values, old_nulls);
+		if (!column_changed(l, desc, DC_STAGE, old_values, old_nulls, values, nulls))
+			return PointerGetDatum(NULL);
+	}
+
+	rule = zt_stage_rule(DatumGetObjectId(values[col(l, DC_STAGE)]));
+	if (!rule->notifies)
+		notify = "not_notifying_stage";
+	else if (zt_bulk_import)
+		notify = "skipped_bulk_import";
+	else if (!DatumGetBool(values[col(l, DC_NOTIFY_ZALO)]))
+		notify = "skipped_opt_out";
+	else
+		notify = "enqueued";
+	enqueue = strcmp(notify, "enqueued") == 0;
+
+	param_from(values, nulls, col(l, DC_ID), &args[0], &argnulls[0]);
+	param_from(values, nulls, col(l, DC_STAGE_SEQ), &args[1], &argnulls[1]);
+	if (is_insert)
+	{
+		args[2] = args[4] = args[8] = (Datum) 0;
+		argnulls[2] = argnulls[4] = argnulls[8] = 'n';
+	}
+	else
+	{
+		param_from(old_values, old_nulls, col(l, DC_STAGE), &args[2], &argnulls[2]);
+		param_from(old_values, old_nulls, col(l, DC_STATUS_CODE), &args[4], &argnulls[4]);
+		param_from(old_values, old_nulls, col(l, DC_DUE_AT), &args[8], &argnulls[8]);
+	}
+	param_from(values, nulls, col(l, DC_STAGE), &args[3], &argnulls[3]);
+	param_from(values, nulls, col(l, DC_STATUS_CODE), &args[5], &argnulls[5]);
+	param_from(values, nulls, col(l, DC_STAGE_ACTOR), &args[6], &argnulls[6]);
+	param_from(values, nulls, col(l, DC_STAGE_NOTE), &args[7], &argnulls[7]);
+	param_from(values, nulls, col(l, DC_DUE_AT), &args[9], &argnulls[9]);
+	args[10] = CStringGetTextDatum(notify);
+	argnulls[10] = ' ';
+	param_from(values, nulls, col(l, DC_APPLICANT_PHONE), &args[11], &argnulls[11]);
+	param_from(values, nulls, col(l, DC_APPLICANT_ID_NUMBER), &args[12], &argnulls[12]);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	prepare_enqueue_plans(TupleDescAttr(desc, col(l, DC_STAGE))->atttypid);
+	ret = SPI_execute_plan(enqueue ? enqueue_plan : event_plan, args, argnulls, false, 0);
+	if (ret != SPI_OK_INSERT)
+		elog(ERROR, "could not record the stage change: %s", SPI_result_code_string(ret));
+	SPI_finish();
+
+	if (enqueue)
+		wake_worker_at_commit = true;
+	return PointerGetDatum(NULL);
+}
+
+/* Wake the delivery worker once the enqueuing transaction has committed. */
+static void
+dossier_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (wake_worker_at_commit)
+				zt_wake_worker();
+			wake_worker_at_commit = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			wake_worker_at_commit = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Register the commit callback (once per process). */
+void
+zt_dossier_trigger_register(void)
+{
+	RegisterXactCallback(dossier_xact_callback, NULL);
+}

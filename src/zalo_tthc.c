@@ -1,0 +1,24 @@
+/*
+ * zalo_tthc.c
+ *		Module entry point: settings, shared memory, caches and callbacks.
+ */
+#include "zalo_tthc.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/* Load-time set-up for every process that loads the library. */
+void
+_PG_init(void)
+{
+	zt_define_settings();
+	zt_stage_cache_register();
+	zt_dossier_trigger_register();
+
+	if (process_shared_preload_libraries_in_progress)
+		zt_shmem_install_hooks();
+}
