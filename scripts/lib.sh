@@ -9,7 +9,7 @@ ZT_USER=${ZT_USER:-zalotthc}
 ZT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Print a progress line.
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+say() { if [[ -t 1 ]]; then printf '\033[1m==> %s\033[0m\n' "$*"; else printf '==> %s\n' "$*"; fi; }
 
 # Create the unprivileged account that runs the servers, when root.
 ensure_run_user() {

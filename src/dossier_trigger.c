@@ -520,15 +520,16 @@ check_dates(RowEdit *row, const DossierLayout *l, const char *code)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("submitted_at of dossier %s is in the future", code),
-				 errdetail("submitted_at is %s.", timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i])))));
+				 errdetail("submitted_at is %s.",
+						   pstrdup(timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i]))))));
 	if (!row->nulls[sub_i] && !row->nulls[due_i] &&
 		DatumGetTimestampTz(row->values[due_i]) < DatumGetTimestampTz(row->values[sub_i]))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("due_at of dossier %s is before its submitted_at", code),
 				 errdetail("due_at is %s, submitted_at is %s.",
-						   timestamptz_to_str(DatumGetTimestampTz(row->values[due_i])),
-						   timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i])))));
+						   pstrdup(timestamptz_to_str(DatumGetTimestampTz(row->values[due_i]))),
+						   pstrdup(timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i]))))));
 }
 
 /* Raise unless this is a row-level trigger of the expected timing. */

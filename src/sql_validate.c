@@ -11,21 +11,35 @@
 #include "zalo_tthc.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
 #include "validate.h"
 
-/* A copy of value with its middle hidden: "091****678". */
+/*
+ * A copy of value with its middle characters hidden: "091****678".  Works
+ * on characters, so that a multibyte character is never cut.
+ */
 static char *
 mask_middle(const char *value, size_t len)
 {
-	char	   *out = palloc(len + 1);
+	StringInfoData buf;
+	int			nchars = pg_mbstrlen_with_len(value, (int) len);
+	int			i = 0;
 
-	for (size_t i = 0; i < len; i++)
-		out[i] = (i < 3 || i + 3 >= len || len <= 6) ? value[i] : '*';
-	out[len] = '\0';
-	return out;
+	initStringInfo(&buf);
+	for (const char *p = value; p < value + len; i++)
+	{
+		int			w = pg_mblen(p);
+
+		if (i < 3 || i >= nchars - 3 || nchars <= 6)
+			appendBinaryStringInfo(&buf, p, w);
+		else
+			appendStringInfoChar(&buf, '*');
+		p += w;
+	}
+	return buf.data;
 }
 
 /* A short, printable, valid-UTF-8 copy of value for a message. */
@@ -134,7 +148,7 @@ zt_require_phone(const char *column, const char *value, size_t len,
 				 char *out, size_t *outlen)
 {
 	ZtPhoneResult r = zt_check_phone(value, len, out, outlen);
-	const char *shown = mask_middle(value, Min(len, (size_t) 40));
+	const char *shown = mask_middle(value, pg_mbcliplen(value, (int) len, 40));
 
 	switch (r)
 	{

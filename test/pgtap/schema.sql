@@ -1,0 +1,74 @@
+-- Schema objects of zalo_tthc: tables, columns, types, functions,
+-- triggers, and a comment on every table and column.
+BEGIN;
+SELECT plan(42);
+
+SELECT has_schema('zalo_tthc');
+SELECT has_extension('zalo_tthc');
+SELECT has_enum('zalo_tthc'::name, 'stage'::name, 'enum zalo_tthc.stage exists');
+SELECT enum_has_labels('zalo_tthc', 'stage', ARRAY[
+	'submitted', 'received', 'rejected', 'assigned', 'appraising', 'interoperating',
+	'signing', 'supplement_requested', 'supplement_submitted', 'payment_requested',
+	'payment_confirmed', 'withdrawal_requested', 'overdue_apology', 'result_ready',
+	'result_returned', 'returned']);
+
+SELECT tables_are('zalo_tthc', ARRAY[
+	'stage_info', 'stage_transition', 'dossier', 'dossier_event', 'recipient',
+	'template', 'outbox', 'oa_credentials']);
+
+SELECT columns_are('zalo_tthc', 'outbox', ARRAY[
+	'id', 'event_id', 'dossier_id', 'stage', 'channel', 'recipient_id', 'idempotency_key',
+	'status', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'last_error_code',
+	'provider_msg_id', 'created_at', 'sent_at', 'delivered_at', 'seen_at']);
+SELECT columns_are('zalo_tthc', 'recipient', ARRAY[
+	'id', 'zalo_user_id', 'phone', 'id_number', 'display_name', 'followed', 'followed_at',
+	'unfollowed_at', 'created_at', 'updated_at']);
+
+-- the dossier columns named in the public interface
+SELECT has_column('zalo_tthc', 'dossier', c, 'dossier has ' || c)
+FROM unnest(ARRAY['id', 'code', 'procedure_name', 'field_name', 'agency_name',
+	'receiving_unit', 'applicant_name', 'applicant_id_number', 'applicant_phone', 'stage',
+	'status_code', 'submitted_at', 'received_at', 'due_at', 'result_at', 'returned_at']) AS c;
+
+SELECT col_type_is('zalo_tthc'::name, 'dossier'::name, 'stage'::name, 'zalo_tthc'::name, 'stage'::name, 'dossier.stage is zalo_tthc.stage');
+SELECT col_type_is('zalo_tthc'::name, 'recipient'::name, 'zalo_user_id'::name, 'text', 'Zalo user ids are text, never numbers');
+SELECT col_is_unique('zalo_tthc'::name, 'dossier'::name, ARRAY['code']::name[], 'dossier codes are unique');
+SELECT col_is_unique('zalo_tthc'::name, 'outbox'::name, ARRAY['idempotency_key']::name[], 'idempotency keys are unique');
+SELECT col_is_fk('zalo_tthc'::name, 'outbox'::name, ARRAY['event_id']::name[], 'outbox rows point at their event');
+SELECT col_is_pk('zalo_tthc'::name, 'stage_transition'::name, ARRAY['from_stage', 'to_stage']::name[], 'a transition is listed once');
+
+SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_before_write', 'zalo_tthc', 'dossier_before_write');
+SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_enqueue', 'zalo_tthc', 'dossier_enqueue');
+SELECT trigger_is('zalo_tthc', 'dossier_event', 'dossier_event_append_only', 'zalo_tthc', 'forbid_event_change');
+SELECT function_lang_is('zalo_tthc'::name, 'dossier_enqueue'::name, ARRAY[]::name[], 'c'::name, 'the enqueue trigger is written in C');
+SELECT function_lang_is('zalo_tthc'::name, 'dossier_before_write'::name, ARRAY[]::name[], 'c'::name, 'the validation trigger is written in C');
+SELECT has_function('zalo_tthc', 'set_oa_credentials',
+	ARRAY['text', 'text', 'text', 'text', 'timestamp with time zone', 'text']);
+SELECT has_function('zalo_tthc', 'normalize_phone', ARRAY['text']);
+SELECT has_function('zalo_tthc', 'normalize_dossier_code', ARRAY['text']);
+SELECT volatility_is('zalo_tthc', 'normalize_phone', ARRAY['text'], 'immutable');
+
+SELECT is((SELECT count(*)::int FROM pg_class c
+		   JOIN pg_namespace n ON n.oid = c.relnamespace
+		   WHERE n.nspname = 'zalo_tthc' AND c.relkind = 'r'
+			 AND obj_description(c.oid, 'pg_class') IS NULL),
+		  0, 'every table has a comment');
+
+SELECT is(array_agg(c.relname || '.' || a.attname ORDER BY 1), NULL, 'every column has a comment')
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'zalo_tthc' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+  AND col_description(c.oid, a.attnum) IS NULL;
+
+SELECT is((SELECT count(*)::int FROM pg_proc p
+		   JOIN pg_namespace n ON n.oid = p.pronamespace
+		   WHERE n.nspname = 'zalo_tthc' AND obj_description(p.oid, 'pg_proc') IS NULL
+			 AND p.proname <> 'forbid_event_change'),
+		  0, 'every function has a comment');
+
+SELECT is((SELECT count(*)::int FROM zalo_tthc.stage_info WHERE label_vi !~ '[^[:ascii:]]'),
+		  0, 'every stage label is Vietnamese');
+
+SELECT * FROM finish();
+ROLLBACK;
