@@ -38,6 +38,16 @@ build_and_install() {
 	fi
 }
 
+# Everything before a cluster can start: packages, the run account, the
+# build and its installation.
+prepare_machine() {
+	say "checking Debian packages"
+	bash "$ZT_ROOT/scripts/deps.sh"
+	ensure_run_user
+	say "building and installing zalo_tthc"
+	build_and_install
+}
+
 # Make a work directory the unprivileged account owns; prints its path.
 make_work_dir() {
 	local dir

@@ -4,12 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-say "checking Debian packages"
-bash "$ZT_ROOT/scripts/deps.sh"
-ensure_run_user
-
-say "building and installing zalo_tthc"
-build_and_install
+prepare_machine
 
 WORK=$(make_work_dir test)
 cleanup() {
