@@ -130,13 +130,19 @@ typedef struct DossierLayout
 
 static DossierLayout layout;
 
-/* The row being written, as arrays that heap_modify_tuple takes. */
+/*
+ * The row being written, as arrays that heap_modify_tuple takes, with the
+ * old row of an UPDATE (old_values NULL for an INSERT).
+ */
 typedef struct RowEdit
 {
+	TupleDesc	desc;
 	Datum	   *values;
 	bool	   *nulls;
 	bool	   *replace;
 	bool		changed;
+	Datum	   *old_values;
+	bool	   *old_nulls;
 } RowEdit;
 
 static SPIPlanPtr event_plan = NULL;
@@ -221,6 +227,18 @@ column_changed(const DossierLayout *l, TupleDesc desc, DossierColumn c,
 }
 
 /*
+ * True when a column needs checking: every column of an INSERT, the
+ * changed columns of an UPDATE.
+ */
+static bool
+is_new_value(RowEdit *row, const DossierLayout *l, DossierColumn c)
+{
+	return row->old_values == NULL ||
+		column_changed(l, row->desc, c, row->old_values, row->old_nulls,
+					   row->values, row->nulls);
+}
+
+/*
  * Name-like text: trim, collapse runs of spaces, and compose to NFC so that
  * a name typed in decomposed form is stored like every other.
  */
@@ -280,6 +298,8 @@ check_text_column(RowEdit *row, const DossierLayout *l, const TextRule *rule)
 	char	   *s;
 	int			nchars;
 
+	if (!is_new_value(row, l, rule->column))
+		return;
 	if (row->nulls[i])
 	{
 		if (rule->required)
@@ -348,7 +368,13 @@ check_identifiers(RowEdit *row, const DossierLayout *l)
 	int			i;
 
 	i = col(l, DC_CODE);
-	if (row->nulls[i])
+	if (!is_new_value(row, l, DC_CODE))
+	{
+		/* code_standard describes the code; it is not set by hand */
+		if (is_new_value(row, l, DC_CODE_STANDARD))
+			set_column(row, l, DC_CODE_STANDARD, row->old_values[col(l, DC_CODE_STANDARD)], false);
+	}
+	else if (row->nulls[i])
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("code must not be NULL"),
@@ -368,7 +394,7 @@ check_identifiers(RowEdit *row, const DossierLayout *l)
 	}
 
 	i = col(l, DC_APPLICANT_ID_NUMBER);
-	if (!row->nulls[i])
+	if (!row->nulls[i] && is_new_value(row, l, DC_APPLICANT_ID_NUMBER))
 	{
 		text	   *t = DatumGetTextPP(row->values[i]);
 		size_t		len = VARSIZE_ANY_EXHDR(t);
@@ -381,7 +407,7 @@ check_identifiers(RowEdit *row, const DossierLayout *l)
 	}
 
 	i = col(l, DC_APPLICANT_PHONE);
-	if (!row->nulls[i])
+	if (!row->nulls[i] && is_new_value(row, l, DC_APPLICANT_PHONE))
 	{
 		text	   *t = DatumGetTextPP(row->values[i]);
 		size_t		len = VARSIZE_ANY_EXHDR(t);
@@ -515,7 +541,9 @@ check_dates(RowEdit *row, const DossierLayout *l, const char *code)
 	int			due_i = col(l, DC_DUE_AT);
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 
-	if (!row->nulls[sub_i] &&
+	if (!is_new_value(row, l, DC_SUBMITTED_AT) && !is_new_value(row, l, DC_DUE_AT))
+		return;
+	if (!row->nulls[sub_i] && is_new_value(row, l, DC_SUBMITTED_AT) &&
 		DatumGetTimestampTz(row->values[sub_i]) > now + USECS_PER_DAY)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -567,6 +595,7 @@ zt_dossier_before_write(PG_FUNCTION_ARGS)
 	char	   *code;
 	bool		stage_changed;
 
+	row.desc = desc;
 	row.values = palloc(desc->natts * sizeof(Datum));
 	row.nulls = palloc(desc->natts * sizeof(bool));
 	row.replace = palloc0(desc->natts * sizeof(bool));
@@ -579,6 +608,8 @@ zt_dossier_before_write(PG_FUNCTION_ARGS)
 		old_nulls = palloc(desc->natts * sizeof(bool));
 		heap_deform_tuple(trigdata->tg_trigtuple, desc, old_values, old_nulls);
 	}
+	row.old_values = old_values;
+	row.old_nulls = old_nulls;
 
 	check_identifiers(&row, l);
 	code = TextDatumGetCString(row.values[col(l, DC_CODE)]);

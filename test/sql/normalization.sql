@@ -60,3 +60,7 @@ SELECT seq, stage_after, actor = current_user AS by_session_user, actor
 FROM zalo_tthc.dossier_event e
 JOIN zalo_tthc.dossier d ON d.id = e.dossier_id
 WHERE d.code = '000.00.04.H60-230601-0001' AND seq >= 6 ORDER BY seq;
+
+-- code_standard describes the code and cannot be set by hand
+UPDATE zalo_tthc.dossier SET code_standard = false WHERE code = '000.00.04.H60-230601-0001';
+SELECT code_standard FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
