@@ -10,7 +10,12 @@ OBJS = \
 	src/validate.o \
 	src/stage_cache.o \
 	src/dossier_trigger.o \
-	src/sql_validate.o
+	src/sql_validate.o \
+	src/wakeup.o \
+	src/worker.o \
+	src/queue.o \
+	src/zalo_client.o \
+	src/message.o
 
 DATA = $(wildcard sql/zalo_tthc--*.sql)
 

@@ -42,7 +42,7 @@ cp -r "$ZT_ROOT/test" "$WORK/test"
 
 mkdir -p "$WORK/sql"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/sql"
-cluster_init "$WORK/sql" "fsync = off" "zalo_tthc.database_name = 'zalo_tthc_worker'"
+cluster_init "$WORK/sql" "fsync = off" "zalo_tthc.database_name = 'postgres'"
 cluster_start "$WORK/sql"
 
 pg_regress_suite() {

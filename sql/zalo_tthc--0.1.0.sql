@@ -437,6 +437,7 @@ CREATE TABLE zalo_tthc.outbox (
 	dossier_id	bigint NOT NULL REFERENCES zalo_tthc.dossier (id) ON DELETE CASCADE,
 	stage		zalo_tthc.stage NOT NULL,
 	channel		text NOT NULL CHECK (channel IN ('zalo_oa', 'zns')),
+	kind		text NOT NULL DEFAULT 'stage' CHECK (kind IN ('stage', 'receipt_file')),
 	recipient_id bigint REFERENCES zalo_tthc.recipient (id) ON DELETE SET NULL,
 	idempotency_key text NOT NULL UNIQUE,
 	status		text NOT NULL DEFAULT 'pending' CHECK (status IN
@@ -459,8 +460,9 @@ COMMENT ON COLUMN zalo_tthc.outbox.event_id IS 'Sự kiện chuyển giai đoạ
 COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ.';
 COMMENT ON COLUMN zalo_tthc.outbox.stage IS 'Giai đoạn được thông báo.';
 COMMENT ON COLUMN zalo_tthc.outbox.channel IS 'Kênh gửi: zalo_oa (tin giao dịch OA tới người quan tâm) or zns (tin ZNS theo số điện thoại).';
+COMMENT ON COLUMN zalo_tthc.outbox.kind IS 'Loại tin: stage (the stage message) or receipt_file (the receipt PDF sent after the received message).';
 COMMENT ON COLUMN zalo_tthc.outbox.recipient_id IS 'Người nhận Zalo đã liên kết (zalo_oa).';
-COMMENT ON COLUMN zalo_tthc.outbox.idempotency_key IS 'Khóa chống gửi trùng: <dossier id>-<stage seq>-<oa|zns>; also the ZNS tracking_id.';
+COMMENT ON COLUMN zalo_tthc.outbox.idempotency_key IS 'Khóa chống gửi trùng: <dossier id>-<stage seq>-<oa|zns|file>; also the ZNS tracking_id.';
 COMMENT ON COLUMN zalo_tthc.outbox.status IS 'Trạng thái gửi: pending, sending, sent, delivered, seen, failed, dead, undeliverable.';
 COMMENT ON COLUMN zalo_tthc.outbox.attempts IS 'Số lần đã gửi.';
 COMMENT ON COLUMN zalo_tthc.outbox.next_attempt_at IS 'Thời điểm gửi (lại) tiếp theo.';
@@ -476,6 +478,54 @@ COMMENT ON COLUMN zalo_tthc.outbox.seen_at IS 'Thời điểm người dân đã
 CREATE INDEX outbox_due_idx ON zalo_tthc.outbox (next_attempt_at)
 	WHERE status IN ('pending', 'failed', 'sending');
 CREATE INDEX outbox_dossier_idx ON zalo_tthc.outbox (dossier_id, event_id);
+
+CREATE TABLE zalo_tthc.delivery_attempt (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	outbox_id	bigint NOT NULL,
+	attempt		integer NOT NULL,
+	endpoint	text NOT NULL,
+	started_at	timestamptz NOT NULL,
+	latency_ms	real,
+	http_status	integer,
+	zalo_error	integer,
+	outcome		text NOT NULL,
+	sent_unknown boolean NOT NULL DEFAULT false,
+	error_text	text
+);
+COMMENT ON TABLE zalo_tthc.delivery_attempt IS
+	'Nhật ký gửi: one row per HTTP attempt of the delivery worker, kept apart from the queue.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.id IS 'Khóa nội bộ.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.outbox_id IS 'Thông báo (zalo_tthc.outbox.id); no foreign key, so the log outlives queue retention.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.attempt IS 'Lần gửi thứ mấy.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.endpoint IS 'API được gọi: transaction, cs, upload_file, zns, or none when the worker decided without a call.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.started_at IS 'Thời điểm bắt đầu gửi.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.latency_ms IS 'Thời gian chờ trả lời (ms).';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.http_status IS 'Mã HTTP (NULL: no answer).';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.zalo_error IS 'Mã lỗi Zalo trong câu trả lời (0: thành công).';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.outcome IS 'Kết quả: ok, retry, refresh, rate_limited, defer, recipient, config, bug, or unknown (the worker stopped while the request was on the wire).';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.sent_unknown IS 'Có thể đã tới Zalo: the request may have been delivered although no answer says so.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.error_text IS 'Nội dung lỗi.';
+
+CREATE INDEX delivery_attempt_outbox_idx ON zalo_tthc.delivery_attempt (outbox_id);
+
+CREATE TABLE zalo_tthc.dossier_document (
+	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	dossier_id	bigint NOT NULL REFERENCES zalo_tthc.dossier (id) ON DELETE CASCADE,
+	kind		text NOT NULL DEFAULT 'receipt' CHECK (kind IN ('receipt')),
+	file_name	text NOT NULL CHECK (file_name ~ '^[^/\\]{1,200}\.(pdf|PDF)$'),
+	content		bytea NOT NULL CHECK (octet_length(content) BETWEEN 5 AND 5242880
+									  AND substring(content FROM 1 FOR 5) = '\x255044462d'::bytea),
+	created_at	timestamptz NOT NULL DEFAULT now(),
+	UNIQUE (dossier_id, kind)
+);
+COMMENT ON TABLE zalo_tthc.dossier_document IS
+	'Tài liệu hồ sơ: documents sent to the citizen, today the receipt PDF (Giấy tiếp nhận hồ sơ và hẹn trả kết quả), uploaded and sent as a Zalo file message after the received notification.';
+COMMENT ON COLUMN zalo_tthc.dossier_document.id IS 'Khóa nội bộ.';
+COMMENT ON COLUMN zalo_tthc.dossier_document.dossier_id IS 'Hồ sơ.';
+COMMENT ON COLUMN zalo_tthc.dossier_document.kind IS 'Loại tài liệu: receipt (phiếu tiếp nhận).';
+COMMENT ON COLUMN zalo_tthc.dossier_document.file_name IS 'Tên tệp (.pdf).';
+COMMENT ON COLUMN zalo_tthc.dossier_document.content IS 'Nội dung PDF, at most 5 MB (Zalo''s file limit).';
+COMMENT ON COLUMN zalo_tthc.dossier_document.created_at IS 'Thời điểm tạo.';
 
 -- ---------------------------------------------------------------------
 -- OA credentials (owner only)
@@ -599,6 +649,59 @@ CREATE TRIGGER stage_transition_changed
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
 
 -- ---------------------------------------------------------------------
+-- Delivery
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.notification_values(d zalo_tthc.dossier, e zalo_tthc.dossier_event)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$
+	SELECT jsonb_build_object(
+		'ma_ho_so', d.code,
+		'ho_ten', d.applicant_name,
+		'nguoi_dai_dien', coalesce(d.representative_name, d.applicant_name),
+		'to_chuc', d.organization_name,
+		'ten_thu_tuc', d.procedure_name,
+		'ten_linh_vuc', d.field_name,
+		'don_vi_tiep_nhan', coalesce(d.receiving_unit, d.agency_name),
+		'co_quan', coalesce(d.agency_name, d.receiving_unit),
+		'trang_thai', s.label_vi,
+		'ngay_nop', to_char(d.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ngay_tiep_nhan', to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ngay_hen_tra', to_char(e.due_after AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ngay_hen_tra_cu', to_char(e.due_before AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'han_bo_sung', to_char(d.supplement_due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ngay_co_ket_qua', to_char(d.result_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ngay_tra', to_char(d.returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'ghi_chu', e.note,
+		'so_tien', replace(to_char(d.fee_amount, 'FM999,999,999,999'), ',', '.') || ' đồng',
+		'hinh_thuc_tra', CASE d.return_method WHEN 0 THEN 'Trực tiếp' WHEN 1 THEN 'Qua bưu điện'
+							 ELSE 'Trực tuyến' END,
+		'link_thanh_toan', d.payment_url,
+		'link_tra_cuu', replace(current_setting('zalo_tthc.lookup_url'), '{ma_ho_so}', d.code))
+	FROM zalo_tthc.stage_info s
+	WHERE s.stage = e.stage_after
+$$;
+COMMENT ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.dossier_event) IS
+	'The values of the {{placeholders}} of a notification: dossier fields and the event''s note and due dates, dates as DD/MM/YYYY in Asia/Ho_Chi_Minh.';
+
+CREATE FUNCTION zalo_tthc.wake_worker_at_commit()
+RETURNS trigger
+LANGUAGE C
+AS 'MODULE_PATHNAME', 'zt_wake_worker_at_commit_trigger';
+COMMENT ON FUNCTION zalo_tthc.wake_worker_at_commit() IS
+	'Statement trigger: wake the delivery worker when the transaction commits (new notifications or new credentials).';
+
+CREATE TRIGGER outbox_wake_worker
+	AFTER INSERT ON zalo_tthc.outbox
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.wake_worker_at_commit();
+
+CREATE TRIGGER oa_credentials_wake_worker
+	AFTER INSERT OR UPDATE ON zalo_tthc.oa_credentials
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.wake_worker_at_commit();
+
+-- ---------------------------------------------------------------------
 -- pg_dump keeps the data that lives in extension tables
 -- ---------------------------------------------------------------------
 
@@ -607,3 +710,4 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_event', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.recipient', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.outbox', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.oa_credentials', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_document', '');

@@ -12,13 +12,12 @@
  * with one prepared statement in the same transaction as the change.  The
  * event is unique per (dossier, stage_seq) and the outbox row per
  * idempotency key, so a trigger that fires twice for one change adds
- * nothing.  The delivery worker is woken after commit, never before, and
- * without NOTIFY.
+ * nothing.  The outbox's statement trigger (wakeup.c) wakes the delivery
+ * worker after commit.
  */
 #include "zalo_tthc.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/unicode_norm.h"
@@ -148,7 +147,6 @@ typedef struct RowEdit
 static SPIPlanPtr event_plan = NULL;
 static SPIPlanPtr enqueue_plan = NULL;
 static Oid	planned_stage_type = InvalidOid;
-static bool wake_worker_at_commit = false;
 
 /* Find the columns of the dossier table, once per table shape. */
 static const DossierLayout *
@@ -808,36 +806,5 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 		elog(ERROR, "could not record the stage change: %s", SPI_result_code_string(ret));
 	SPI_finish();
 
-	if (enqueue)
-		wake_worker_at_commit = true;
 	return PointerGetDatum(NULL);
-}
-
-/* Wake the delivery worker once the enqueuing transaction has committed. */
-static void
-dossier_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (wake_worker_at_commit)
-				zt_wake_worker();
-			wake_worker_at_commit = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			wake_worker_at_commit = false;
-			break;
-		default:
-			break;
-	}
-}
-
-/* Register the commit callback (once per process). */
-void
-zt_dossier_trigger_register(void)
-{
-	RegisterXactCallback(dossier_xact_callback, NULL);
 }

@@ -10,7 +10,30 @@ char	   *zt_database_name = NULL;
 char	   *zt_api_base_url = NULL;
 char	   *zt_oauth_base_url = NULL;
 char	   *zt_zns_base_url = NULL;
+char	   *zt_lookup_url = NULL;
+char	   *zt_ca_file = NULL;
 bool		zt_bulk_import = false;
+int			zt_max_in_flight = 32;
+int			zt_batch_size = 100;
+double		zt_rate_limit = 20;
+int			zt_max_attempts = 8;
+int			zt_retry_base_delay_ms = 2000;
+int			zt_retry_max_delay_ms = 3600 * 1000;
+int			zt_rate_limit_backoff_ms = 60 * 1000;
+int			zt_config_error_pause_ms = 300 * 1000;
+int			zt_connect_timeout_ms = 5000;
+int			zt_request_timeout_ms = 15000;
+int			zt_lease_time_ms = 120 * 1000;
+int			zt_token_refresh_margin_s = 3600;
+
+/* Define one integer setting reloaded on SIGHUP. */
+static void
+define_sighup_int(const char *name, const char *desc, int *var, int boot,
+				  int min, int max, int flags)
+{
+	DefineCustomIntVariable(name, desc, NULL, var, boot, min, max,
+							PGC_SIGHUP, flags, NULL, NULL, NULL);
+}
 
 /* Define the settings and reserve the zalo_tthc. prefix. */
 void
@@ -60,6 +83,66 @@ zt_define_settings(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("zalo_tthc.lookup_url",
+							   "Link of the \"Tra cứu hồ sơ\" button; {ma_ho_so} is replaced by the dossier code.",
+							   NULL,
+							   &zt_lookup_url,
+							   "https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html?ma_ho_so={ma_ho_so}",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomStringVariable("zalo_tthc.ca_file",
+							   "File of trusted CA certificates for HTTPS to Zalo; empty uses the system store.",
+							   NULL,
+							   &zt_ca_file,
+							   "",
+							   PGC_SIGHUP,
+							   0,
+							   NULL, NULL, NULL);
+
+	define_sighup_int("zalo_tthc.max_in_flight",
+					  "Most requests the delivery worker keeps open at once.",
+					  &zt_max_in_flight, 32, 1, 1000, 0);
+	define_sighup_int("zalo_tthc.batch_size",
+					  "Most notifications claimed from the queue in one transaction.",
+					  &zt_batch_size, 100, 1, 10000, 0);
+	DefineCustomRealVariable("zalo_tthc.rate_limit",
+							 "Most requests per second sent to Zalo (token bucket); 0 means no limit.",
+							 NULL,
+							 &zt_rate_limit,
+							 20, 0, 100000,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, NULL, NULL);
+	define_sighup_int("zalo_tthc.max_attempts",
+					  "Attempts before a notification that keeps failing becomes dead.",
+					  &zt_max_attempts, 8, 1, 100, 0);
+	define_sighup_int("zalo_tthc.retry_base_delay",
+					  "Delay before the first retry; doubles with each attempt, with jitter.",
+					  &zt_retry_base_delay_ms, 2000, 10, 3600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.retry_max_delay",
+					  "Longest delay between two attempts.",
+					  &zt_retry_max_delay_ms, 3600 * 1000, 10, 24 * 3600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.rate_limit_backoff",
+					  "Pause of all sending after Zalo answers -32 (rate limit) or HTTP 429.",
+					  &zt_rate_limit_backoff_ms, 60 * 1000, 10, 3600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.config_error_pause",
+					  "Pause of all sending after a configuration error (OA disabled, no permission, quota).",
+					  &zt_config_error_pause_ms, 300 * 1000, 10, 24 * 3600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.connect_timeout",
+					  "Connection timeout of one request to Zalo.",
+					  &zt_connect_timeout_ms, 5000, 10, 600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.request_timeout",
+					  "Total timeout of one request to Zalo.",
+					  &zt_request_timeout_ms, 15000, 10, 600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.lease_time",
+					  "How long a claimed notification stays claimed before it returns to the queue.",
+					  &zt_lease_time_ms, 120 * 1000, 1000, 3600 * 1000, GUC_UNIT_MS);
+	define_sighup_int("zalo_tthc.token_refresh_margin",
+					  "Refresh the access token when it expires within this time.",
+					  &zt_token_refresh_margin_s, 3600, 0, 24 * 3600, GUC_UNIT_S);
 
 	MarkGUCPrefixReserved("zalo_tthc");
 }

@@ -38,8 +38,12 @@ zt_shmem_startup(void)
 	zt_shared = ShmemInitStruct("zalo_tthc", sizeof(ZtSharedState), &found);
 	if (!found)
 	{
+		memset(zt_shared, 0, sizeof(ZtSharedState));
 		pg_atomic_init_u32(&zt_shared->worker_procno, ZT_NO_WORKER);
+		pg_atomic_init_u32(&zt_shared->credentials_generation, 0);
 		pg_atomic_init_u64(&zt_shared->commit_wakeups, 0);
+		SpinLockInit(&zt_shared->mutex);
+		zt_shared->state = ZT_WS_NOT_RUNNING;
 	}
 	LWLockRelease(AddinShmemInitLock);
 }

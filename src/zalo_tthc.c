@@ -17,8 +17,11 @@ _PG_init(void)
 {
 	zt_define_settings();
 	zt_stage_cache_register();
-	zt_dossier_trigger_register();
+	zt_wakeup_register();
 
 	if (process_shared_preload_libraries_in_progress)
+	{
 		zt_shmem_install_hooks();
+		zt_register_worker();
+	}
 }

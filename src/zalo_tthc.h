@@ -7,29 +7,92 @@
 
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
 #include "port/atomics.h"
+#include "storage/spin.h"
 
 /* settings.c */
 extern char *zt_database_name;
 extern char *zt_api_base_url;
 extern char *zt_oauth_base_url;
 extern char *zt_zns_base_url;
+extern char *zt_lookup_url;
+extern char *zt_ca_file;
 extern bool zt_bulk_import;
+extern int	zt_max_in_flight;
+extern int	zt_batch_size;
+extern double zt_rate_limit;
+extern int	zt_max_attempts;
+extern int	zt_retry_base_delay_ms;
+extern int	zt_retry_max_delay_ms;
+extern int	zt_rate_limit_backoff_ms;
+extern int	zt_config_error_pause_ms;
+extern int	zt_connect_timeout_ms;
+extern int	zt_request_timeout_ms;
+extern int	zt_lease_time_ms;
+extern int	zt_token_refresh_margin_s;
 extern void zt_define_settings(void);
 
 /* shmem.c */
 #define ZT_NO_WORKER PG_UINT32_MAX
+#define ZT_TEXT_LEN 256
 
-/* Plain values only: every backend maps this at its own address. */
+/* What the delivery worker is doing, for worker_status(). */
+typedef enum ZtWorkerState
+{
+	ZT_WS_NOT_RUNNING = 0,
+	ZT_WS_STARTING,
+	ZT_WS_WAITING_FOR_EXTENSION,
+	ZT_WS_NO_CREDENTIALS,
+	ZT_WS_IDLE,
+	ZT_WS_SENDING,
+	ZT_WS_PAUSED,
+	ZT_WS_REAUTHORIZATION_REQUIRED
+} ZtWorkerState;
+
+/*
+ * Shared state.  Plain values only: every process maps this at its own
+ * address.  The atomics are read without the lock; the rest under it.
+ */
 typedef struct ZtSharedState
 {
 	pg_atomic_uint32 worker_procno; /* pgprocno of the delivery worker */
+	pg_atomic_uint32 credentials_generation;	/* bumped at each change */
 	pg_atomic_uint64 commit_wakeups;	/* commits that woke the worker */
+	slock_t		mutex;
+	int			worker_pid;
+	Oid			database_oid;
+	ZtWorkerState state;
+	TimestampTz started_at;
+	int			in_flight;
+	uint64		sent;
+	uint64		failed;
+	uint64		dead;
+	uint64		undeliverable;
+	uint64		fallbacks;
+	uint64		unknown_outcomes;
+	uint64		token_refreshes;
+	TimestampTz last_success_at;
+	TimestampTz last_error_at;
+	char		last_error[ZT_TEXT_LEN];
+	TimestampTz token_expires_at;
+	TimestampTz paused_until;
+	char		pause_reason[ZT_TEXT_LEN];
+	double		rate_limit;
 } ZtSharedState;
 
 extern ZtSharedState *zt_shared;
 extern void zt_shmem_install_hooks(void);
 extern void zt_wake_worker(void);
+
+/* wakeup.c */
+extern bool zt_am_delivery_worker;
+extern void zt_wakeup_register(void);
+extern void zt_wake_worker_at_commit(void);
+
+/* worker.c */
+extern void zt_register_worker(void);
+extern PGDLLEXPORT void zt_worker_main(Datum arg);
 
 /* stage_cache.c */
 #define ZT_MAX_STAGES 64
@@ -53,9 +116,6 @@ extern const ZtStageRule *zt_stage_rule(Oid stage);
 extern bool zt_transition_allowed(const ZtStageRule *from, const ZtStageRule *to);
 extern const char *zt_stage_name(Oid stage);
 extern char *zt_describe_allowed_targets(const ZtStageRule *from);
-
-/* dossier_trigger.c */
-extern void zt_dossier_trigger_register(void);
 
 /* sql_validate.c: ereport wrappers around validate.c */
 extern bool zt_require_dossier_code(const char *column, const char *value,

@@ -14,10 +14,10 @@ SELECT enum_has_labels('zalo_tthc', 'stage', ARRAY[
 
 SELECT tables_are('zalo_tthc', ARRAY[
 	'stage_info', 'stage_transition', 'dossier', 'dossier_event', 'recipient',
-	'template', 'outbox', 'oa_credentials']);
+	'template', 'outbox', 'oa_credentials', 'delivery_attempt', 'dossier_document']);
 
 SELECT columns_are('zalo_tthc', 'outbox', ARRAY[
-	'id', 'event_id', 'dossier_id', 'stage', 'channel', 'recipient_id', 'idempotency_key',
+	'id', 'event_id', 'dossier_id', 'stage', 'channel', 'kind', 'recipient_id', 'idempotency_key',
 	'status', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'last_error_code',
 	'provider_msg_id', 'created_at', 'sent_at', 'delivered_at', 'seen_at']);
 SELECT columns_are('zalo_tthc', 'recipient', ARRAY[

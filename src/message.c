@@ -1,0 +1,394 @@
+/*
+ * message.c
+ *		Template rendering ({{name}} placeholders) and the JSON of OA
+ *		transaction messages (zalo-api.md §2.2), ZNS template messages (§4)
+ *		and file and text messages.
+ *
+ * Zalo's limits are applied here: table keys at most 25 characters and
+ * values at most 100, at most 4 buttons, text at most 2000 characters, ZNS
+ * parameters at most 30; longer values are cut at a character boundary
+ * and end with "…".
+ */
+#include "message.h"
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TABLE_KEY_MAX 25
+#define TABLE_VALUE_MAX 100
+#define TEXT_MAX 2000
+#define HEADER_MAX 100
+#define ZNS_PARAM_MAX 30
+#define MAX_BUTTONS 4
+
+/* A growable malloc'ed string. */
+typedef struct Buf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} Buf;
+
+/* Append n bytes; false when out of memory. */
+static bool
+buf_append(Buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+	{
+		size_t		cap = (b->cap ? b->cap * 2 : 256);
+		char	   *grown;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		grown = realloc(b->data, cap);
+		if (grown == NULL)
+			return false;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return true;
+}
+
+/* Replace {{name}} by vars[name]; unknown names become empty. */
+static char *
+render_with(const char *tmpl, json_object *vars)
+{
+	Buf			out = {0};
+	const char *p = tmpl ? tmpl : "";
+
+	if (!buf_append(&out, "", 0))
+		return NULL;
+	while (*p)
+	{
+		const char *open = strstr(p, "{{");
+		const char *close;
+
+		if (open == NULL || (close = strstr(open + 2, "}}")) == NULL)
+		{
+			buf_append(&out, p, strlen(p));
+			break;
+		}
+		buf_append(&out, p, (size_t) (open - p));
+		{
+			size_t		nlen = (size_t) (close - open - 2);
+			char		name[64];
+			json_object *v;
+
+			if (nlen < sizeof(name))
+			{
+				memcpy(name, open + 2, nlen);
+				name[nlen] = '\0';
+				if (vars && json_object_object_get_ex(vars, name, &v) && v != NULL &&
+					!json_object_is_type(v, json_type_null))
+				{
+					const char *s = json_object_get_string(v);
+
+					buf_append(&out, s, strlen(s));
+				}
+			}
+		}
+		p = close + 2;
+	}
+	return out.data;
+}
+
+/* Render a template against a JSON object of values. */
+char *
+zt_render(const char *tmpl, const char *vars_json)
+{
+	json_object *vars = vars_json ? json_tokener_parse(vars_json) : NULL;
+	char	   *out = render_with(tmpl, vars);
+
+	json_object_put(vars);
+	return out;
+}
+
+/*
+ * Cut s in place to at most max UTF-8 characters, ending with "…"; s must
+ * have 3 bytes of room after its terminator.
+ */
+static void
+truncate_utf8(char *s, int max)
+{
+	int			chars = 0;
+	size_t		i = 0;
+	size_t		cut = 0;
+
+	while (s[i])
+	{
+		if (((unsigned char) s[i] & 0xC0) != 0x80)
+		{
+			if (chars == max - 1)
+				cut = i;
+			if (chars == max)
+			{
+				/* "…" is 3 bytes; the first max-1 characters are kept */
+				memcpy(s + cut, "\xE2\x80\xA6", 3);
+				s[cut + 3] = '\0';
+				return;
+			}
+			chars++;
+		}
+		i++;
+	}
+}
+
+/* A new JSON string of at most max characters. */
+static json_object *
+limited_string(const char *s, int max)
+{
+	size_t		len = s ? strlen(s) : 0;
+	char	   *copy = malloc(len + 4);	/* room for "…" after a 1-byte cut */
+	json_object *o;
+
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, s ? s : "", len + 1);
+	truncate_utf8(copy, max);
+	o = json_object_new_string(copy);
+	free(copy);
+	return o;
+}
+
+/* One {"type": ..., "content": ..., "align": ...} element. */
+static json_object *
+content_element(const char *type, json_object *content, const char *align)
+{
+	json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "type", json_object_new_string(type));
+	json_object_object_add(e, "content", content);
+	if (align)
+		json_object_object_add(e, "align", json_object_new_string(align));
+	return e;
+}
+
+/* The table element: "Mã hồ sơ" first, then the template's rows. */
+static json_object *
+build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t errlen)
+{
+	json_object *rows = json_tokener_parse(parts->table_rows_json ? parts->table_rows_json : "[]");
+	json_object *content = json_object_new_array();
+	json_object *code_row = json_object_new_object();
+	size_t		n;
+
+	if (rows == NULL || !json_object_is_type(rows, json_type_array))
+	{
+		snprintf(err, errlen, "template table_rows is not a JSON array");
+		json_object_put(rows);
+		json_object_put(content);
+		json_object_put(code_row);
+		return NULL;
+	}
+	json_object_object_add(code_row, "key", json_object_new_string("Mã hồ sơ"));
+	json_object_object_add(code_row, "value", limited_string(parts->dossier_code, TABLE_VALUE_MAX));
+	json_object_array_add(content, code_row);
+
+	n = json_object_array_length(rows);
+	for (size_t i = 0; i < n; i++)
+	{
+		json_object *row = json_object_array_get_idx(rows, i);
+		json_object *k;
+		json_object *v;
+		char	   *key;
+		char	   *value;
+		json_object *out;
+
+		if (!json_object_is_type(row, json_type_object) ||
+			!json_object_object_get_ex(row, "key", &k) ||
+			!json_object_object_get_ex(row, "value", &v))
+			continue;
+		key = render_with(json_object_get_string(k), vars);
+		value = render_with(json_object_get_string(v), vars);
+		if (key && value && value[0] != '\0')
+		{
+			out = json_object_new_object();
+			json_object_object_add(out, "key", limited_string(key, TABLE_KEY_MAX));
+			json_object_object_add(out, "value", limited_string(value, TABLE_VALUE_MAX));
+			if (strcmp(key, "Trạng thái") == 0 && parts->status_style && parts->status_style[0])
+				json_object_object_add(out, "style", json_object_new_string(parts->status_style));
+			json_object_array_add(content, out);
+		}
+		free(key);
+		free(value);
+	}
+	json_object_put(rows);
+	return content_element("table", content, NULL);
+}
+
+/* Buttons with their placeholders filled, at most MAX_BUTTONS. */
+static json_object *
+build_buttons(const char *buttons_json, json_object *vars)
+{
+	json_object *in = json_tokener_parse(buttons_json ? buttons_json : "[]");
+	json_object *out = json_object_new_array();
+	size_t		n;
+
+	if (in == NULL || !json_object_is_type(in, json_type_array))
+	{
+		json_object_put(in);
+		return out;
+	}
+	n = json_object_array_length(in);
+	for (size_t i = 0; i < n && i < MAX_BUTTONS; i++)
+	{
+		const char *text = json_object_to_json_string_ext(json_object_array_get_idx(in, i),
+														  JSON_C_TO_STRING_PLAIN);
+		char	   *rendered = render_with(text, vars);
+		json_object *b = rendered ? json_tokener_parse(rendered) : NULL;
+
+		free(rendered);
+		if (b != NULL)
+			json_object_array_add(out, b);
+	}
+	json_object_put(in);
+	return out;
+}
+
+/* A malloc'ed copy of a json-c object's text; frees the object. */
+static char *
+take_json_text(json_object *root)
+{
+	char	   *out = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+															 JSON_C_TO_STRING_NOSLASHESCAPE));
+
+	json_object_put(root);
+	return out;
+}
+
+/* The OA transaction message of a stage (zalo-api.md §2.2). */
+char *
+zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errlen)
+{
+	json_object *vars = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
+	json_object *root;
+	json_object *recipient;
+	json_object *message;
+	json_object *attachment;
+	json_object *payload;
+	json_object *elements;
+	json_object *table;
+	char	   *header;
+	char	   *body;
+
+	if (vars == NULL || !json_object_is_type(vars, json_type_object))
+	{
+		snprintf(err, errlen, "notification values are not a JSON object");
+		json_object_put(vars);
+		return NULL;
+	}
+	table = build_table(parts, vars, err, errlen);
+	if (table == NULL)
+	{
+		json_object_put(vars);
+		return NULL;
+	}
+	header = render_with(parts->header, vars);
+	body = render_with(parts->body, vars);
+
+	elements = json_object_new_array();
+	json_object_array_add(elements, content_element("header", limited_string(header, HEADER_MAX), "left"));
+	if (body && body[0])
+		json_object_array_add(elements, content_element("text", limited_string(body, TEXT_MAX), "left"));
+	json_object_array_add(elements, table);
+	free(header);
+	free(body);
+
+	payload = json_object_new_object();
+	json_object_object_add(payload, "template_type", json_object_new_string("transaction_event"));
+	json_object_object_add(payload, "language", json_object_new_string("VI"));
+	json_object_object_add(payload, "elements", elements);
+	json_object_object_add(payload, "buttons", build_buttons(parts->buttons_json, vars));
+
+	attachment = json_object_new_object();
+	json_object_object_add(attachment, "type", json_object_new_string("template"));
+	json_object_object_add(attachment, "payload", payload);
+	message = json_object_new_object();
+	json_object_object_add(message, "attachment", attachment);
+	recipient = json_object_new_object();
+	json_object_object_add(recipient, "user_id", json_object_new_string(parts->user_id));
+	root = json_object_new_object();
+	json_object_object_add(root, "recipient", recipient);
+	json_object_object_add(root, "message", message);
+
+	json_object_put(vars);
+	return take_json_text(root);
+}
+
+/* The ZNS template message of a stage (zalo-api.md §4). */
+char *
+zt_build_zns_message(const ZtMessageParts *parts, char *err, size_t errlen)
+{
+	json_object *vars = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
+	json_object *params = json_tokener_parse(parts->zns_params_json ? parts->zns_params_json : "{}");
+	json_object *data;
+	json_object *root;
+
+	if (vars == NULL || params == NULL || !json_object_is_type(params, json_type_object))
+	{
+		snprintf(err, errlen, "template zns_params is not a JSON object");
+		json_object_put(vars);
+		json_object_put(params);
+		return NULL;
+	}
+	data = json_object_new_object();
+	{
+		/* the macro declares its loop variables */
+		json_object_object_foreach(params, key, val)
+		{
+			char	   *v = render_with(json_object_get_string(val), vars);
+
+			json_object_object_add(data, key, limited_string(v, ZNS_PARAM_MAX));
+			free(v);
+		}
+	}
+	root = json_object_new_object();
+	json_object_object_add(root, "phone", json_object_new_string(parts->phone));
+	json_object_object_add(root, "template_id", json_object_new_string(parts->zns_template_id));
+	json_object_object_add(root, "template_data", data);
+	json_object_object_add(root, "tracking_id", json_object_new_string(parts->tracking_id));
+	json_object_put(vars);
+	json_object_put(params);
+	return take_json_text(root);
+}
+
+/* A file message carrying an uploaded document (zalo-api.md §3). */
+char *
+zt_build_file_message(const char *user_id, const char *file_token)
+{
+	json_object *root = json_object_new_object();
+	json_object *recipient = json_object_new_object();
+	json_object *message = json_object_new_object();
+	json_object *attachment = json_object_new_object();
+	json_object *payload = json_object_new_object();
+
+	json_object_object_add(recipient, "user_id", json_object_new_string(user_id));
+	json_object_object_add(payload, "token", json_object_new_string(file_token));
+	json_object_object_add(attachment, "type", json_object_new_string("file"));
+	json_object_object_add(attachment, "payload", payload);
+	json_object_object_add(message, "attachment", attachment);
+	json_object_object_add(root, "recipient", recipient);
+	json_object_object_add(root, "message", message);
+	return take_json_text(root);
+}
+
+/* A plain text message (consultation window). */
+char *
+zt_build_text_message(const char *user_id, const char *text)
+{
+	json_object *root = json_object_new_object();
+	json_object *recipient = json_object_new_object();
+	json_object *message = json_object_new_object();
+
+	json_object_object_add(recipient, "user_id", json_object_new_string(user_id));
+	json_object_object_add(message, "text", limited_string(text, TEXT_MAX));
+	json_object_object_add(root, "recipient", recipient);
+	json_object_object_add(root, "message", message);
+	return take_json_text(root);
+}

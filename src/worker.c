@@ -1,0 +1,860 @@
+/*
+ * worker.c
+ *		The delivery worker: a background worker that sends queued
+ *		notifications to Zalo.
+ *
+ * The loop sleeps on its latch until a committing transaction wakes it or
+ * the next retry is due.  It claims notifications in short transactions,
+ * sends them concurrently through zalo_client.c, and records outcomes in
+ * batched transactions; no transaction is open while a request is on the
+ * wire.  It starts only once recovery has finished, so a standby sends
+ * nothing and its worker starts when it is promoted.
+ */
+#include "zalo_tthc.h"
+
+#include <math.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "message.h"
+#include "queue.h"
+#include "zalo_client.h"
+
+/* A request of ours on the wire. */
+typedef struct PendingSend
+{
+	int64		outbox_id;
+	int32		attempt;
+	bool		is_oa_stage;	/* may fall back to ZNS */
+	bool		is_receipt_file;	/* upload, then file message */
+	char	   *user_id;		/* malloc'ed, for the file message */
+	TimestampTz started_at;
+} PendingSend;
+
+/* The worker's state between loop iterations. */
+typedef struct WorkerLoop
+{
+	ZaloClient *client;
+	MemoryContext cycle_cxt;	/* reset every iteration */
+	MemoryContext outcome_cxt;	/* reset after each flush */
+	MemoryContext creds_cxt;
+	ZtCredentials creds;
+	uint32		creds_generation;
+	ZtOutcome  *outcomes;
+	int			n_outcomes;
+	int			max_outcomes;
+	TimestampTz first_outcome_at;
+	bool		more_work;		/* the queue may have due rows */
+	bool		token_refresh_needed;
+	TimestampTz paused_until;
+	double		tokens;			/* rate-limit bucket */
+	TimestampTz tokens_at;
+} WorkerLoop;
+
+bool		zt_am_delivery_worker = false;
+
+/* Register the worker; called from _PG_init in the postmaster. */
+void
+zt_register_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "zalo_tthc");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "zt_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "zalo_tthc worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "zalo_tthc worker");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* Set the state shown by worker_status(). */
+static void
+set_state(ZtWorkerState state)
+{
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->state = state;
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Remember the last error for worker_status() (never a secret). */
+static void
+note_error(const char *text)
+{
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->last_error_at = GetCurrentTimestamp();
+	strlcpy(zt_shared->last_error, text, ZT_TEXT_LEN);
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Pause all sending until a time, saying why. */
+static void
+pause_sending(WorkerLoop *w, TimestampTz until, ZtWorkerState state, const char *reason)
+{
+	if (until > w->paused_until)
+		w->paused_until = until;
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->state = state;
+	zt_shared->paused_until = w->paused_until;
+	strlcpy(zt_shared->pause_reason, reason, ZT_TEXT_LEN);
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Leave the pause (credentials changed or the pause ended). */
+static void
+resume_sending(WorkerLoop *w)
+{
+	w->paused_until = 0;
+	w->more_work = true;
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->paused_until = 0;
+	zt_shared->pause_reason[0] = '\0';
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Unregister from shared memory at exit. */
+static void
+worker_on_exit(int code, Datum arg)
+{
+	pg_atomic_write_u32(&zt_shared->worker_procno, ZT_NO_WORKER);
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->state = ZT_WS_NOT_RUNNING;
+	zt_shared->worker_pid = 0;
+	zt_shared->in_flight = 0;
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Client options from the current settings. */
+static ZaloClientOptions
+client_options(void)
+{
+	ZaloClientOptions opts;
+
+	opts.max_in_flight = zt_max_in_flight;
+	opts.connect_timeout_ms = zt_connect_timeout_ms;
+	opts.request_timeout_ms = zt_request_timeout_ms;
+	opts.ca_file = zt_ca_file;
+	return opts;
+}
+
+/* Reload settings after SIGHUP. */
+static void
+reload_settings(WorkerLoop *w)
+{
+	ZaloClientOptions opts;
+
+	ConfigReloadPending = false;
+	ProcessConfigFile(PGC_SIGHUP);
+	opts = client_options();
+	zalo_client_set_options(w->client, &opts);
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->rate_limit = zt_rate_limit;
+	SpinLockRelease(&zt_shared->mutex);
+	w->more_work = true;
+	elog(LOG, "zalo_tthc worker: settings reloaded (rate_limit %g/s, max_in_flight %d)",
+		 zt_rate_limit, zt_max_in_flight);
+}
+
+/* Read the credentials again when they changed. */
+static void
+refresh_credentials_cache(WorkerLoop *w, bool force)
+{
+	uint32		gen = pg_atomic_read_u32(&zt_shared->credentials_generation);
+	MemoryContext old;
+
+	if (!force && gen == w->creds_generation)
+		return;
+	w->creds_generation = gen;
+	MemoryContextReset(w->creds_cxt);
+	old = MemoryContextSwitchTo(w->creds_cxt);
+	zt_load_credentials(&w->creds);
+	MemoryContextSwitchTo(old);
+
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->token_expires_at = w->creds.present ? w->creds.expires_at : 0;
+	SpinLockRelease(&zt_shared->mutex);
+
+	if (w->creds.present && !w->creds.reauthorization_required && w->paused_until != 0)
+	{
+		elog(LOG, "zalo_tthc worker: credentials changed, sending resumes");
+		resume_sending(w);
+	}
+	w->token_refresh_needed = false;
+}
+
+/*
+ * Exchange the refresh token for a new pair and commit it before use.
+ * On a refusal, sending pauses until an operator stores new credentials.
+ */
+static void
+refresh_access_token(WorkerLoop *w)
+{
+	for (int attempt = 1; attempt <= 2; attempt++)
+	{
+		ZaloRequest *req = zalo_request_refresh(zt_oauth_base_url, w->creds.app_id,
+												w->creds.app_secret, w->creds.refresh_token, NULL);
+		const ZaloResult *r;
+
+		if (req == NULL)
+			elog(ERROR, "out of memory building the token request");
+		pgstat_report_activity(STATE_RUNNING, "zalo_tthc: refreshing the access token");
+		zalo_client_run_one(w->client, req);
+		r = zalo_request_result(req);
+
+		if (r->error_class == ZC_OK)
+		{
+			bool		stored = zt_store_refreshed_tokens(w->creds.refresh_token, r->access_token,
+														   r->refresh_token, r->expires_in > 0 ? r->expires_in : 3600);
+
+			zalo_request_free(req);
+			SpinLockAcquire(&zt_shared->mutex);
+			zt_shared->token_refreshes++;
+			SpinLockRelease(&zt_shared->mutex);
+			if (!stored)
+				elog(LOG, "zalo_tthc worker: credentials were replaced during a token refresh; using the new ones");
+			else
+				elog(LOG, "zalo_tthc worker: access token refreshed");
+			refresh_credentials_cache(w, true);
+			return;
+		}
+		if (r->error_class == ZC_CONFIG)
+		{
+			char		reason[ZT_TEXT_LEN];
+
+			snprintf(reason, sizeof(reason), "re-authorisation required: %s", r->error_text);
+			zalo_request_free(req);
+			zt_flag_reauthorization();
+			refresh_credentials_cache(w, true);
+			note_error(reason);
+			pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED, reason);
+			ereport(WARNING,
+					(errmsg("zalo_tthc worker: the Zalo token refresh was refused; sending is paused"),
+					 errdetail("%s", reason),
+					 errhint("Authorise the Official Account again and store the new tokens with zalo_tthc.set_oa_credentials().")));
+			return;
+		}
+		/* transport failure: the token may be consumed; retry once */
+		note_error(r->error_text);
+		elog(LOG, "zalo_tthc worker: token refresh attempt %d failed: %s", attempt, r->error_text);
+		zalo_request_free(req);
+	}
+	pause_sending(w, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_rate_limit_backoff_ms),
+				  ZT_WS_PAUSED, "the token endpoint did not answer; retrying later");
+	ereport(WARNING,
+			(errmsg("zalo_tthc worker: the access token could not be refreshed; sending paused")));
+}
+
+/* Take n tokens from the rate-limit bucket, as many as are there. */
+static int
+take_rate_tokens(WorkerLoop *w, int wanted)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			n;
+
+	if (zt_rate_limit <= 0)
+		return wanted;
+	w->tokens += (now - w->tokens_at) / 1e6 * zt_rate_limit;
+	w->tokens_at = now;
+	if (w->tokens > Max(zt_rate_limit, 1.0))
+		w->tokens = Max(zt_rate_limit, 1.0);
+	n = Min(wanted, (int) floor(w->tokens));
+	w->tokens -= n;
+	return n;
+}
+
+/* Milliseconds until the bucket holds one token. */
+static long
+ms_until_token(WorkerLoop *w)
+{
+	if (zt_rate_limit <= 0 || w->tokens >= 1)
+		return 0;
+	return (long) ceil((1 - w->tokens) / zt_rate_limit * 1000.0);
+}
+
+/* Next attempt time after a transient failure: exponential, with jitter. */
+static TimestampTz
+backoff_time(int attempt)
+{
+	double		delay = zt_retry_base_delay_ms * pow(2.0, Max(attempt - 1, 0));
+	double		jitter = 0.75 + 0.5 * ((double) random() / (double) PG_INT32_MAX);
+
+	if (delay > zt_retry_max_delay_ms)
+		delay = zt_retry_max_delay_ms;
+	return TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) (delay * jitter));
+}
+
+/* 06:00 in Vietnam (UTC+7, no daylight saving) after now. */
+static TimestampTz
+next_morning_in_vietnam(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int64		day = USECS_PER_DAY;
+	int64		six_am_utc = 23 * USECS_PER_HOUR;	/* 06:00 ICT = 23:00 UTC */
+	int64		since_epoch = now + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * day;
+	int64		t = since_epoch - since_epoch % day + six_am_utc;
+
+	if (t <= since_epoch)
+		t += day;
+	return t - (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * day;
+}
+
+/* Append an outcome to the pending flush, in the outcome context. */
+static ZtOutcome *
+add_outcome(WorkerLoop *w, int64 outbox_id, int32 attempt, const char *status, const char *endpoint)
+{
+	ZtOutcome  *o;
+
+	if (w->n_outcomes == w->max_outcomes)
+	{
+		w->max_outcomes *= 2;
+		w->outcomes = repalloc(w->outcomes, sizeof(ZtOutcome) * w->max_outcomes);
+	}
+	if (w->n_outcomes == 0)
+		w->first_outcome_at = GetCurrentTimestamp();
+	o = &w->outcomes[w->n_outcomes++];
+	memset(o, 0, sizeof(*o));
+	o->outbox_id = outbox_id;
+	o->attempt = attempt;
+	o->status = status;
+	o->endpoint = endpoint;
+	o->outcome = "ok";
+	o->latency_ms = -1;
+	o->started_at = GetCurrentTimestamp();
+	return o;
+}
+
+/* Write the collected outcomes and count them for worker_status(). */
+static void
+flush_outcomes(WorkerLoop *w)
+{
+	uint64		sent = 0,
+				failed = 0,
+				dead = 0,
+				undeliverable = 0,
+				fallbacks = 0;
+
+	if (w->n_outcomes == 0)
+		return;
+	zt_record_outcomes(w->outcomes, w->n_outcomes);
+	for (int i = 0; i < w->n_outcomes; i++)
+	{
+		const char *s = w->outcomes[i].status;
+
+		if (strcmp(s, "sent") == 0)
+			sent++;
+		else if (strcmp(s, "failed") == 0)
+			failed++;
+		else if (strcmp(s, "dead") == 0)
+			dead++;
+		else if (strcmp(s, "undeliverable") == 0)
+			undeliverable++;
+		if (w->outcomes[i].fallback_to_zns)
+			fallbacks++;
+	}
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->sent += sent;
+	zt_shared->failed += failed;
+	zt_shared->dead += dead;
+	zt_shared->undeliverable += undeliverable;
+	zt_shared->fallbacks += fallbacks;
+	if (sent > 0)
+		zt_shared->last_success_at = GetCurrentTimestamp();
+	SpinLockRelease(&zt_shared->mutex);
+	elog(DEBUG1, "zalo_tthc worker: recorded %d outcomes (%llu sent)", w->n_outcomes,
+		 (unsigned long long) sent);
+
+	w->n_outcomes = 0;
+	MemoryContextReset(w->outcome_cxt);
+	w->outcomes = MemoryContextAlloc(w->outcome_cxt, sizeof(ZtOutcome) * w->max_outcomes);
+	w->more_work = true;
+}
+
+/* Name of an endpoint in the delivery log. */
+static const char *
+endpoint_name(ZaloEndpoint e)
+{
+	switch (e)
+	{
+		case ZE_OA_TRANSACTION:
+			return "transaction";
+		case ZE_OA_CS:
+			return "cs";
+		case ZE_OA_UPLOAD_FILE:
+			return "upload_file";
+		case ZE_ZNS_TEMPLATE:
+			return "zns";
+		case ZE_OAUTH_REFRESH:
+			return "oauth";
+	}
+	return "?";
+}
+
+/* Start a request for a pending send; false if it could not start. */
+static bool
+start_request(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char *body,
+			  const ZtClaimedRow *row)
+{
+	ZaloRequest *req;
+
+	if (endpoint == ZE_OA_UPLOAD_FILE)
+		req = zalo_request_upload(zt_api_base_url, w->creds.access_token, row->file_name,
+								  row->file_data, row->file_len, ps);
+	else
+		req = zalo_request_json(endpoint,
+								endpoint == ZE_ZNS_TEMPLATE ? zt_zns_base_url : zt_api_base_url,
+								w->creds.access_token, body, ps);
+	if (req == NULL)
+		return false;
+	ps->started_at = GetCurrentTimestamp();
+	if (!zalo_client_start(w->client, req))
+	{
+		zalo_request_free(req);
+		return false;
+	}
+	return true;
+}
+
+/* Free a pending send. */
+static void
+free_pending(PendingSend *ps)
+{
+	free(ps->user_id);
+	free(ps);
+}
+
+/* Build and start the request of one claimed row, or record why not. */
+static void
+send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
+{
+	PendingSend *ps = calloc(1, sizeof(PendingSend));
+	ZtMessageParts parts;
+	char		err[256] = "";
+	char	   *body = NULL;
+	ZaloEndpoint endpoint;
+	bool		started;
+
+	if (ps == NULL)
+		elog(ERROR, "out of memory");
+	ps->outbox_id = row->outbox_id;
+	ps->attempt = row->attempt;
+
+	if (strcmp(row->kind, "receipt_file") == 0)
+	{
+		if (row->user_id == NULL || row->file_data == NULL || !row->followed)
+		{
+			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
+
+			o->outcome = "recipient";
+			o->last_error = pstrdup(row->file_data == NULL ? "the receipt document is gone" :
+									"the citizen no longer follows the Official Account");
+			free_pending(ps);
+			return;
+		}
+		ps->is_receipt_file = true;
+		ps->user_id = strdup(row->user_id);
+		if (!start_request(w, ps, ZE_OA_UPLOAD_FILE, NULL, row))
+			elog(ERROR, "could not start the receipt upload");
+		return;
+	}
+
+	memset(&parts, 0, sizeof(parts));
+	parts.user_id = row->user_id;
+	parts.phone = row->zns_phone;
+	parts.dossier_code = row->code;
+	parts.header = row->header;
+	parts.body = row->body;
+	parts.table_rows_json = row->table_rows;
+	parts.buttons_json = row->buttons;
+	parts.status_style = row->status_style;
+	parts.zns_template_id = row->zns_template_id;
+	parts.zns_params_json = row->zns_params;
+	parts.tracking_id = row->idempotency_key;
+	parts.vars_json = row->vars;
+
+	if (strcmp(row->channel, "zalo_oa") == 0)
+	{
+		if (row->user_id == NULL || !row->followed || row->header == NULL)
+		{
+			/* unfollowed (or unlinked) since the change was queued */
+			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
+
+			o->outcome = "recipient";
+			o->fallback_to_zns = true;
+			o->last_error = pstrdup(row->header == NULL ? "the stage has no template" :
+									"the citizen no longer follows the Official Account; trying ZNS");
+			free_pending(ps);
+			return;
+		}
+		ps->is_oa_stage = true;
+		endpoint = ZE_OA_TRANSACTION;
+		body = zt_build_transaction_message(&parts, err, sizeof(err));
+	}
+	else
+	{
+		if (row->zns_phone == NULL || row->zns_template_id == NULL)
+		{
+			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
+
+			o->outcome = "recipient";
+			o->last_error = pstrdup("no mobile phone or no ZNS template for this stage");
+			free_pending(ps);
+			return;
+		}
+		endpoint = ZE_ZNS_TEMPLATE;
+		body = zt_build_zns_message(&parts, err, sizeof(err));
+	}
+
+	if (body == NULL)
+	{
+		ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "dead", "none");
+
+		o->outcome = "bug";
+		o->last_error = psprintf("the message could not be built: %s", err);
+		free_pending(ps);
+		return;
+	}
+	started = start_request(w, ps, endpoint, body, row);
+	free(body);
+	if (!started)
+		elog(ERROR, "could not start a request to Zalo");
+}
+
+/* Turn one finished request into an outcome (or the next request). */
+static void
+handle_finished(WorkerLoop *w, ZaloRequest *req)
+{
+	PendingSend *ps = zalo_request_tag(req);
+	const ZaloResult *r = zalo_request_result(req);
+	ZaloEndpoint endpoint = zalo_request_endpoint(req);
+	ZtOutcome  *o;
+	TimestampTz now = GetCurrentTimestamp();
+
+	/* the upload of a receipt is followed by its file message */
+	if (endpoint == ZE_OA_UPLOAD_FILE && r->error_class == ZC_OK && r->file_token[0])
+	{
+		char	   *body = zt_build_file_message(ps->user_id, r->file_token);
+		ZaloRequest *next = body ? zalo_request_json(ZE_OA_CS, zt_api_base_url, w->creds.access_token,
+													 body, ps) : NULL;
+
+		free(body);
+		zalo_request_free(req);
+		if (next == NULL || !zalo_client_start(w->client, next))
+			elog(ERROR, "could not start the receipt file message");
+		return;
+	}
+
+	o = add_outcome(w, ps->outbox_id, ps->attempt, "sent", endpoint_name(endpoint));
+	o->started_at = ps->started_at;
+	o->latency_ms = r->latency_ms;
+	o->http_status = (int) r->http_status;
+	o->error_code = r->zalo_error;
+	o->sent_unknown = r->sent_unknown;
+	o->outcome = zalo_error_class_name(r->error_class);
+	if (r->error_text[0])
+		o->last_error = pstrdup(r->error_text);
+
+	switch (r->error_class)
+	{
+		case ZC_OK:
+			o->provider_msg_id = r->msg_id[0] ? pstrdup(r->msg_id) : NULL;
+			break;
+		case ZC_REFRESH:
+			o->status = "failed";
+			o->refund_attempt = true;
+			o->next_attempt_at = now;
+			w->token_refresh_needed = true;
+			break;
+		case ZC_RATE_LIMITED:
+			o->status = "failed";
+			o->refund_attempt = true;
+			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_rate_limit_backoff_ms);
+			pause_sending(w, o->next_attempt_at, ZT_WS_PAUSED, "Zalo rate limit (-32 or HTTP 429)");
+			break;
+		case ZC_DEFER:
+			o->status = "failed";
+			o->refund_attempt = true;
+			o->next_attempt_at = next_morning_in_vietnam();
+			break;
+		case ZC_RECIPIENT:
+			o->status = "undeliverable";
+			o->fallback_to_zns = ps->is_oa_stage;
+			break;
+		case ZC_CONFIG:
+			o->status = "failed";
+			o->refund_attempt = true;
+			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
+			if (w->paused_until < o->next_attempt_at)
+				ereport(WARNING,
+						(errmsg("zalo_tthc worker: Zalo refused the Official Account's configuration; sending paused"),
+						 errdetail("%s", r->error_text)));
+			pause_sending(w, o->next_attempt_at, ZT_WS_PAUSED, r->error_text);
+			break;
+		case ZC_BUG:
+			o->status = "dead";
+			break;
+		case ZC_RETRY:
+			if (ps->attempt >= zt_max_attempts)
+				o->status = "dead";
+			else
+			{
+				o->status = "failed";
+				o->next_attempt_at = backoff_time(ps->attempt);
+			}
+			break;
+	}
+	if (r->error_class != ZC_OK)
+		note_error(r->error_text);
+	zalo_request_free(req);
+	free_pending(ps);
+}
+
+/* Claim due notifications and start their requests. */
+static void
+fill_pipeline(WorkerLoop *w)
+{
+	int			room = zt_max_in_flight - zalo_client_in_flight(w->client);
+	int			want;
+	int			n;
+	ZtClaimedRow *rows;
+
+	if (room <= 0 || !w->more_work)
+		return;
+	want = take_rate_tokens(w, Min(room, zt_batch_size));
+	if (want <= 0)
+		return;
+	n = zt_claim_batch(want, zt_lease_time_ms, &rows);
+	/* tokens not used go back to the bucket */
+	if (zt_rate_limit > 0)
+		w->tokens += want - n;
+	w->more_work = (n == want);
+	for (int i = 0; i < n; i++)
+		send_claimed_row(w, &rows[i]);
+	if (n > 0)
+		elog(DEBUG1, "zalo_tthc worker: claimed %d notifications", n);
+}
+
+/* How long to sleep when nothing is in flight; -1 for no timeout. */
+static long
+idle_timeout_ms(WorkerLoop *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz wake = DT_NOEND;
+	TimestampTz due;
+
+	if (w->paused_until != 0 && w->paused_until != DT_NOEND)
+		wake = w->paused_until;
+	if (w->paused_until == 0 && zt_next_due(&due))
+		wake = Min(wake, due);
+	if (w->creds.present && !w->creds.reauthorization_required)
+		wake = Min(wake, w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC);
+	if (wake == DT_NOEND)
+		return -1;
+	if (wake <= now)
+		return 0;
+	return (long) Min((wake - now) / 1000 + 1, (int64) 24 * 3600 * 1000);
+}
+
+/* True when the access token should be refreshed now. */
+static bool
+token_due_for_refresh(WorkerLoop *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	return w->creds.present && !w->creds.reauthorization_required &&
+		(w->token_refresh_needed ||
+		 w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC <= now);
+}
+
+/* One turn of the loop; returns how long to wait (ms, -1 forever) or 0. */
+static long
+worker_iteration(WorkerLoop *w)
+{
+	TimestampTz now;
+
+	refresh_credentials_cache(w, false);
+	if (!w->creds.present)
+	{
+		set_state(ZT_WS_NO_CREDENTIALS);
+		return -1;
+	}
+	if (w->creds.reauthorization_required)
+	{
+		pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED,
+					  "re-authorisation required: store new tokens with zalo_tthc.set_oa_credentials()");
+		return -1;
+	}
+
+	now = GetCurrentTimestamp();
+	if (w->paused_until != 0 && w->paused_until <= now)
+	{
+		elog(LOG, "zalo_tthc worker: pause over, sending resumes");
+		resume_sending(w);
+	}
+
+	/* refresh only with nothing on the wire, so no request uses a dying token */
+	if (token_due_for_refresh(w) && zalo_client_in_flight(w->client) == 0 && w->paused_until == 0)
+	{
+		flush_outcomes(w);
+		refresh_access_token(w);
+		w->more_work = true;
+	}
+
+	if (w->paused_until == 0 && !w->token_refresh_needed)
+		fill_pipeline(w);
+
+	if (zalo_client_in_flight(w->client) > 0)
+	{
+		ZaloRequest *req;
+
+		set_state(ZT_WS_SENDING);
+		zalo_client_poll(w->client, 20);
+		while ((req = zalo_client_next_done(w->client)) != NULL)
+			handle_finished(w, req);
+	}
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->in_flight = zalo_client_in_flight(w->client);
+	SpinLockRelease(&zt_shared->mutex);
+
+	if (w->n_outcomes >= zt_batch_size ||
+		(w->n_outcomes > 0 &&
+		 (zalo_client_in_flight(w->client) == 0 ||
+		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), 20))))
+		flush_outcomes(w);
+
+	if (zalo_client_in_flight(w->client) > 0)
+		return 0;
+	if (w->more_work && w->paused_until == 0)
+		return Max(ms_until_token(w), 0);
+
+	/* idle: sleep until woken or the next retry or refresh is due */
+	if (w->paused_until == 0)
+		set_state(ZT_WS_IDLE);
+	return idle_timeout_ms(w);
+}
+
+/* Wait for the latch until the extension exists in the database. */
+static void
+wait_for_extension(void)
+{
+	bool		logged = false;
+
+	while (!zt_extension_ready())
+	{
+		if (!logged)
+			elog(LOG, "zalo_tthc worker: extension zalo_tthc is not installed in database \"%s\"; waiting",
+				 zt_database_name);
+		logged = true;
+		set_state(ZT_WS_WAITING_FOR_EXTENSION);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 10000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+}
+
+/* Entry point of the delivery worker. */
+void
+zt_worker_main(Datum arg)
+{
+	WorkerLoop	w;
+	char		errbuf[256];
+	int			reclaimed;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	zt_am_delivery_worker = true;
+
+	BackgroundWorkerInitializeConnection(zt_database_name, NULL, 0);
+
+	SpinLockAcquire(&zt_shared->mutex);
+	zt_shared->worker_pid = MyProcPid;
+	zt_shared->database_oid = MyDatabaseId;
+	zt_shared->state = ZT_WS_STARTING;
+	zt_shared->started_at = GetCurrentTimestamp();
+	zt_shared->rate_limit = zt_rate_limit;
+	SpinLockRelease(&zt_shared->mutex);
+	pg_atomic_write_u32(&zt_shared->worker_procno, MyProc->pgprocno);
+	on_shmem_exit(worker_on_exit, (Datum) 0);
+
+	if (!zalo_client_global_init(errbuf, sizeof(errbuf)))
+		ereport(FATAL, (errmsg("zalo_tthc worker: %s", errbuf)));
+
+	memset(&w, 0, sizeof(w));
+	{
+		ZaloClientOptions opts = client_options();
+
+		w.client = zalo_client_create(&opts);
+	}
+	if (w.client == NULL)
+		ereport(FATAL, (errmsg("zalo_tthc worker: could not create the HTTP client")));
+	w.cycle_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker cycle", ALLOCSET_DEFAULT_SIZES);
+	w.outcome_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker outcomes", ALLOCSET_DEFAULT_SIZES);
+	w.creds_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker credentials", ALLOCSET_SMALL_SIZES);
+	w.max_outcomes = 256;
+	w.outcomes = MemoryContextAlloc(w.outcome_cxt, sizeof(ZtOutcome) * w.max_outcomes);
+	w.tokens_at = GetCurrentTimestamp();
+	w.tokens = Max(zt_rate_limit, 1.0);
+	w.more_work = true;
+	w.creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
+
+	elog(LOG, "zalo_tthc worker started for database \"%s\"", zt_database_name);
+	wait_for_extension();
+
+	reclaimed = zt_reclaim_abandoned();
+	if (reclaimed > 0)
+	{
+		SpinLockAcquire(&zt_shared->mutex);
+		zt_shared->unknown_outcomes += reclaimed;
+		SpinLockRelease(&zt_shared->mutex);
+		elog(LOG, "zalo_tthc worker: %d notifications were being sent when the previous worker stopped; they are queued again",
+			 reclaimed);
+	}
+
+	for (;;)
+	{
+		long		timeout;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+			reload_settings(&w);
+
+		MemoryContextReset(w.cycle_cxt);
+		MemoryContextSwitchTo(w.cycle_cxt);
+		timeout = worker_iteration(&w);
+		MemoryContextSwitchTo(TopMemoryContext);
+
+		if (timeout != 0)
+		{
+			int			rc = WaitLatch(MyLatch,
+									   WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout > 0 ? WL_TIMEOUT : 0),
+									   timeout, PG_WAIT_EXTENSION);
+
+			ResetLatch(MyLatch);
+			if (rc & (WL_LATCH_SET | WL_TIMEOUT))
+				w.more_work = true;
+		}
+		else if (MyLatch->is_set)
+		{
+			ResetLatch(MyLatch);
+			w.more_work = true;
+		}
+	}
+}

@@ -1,0 +1,677 @@
+/*
+ * zalo_client.c
+ *		libcurl multi-interface transport and JSON answer parsing for the
+ *		Zalo APIs.  Owns every CURL handle and json-c object it creates and
+ *		frees them with their own functions.
+ */
+#include "zalo_client.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_ANSWER_BYTES (1024 * 1024)
+
+struct ZaloRequest
+{
+	ZaloEndpoint endpoint;
+	void	   *tag;
+	CURL	   *easy;
+	struct curl_slist *headers;
+	curl_mime  *mime;
+	char	   *body;
+	char	   *answer;
+	size_t		answer_len;
+	bool		answer_too_big;
+	struct timespec started;
+	ZaloResult	result;
+	ZaloRequest *next_done;
+	char		curl_error[CURL_ERROR_SIZE];
+};
+
+struct ZaloClient
+{
+	CURLM	   *multi;
+	ZaloClientOptions opts;
+	char	   *ca_file;
+	int			in_flight;
+	ZaloRequest *done_head;
+	ZaloRequest *done_tail;
+};
+
+/* One-time libcurl initialisation; false with a message on failure. */
+bool
+zalo_client_global_init(char *errbuf, size_t errlen)
+{
+	CURLcode	rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (rc != CURLE_OK)
+	{
+		snprintf(errbuf, errlen, "curl_global_init failed: %s", curl_easy_strerror(rc));
+		return false;
+	}
+	return true;
+}
+
+/* Apply the connection-pool limits of the options to the multi handle. */
+static void
+apply_multi_options(ZaloClient *client)
+{
+	curl_multi_setopt(client->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) client->opts.max_in_flight);
+	curl_multi_setopt(client->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long) client->opts.max_in_flight);
+	curl_multi_setopt(client->multi, CURLMOPT_MAXCONNECTS, (long) client->opts.max_in_flight);
+	curl_multi_setopt(client->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
+}
+
+/* A client that keeps connections open between requests. */
+ZaloClient *
+zalo_client_create(const ZaloClientOptions *opts)
+{
+	ZaloClient *client = calloc(1, sizeof(ZaloClient));
+
+	if (client == NULL)
+		return NULL;
+	client->multi = curl_multi_init();
+	if (client->multi == NULL)
+	{
+		free(client);
+		return NULL;
+	}
+	zalo_client_set_options(client, opts);
+	return client;
+}
+
+/* Change timeouts and limits (after a configuration reload). */
+void
+zalo_client_set_options(ZaloClient *client, const ZaloClientOptions *opts)
+{
+	free(client->ca_file);
+	client->ca_file = (opts->ca_file && opts->ca_file[0]) ? strdup(opts->ca_file) : NULL;
+	client->opts = *opts;
+	client->opts.ca_file = client->ca_file;
+	if (client->opts.max_in_flight < 1)
+		client->opts.max_in_flight = 1;
+	apply_multi_options(client);
+}
+
+/* Free the client; requests still in flight are abandoned and freed. */
+void
+zalo_client_destroy(ZaloClient *client)
+{
+	if (client == NULL)
+		return;
+	curl_multi_cleanup(client->multi);
+	free(client->ca_file);
+	free(client);
+}
+
+/* libcurl write callback: collect the answer, up to MAX_ANSWER_BYTES. */
+static size_t
+collect_answer(char *data, size_t size, size_t nmemb, void *userp)
+{
+	ZaloRequest *req = userp;
+	size_t		n = size * nmemb;
+	char	   *grown;
+
+	if (req->answer_len + n > MAX_ANSWER_BYTES)
+	{
+		req->answer_too_big = true;
+		return 0;
+	}
+	grown = realloc(req->answer, req->answer_len + n + 1);
+	if (grown == NULL)
+		return 0;
+	req->answer = grown;
+	memcpy(req->answer + req->answer_len, data, n);
+	req->answer_len += n;
+	req->answer[req->answer_len] = '\0';
+	return n;
+}
+
+/* A request with the settings common to every endpoint. */
+static ZaloRequest *
+new_request(ZaloEndpoint endpoint, const char *url, void *tag)
+{
+	ZaloRequest *req = calloc(1, sizeof(ZaloRequest));
+
+	if (req == NULL)
+		return NULL;
+	req->endpoint = endpoint;
+	req->tag = tag;
+	req->easy = curl_easy_init();
+	if (req->easy == NULL)
+	{
+		free(req);
+		return NULL;
+	}
+	curl_easy_setopt(req->easy, CURLOPT_URL, url);
+	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, collect_answer);
+	curl_easy_setopt(req->easy, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(req->easy, CURLOPT_ERRORBUFFER, req->curl_error);
+	curl_easy_setopt(req->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(req->easy, CURLOPT_USERAGENT, "zalo_tthc/0.1");
+	curl_easy_setopt(req->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	return req;
+}
+
+/* Append "name: value" to the request's headers. */
+static bool
+add_header(ZaloRequest *req, const char *name, const char *value)
+{
+	size_t		len = strlen(name) + strlen(value) + 3;
+	char	   *line = malloc(len);
+	struct curl_slist *grown;
+
+	if (line == NULL)
+		return false;
+	snprintf(line, len, "%s: %s", name, value);
+	grown = curl_slist_append(req->headers, line);
+	free(line);
+	if (grown == NULL)
+		return false;
+	req->headers = grown;
+	return true;
+}
+
+/* The path of an endpoint, appended to its base URL. */
+static const char *
+endpoint_path(ZaloEndpoint endpoint)
+{
+	switch (endpoint)
+	{
+		case ZE_OA_TRANSACTION:
+			return "/v3.0/oa/message/transaction";
+		case ZE_OA_CS:
+			return "/v3.0/oa/message/cs";
+		case ZE_OA_UPLOAD_FILE:
+			return "/v2.0/oa/upload/file";
+		case ZE_ZNS_TEMPLATE:
+			return "/message/template";
+		case ZE_OAUTH_REFRESH:
+			return "/v4/oa/access_token";
+	}
+	return "/";
+}
+
+/* base_url + the endpoint's path, without a doubled slash. */
+static char *
+endpoint_url(const char *base_url, ZaloEndpoint endpoint)
+{
+	const char *path = endpoint_path(endpoint);
+	size_t		blen = strlen(base_url);
+	char	   *url;
+
+	while (blen > 0 && base_url[blen - 1] == '/')
+		blen--;
+	url = malloc(blen + strlen(path) + 1);
+	if (url == NULL)
+		return NULL;
+	memcpy(url, base_url, blen);
+	strcpy(url + blen, path);
+	return url;
+}
+
+/* A JSON POST with the access_token header (OA message or ZNS). */
+ZaloRequest *
+zalo_request_json(ZaloEndpoint endpoint, const char *base_url,
+				  const char *access_token, const char *json_body, void *tag)
+{
+	char	   *url = endpoint_url(base_url, endpoint);
+	ZaloRequest *req;
+
+	if (url == NULL)
+		return NULL;
+	req = new_request(endpoint, url, tag);
+	free(url);
+	if (req == NULL)
+		return NULL;
+	req->body = strdup(json_body);
+	if (req->body == NULL ||
+		!add_header(req, "access_token", access_token) ||
+		!add_header(req, "Content-Type", "application/json"))
+	{
+		zalo_request_free(req);
+		return NULL;
+	}
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, req->body);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
+	return req;
+}
+
+/* A multipart upload of one file (part "file") for a file message. */
+ZaloRequest *
+zalo_request_upload(const char *base_url, const char *access_token,
+					const char *file_name, const void *data, size_t len, void *tag)
+{
+	char	   *url = endpoint_url(base_url, ZE_OA_UPLOAD_FILE);
+	ZaloRequest *req;
+	curl_mimepart *part;
+
+	if (url == NULL)
+		return NULL;
+	req = new_request(ZE_OA_UPLOAD_FILE, url, tag);
+	free(url);
+	if (req == NULL)
+		return NULL;
+	req->mime = curl_mime_init(req->easy);
+	part = req->mime ? curl_mime_addpart(req->mime) : NULL;
+	if (part == NULL || !add_header(req, "access_token", access_token))
+	{
+		zalo_request_free(req);
+		return NULL;
+	}
+	curl_mime_name(part, "file");
+	curl_mime_filename(part, file_name);
+	curl_mime_type(part, "application/pdf");
+	curl_mime_data(part, data, len);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(req->easy, CURLOPT_MIMEPOST, req->mime);
+	return req;
+}
+
+/* The refresh-token grant; the app secret goes in the secret_key header. */
+ZaloRequest *
+zalo_request_refresh(const char *oauth_base_url, const char *app_id,
+					 const char *app_secret, const char *refresh_token, void *tag)
+{
+	char	   *url = endpoint_url(oauth_base_url, ZE_OAUTH_REFRESH);
+	ZaloRequest *req;
+	char	   *esc_token;
+	char	   *esc_app;
+	size_t		len;
+
+	if (url == NULL)
+		return NULL;
+	req = new_request(ZE_OAUTH_REFRESH, url, tag);
+	free(url);
+	if (req == NULL)
+		return NULL;
+	esc_token = curl_easy_escape(req->easy, refresh_token, 0);
+	esc_app = curl_easy_escape(req->easy, app_id, 0);
+	if (esc_token == NULL || esc_app == NULL)
+	{
+		curl_free(esc_token);
+		curl_free(esc_app);
+		zalo_request_free(req);
+		return NULL;
+	}
+	len = strlen(esc_token) + strlen(esc_app) + 64;
+	req->body = malloc(len);
+	if (req->body != NULL)
+		snprintf(req->body, len, "refresh_token=%s&app_id=%s&grant_type=refresh_token",
+				 esc_token, esc_app);
+	curl_free(esc_token);
+	curl_free(esc_app);
+	if (req->body == NULL ||
+		!add_header(req, "secret_key", app_secret) ||
+		!add_header(req, "Content-Type", "application/x-www-form-urlencoded"))
+	{
+		zalo_request_free(req);
+		return NULL;
+	}
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, req->body);
+	return req;
+}
+
+/* Free a request that is not (or no longer) in a client. */
+void
+zalo_request_free(ZaloRequest *req)
+{
+	if (req == NULL)
+		return;
+	if (req->easy)
+		curl_easy_cleanup(req->easy);
+	curl_mime_free(req->mime);
+	curl_slist_free_all(req->headers);
+	free(req->body);
+	free(req->answer);
+	free(req);
+}
+
+void *
+zalo_request_tag(const ZaloRequest *req)
+{
+	return req->tag;
+}
+
+ZaloEndpoint
+zalo_request_endpoint(const ZaloRequest *req)
+{
+	return req->endpoint;
+}
+
+const ZaloResult *
+zalo_request_result(const ZaloRequest *req)
+{
+	return &req->result;
+}
+
+/* Milliseconds elapsed since a time. */
+static double
+ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000.0 + (now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Hand a request to the client; false if libcurl refused it. */
+bool
+zalo_client_start(ZaloClient *client, ZaloRequest *req)
+{
+	curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, client->opts.connect_timeout_ms);
+	curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, client->opts.request_timeout_ms);
+	if (client->opts.ca_file)
+		curl_easy_setopt(req->easy, CURLOPT_CAINFO, client->opts.ca_file);
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	if (curl_multi_add_handle(client->multi, req->easy) != CURLM_OK)
+		return false;
+	client->in_flight++;
+	return true;
+}
+
+int
+zalo_client_in_flight(const ZaloClient *client)
+{
+	return client->in_flight;
+}
+
+/* Copy a JSON string or number member into buf; false if absent. */
+static bool
+copy_member(json_object *obj, const char *key, char *buf, size_t buflen)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL)
+		return false;
+	if (!json_object_is_type(v, json_type_string) &&
+		!json_object_is_type(v, json_type_int) &&
+		!json_object_is_type(v, json_type_double))
+		return false;
+	snprintf(buf, buflen, "%s", json_object_get_string(v));
+	return buf[0] != '\0';
+}
+
+/* Fill the result of a finished transfer from its HTTP answer. */
+static void
+parse_answer(ZaloRequest *req, CURLcode rc)
+{
+	ZaloResult *r = &req->result;
+	json_object *root;
+	json_object *data = NULL;
+	json_object *err;
+
+	r->latency_ms = ms_since(&req->started);
+	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+
+	if (rc != CURLE_OK)
+	{
+		/* a request that was (perhaps) written may have been delivered */
+		curl_off_t	uploaded = 0;
+
+		curl_easy_getinfo(req->easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+		r->sent_unknown = uploaded > 0 || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+			rc == CURLE_GOT_NOTHING;
+		r->error_class = ZC_RETRY;
+		snprintf(r->error_text, sizeof(r->error_text), "transport: %s",
+				 req->answer_too_big ? "answer larger than 1 MB" :
+				 req->curl_error[0] ? req->curl_error : curl_easy_strerror(rc));
+		return;
+	}
+	if (r->http_status == 429)
+	{
+		r->error_class = ZC_RATE_LIMITED;
+		snprintf(r->error_text, sizeof(r->error_text), "HTTP 429 Too Many Requests");
+		return;
+	}
+	if (r->http_status < 200 || r->http_status >= 300)
+	{
+		r->error_class = ZC_RETRY;
+		r->sent_unknown = true;
+		snprintf(r->error_text, sizeof(r->error_text), "HTTP %ld", r->http_status);
+		return;
+	}
+
+	root = req->answer ? json_tokener_parse(req->answer) : NULL;
+	if (root == NULL || !json_object_is_type(root, json_type_object))
+	{
+		r->error_class = ZC_RETRY;
+		r->sent_unknown = true;
+		snprintf(r->error_text, sizeof(r->error_text), "answer is not a JSON object");
+		json_object_put(root);
+		return;
+	}
+
+	if (json_object_object_get_ex(root, "error", &err) && err != NULL)
+		r->zalo_error = json_object_get_int(err);
+
+	if (req->endpoint == ZE_OAUTH_REFRESH)
+	{
+		if (r->zalo_error == 0 &&
+			copy_member(root, "access_token", r->access_token, sizeof(r->access_token)) &&
+			copy_member(root, "refresh_token", r->refresh_token, sizeof(r->refresh_token)))
+		{
+			char		expires[32] = "";
+
+			copy_member(root, "expires_in", expires, sizeof(expires));
+			r->expires_in = strtol(expires, NULL, 10);
+			r->error_class = ZC_OK;
+		}
+		else
+		{
+			char		name[128] = "";
+
+			if (!copy_member(root, "error_name", name, sizeof(name)))
+				copy_member(root, "error_description", name, sizeof(name));
+			r->error_class = ZC_CONFIG;
+			snprintf(r->error_text, sizeof(r->error_text), "token refresh refused: %d %s",
+					 r->zalo_error, name);
+		}
+		json_object_put(root);
+		return;
+	}
+
+	r->error_class = classify_zalo_error(req->endpoint, r->zalo_error);
+	if (r->zalo_error != 0)
+	{
+		char		message[200] = "";
+
+		copy_member(root, "message", message, sizeof(message));
+		snprintf(r->error_text, sizeof(r->error_text), "Zalo error %d: %s", r->zalo_error, message);
+	}
+	json_object_object_get_ex(root, "data", &data);
+	if (r->error_class == ZC_OK)
+	{
+		if (req->endpoint == ZE_OA_UPLOAD_FILE)
+			copy_member(data, "token", r->file_token, sizeof(r->file_token));
+		else if (!copy_member(data, "message_id", r->msg_id, sizeof(r->msg_id)))
+			copy_member(data, "msg_id", r->msg_id, sizeof(r->msg_id));
+	}
+	json_object_put(root);
+}
+
+/* Move finished transfers to the done list. */
+static void
+collect_finished(ZaloClient *client)
+{
+	CURLMsg    *msg;
+	int			left;
+
+	while ((msg = curl_multi_info_read(client->multi, &left)) != NULL)
+	{
+		ZaloRequest *req = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &req);
+		parse_answer(req, msg->data.result);
+		curl_multi_remove_handle(client->multi, msg->easy_handle);
+		client->in_flight--;
+		req->next_done = NULL;
+		if (client->done_tail)
+			client->done_tail->next_done = req;
+		else
+			client->done_head = req;
+		client->done_tail = req;
+	}
+}
+
+/* Drive transfers, waiting at most timeout_ms for socket activity. */
+void
+zalo_client_poll(ZaloClient *client, int timeout_ms)
+{
+	int			running;
+
+	curl_multi_perform(client->multi, &running);
+	collect_finished(client);
+	if (client->done_head == NULL && client->in_flight > 0 && timeout_ms > 0)
+	{
+		curl_multi_poll(client->multi, NULL, 0, timeout_ms, NULL);
+		curl_multi_perform(client->multi, &running);
+		collect_finished(client);
+	}
+}
+
+/* The next finished request, or NULL; the caller frees it. */
+ZaloRequest *
+zalo_client_next_done(ZaloClient *client)
+{
+	ZaloRequest *req = client->done_head;
+
+	if (req)
+	{
+		client->done_head = req->next_done;
+		if (client->done_head == NULL)
+			client->done_tail = NULL;
+	}
+	return req;
+}
+
+/* Run one request to completion (token refresh), outside the pool. */
+void
+zalo_client_run_one(ZaloClient *client, ZaloRequest *req)
+{
+	CURLcode	rc;
+
+	curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, client->opts.connect_timeout_ms);
+	curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, client->opts.request_timeout_ms);
+	if (client->opts.ca_file)
+		curl_easy_setopt(req->easy, CURLOPT_CAINFO, client->opts.ca_file);
+	clock_gettime(CLOCK_MONOTONIC, &req->started);
+	rc = curl_easy_perform(req->easy);
+	parse_answer(req, rc);
+}
+
+/*
+ * What a Zalo error code means for the request (zalo-api.md §5.1, §5.2).
+ * Unknown negative codes are not retried blindly.
+ */
+ZaloErrorClass
+classify_zalo_error(ZaloEndpoint endpoint, int code)
+{
+	if (code == 0)
+		return ZC_OK;
+	/* expired or invalid tokens are reported with these on both hosts */
+	if (code == -216 || code == -220 || code == -124)
+		return ZC_REFRESH;
+
+	if (endpoint == ZE_ZNS_TEMPLATE)
+	{
+		switch (code)
+		{
+			case -100:
+				return ZC_RETRY;
+			case -108:
+			case -110:
+			case -114:
+			case -118:
+			case -119:
+				return ZC_RECIPIENT;
+			case -133:
+			case -144:
+			case -147:
+				return ZC_DEFER;
+			case -101:
+			case -102:
+			case -103:
+			case -104:
+			case -105:
+			case -109:
+			case -115:
+			case -117:
+				return ZC_CONFIG;
+			default:
+				return ZC_BUG;
+		}
+	}
+
+	switch (code)
+	{
+		case -32:
+			return ZC_RATE_LIMITED;
+		case -100:
+		case -200:
+		case -214:
+			return ZC_RETRY;
+		case -213:
+		case -217:
+		case -227:
+		case -230:
+		case -232:
+		case -244:
+			return ZC_RECIPIENT;
+		case -218:
+		case -234:
+			return ZC_DEFER;
+		case -204:
+		case -205:
+		case -209:
+		case -211:
+		case -212:
+		case -219:
+		case -221:
+		case -223:
+		case -224:
+		case -235:
+		case -242:
+		case -320:
+		case -321:
+			return ZC_CONFIG;
+		default:
+			return ZC_BUG;
+	}
+}
+
+/* A lower-case name for logs and the delivery log. */
+const char *
+zalo_error_class_name(ZaloErrorClass c)
+{
+	switch (c)
+	{
+		case ZC_OK:
+			return "ok";
+		case ZC_REFRESH:
+			return "refresh";
+		case ZC_RETRY:
+			return "retry";
+		case ZC_RATE_LIMITED:
+			return "rate_limited";
+		case ZC_DEFER:
+			return "defer";
+		case ZC_RECIPIENT:
+			return "recipient";
+		case ZC_CONFIG:
+			return "config";
+		case ZC_BUG:
+			return "bug";
+	}
+	return "?";
+}

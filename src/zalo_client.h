@@ -1,0 +1,95 @@
+/*
+ * zalo_client.h
+ *		HTTP client for the Zalo OA Open API, ZNS and OAuth: builds requests,
+ *		runs many at once over libcurl's multi interface, parses answers and
+ *		classifies Zalo error codes (zalo-api.md §5).
+ *
+ * Plain C (libcurl, json-c, malloc): no server headers, no SPI, so the
+ * worker never holds a transaction while a request is on the wire.
+ */
+#ifndef ZT_ZALO_CLIENT_H
+#define ZT_ZALO_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* What to do about an answer (zalo-api.md §5). */
+typedef enum ZaloErrorClass
+{
+	ZC_OK,						/* accepted */
+	ZC_REFRESH,					/* token invalid or expired: refresh, retry */
+	ZC_RETRY,					/* transient: back off and retry */
+	ZC_RATE_LIMITED,			/* -32 / HTTP 429: slow everything down */
+	ZC_DEFER,					/* retry after a known time (night, quota) */
+	ZC_RECIPIENT,				/* this citizen cannot be reached this way */
+	ZC_CONFIG,					/* operator must fix the set-up: pause */
+	ZC_BUG						/* malformed request: permanent */
+} ZaloErrorClass;
+
+typedef enum ZaloEndpoint
+{
+	ZE_OA_TRANSACTION,			/* POST /v3.0/oa/message/transaction */
+	ZE_OA_CS,					/* POST /v3.0/oa/message/cs */
+	ZE_OA_UPLOAD_FILE,			/* POST /v2.0/oa/upload/file */
+	ZE_ZNS_TEMPLATE,			/* POST /message/template */
+	ZE_OAUTH_REFRESH			/* POST /v4/oa/access_token */
+} ZaloEndpoint;
+
+/* The outcome of one request. */
+typedef struct ZaloResult
+{
+	ZaloErrorClass error_class;
+	long		http_status;	/* 0: no HTTP answer */
+	int			zalo_error;		/* the body's "error", 0 on success */
+	bool		sent_unknown;	/* the request may have reached Zalo */
+	double		latency_ms;
+	char		error_text[256];	/* never holds tokens or secrets */
+	char		msg_id[128];	/* message_id / msg_id */
+	char		file_token[512];	/* upload answer */
+	char		access_token[512];	/* refresh answer */
+	char		refresh_token[512];
+	long		expires_in;		/* seconds */
+} ZaloResult;
+
+typedef struct ZaloRequest ZaloRequest;
+typedef struct ZaloClient ZaloClient;
+
+/* Client settings; timeouts in milliseconds. */
+typedef struct ZaloClientOptions
+{
+	int			max_in_flight;
+	long		connect_timeout_ms;
+	long		request_timeout_ms;
+	const char *ca_file;		/* NULL: the system's CA store */
+} ZaloClientOptions;
+
+extern bool zalo_client_global_init(char *errbuf, size_t errlen);
+extern ZaloClient *zalo_client_create(const ZaloClientOptions *opts);
+extern void zalo_client_destroy(ZaloClient *client);
+extern void zalo_client_set_options(ZaloClient *client, const ZaloClientOptions *opts);
+
+/* Requests: built by these, handed to zalo_client_start, freed by caller. */
+extern ZaloRequest *zalo_request_json(ZaloEndpoint endpoint, const char *base_url,
+									  const char *access_token, const char *json_body,
+									  void *tag);
+extern ZaloRequest *zalo_request_upload(const char *base_url, const char *access_token,
+										const char *file_name, const void *data,
+										size_t len, void *tag);
+extern ZaloRequest *zalo_request_refresh(const char *oauth_base_url, const char *app_id,
+										 const char *app_secret, const char *refresh_token,
+										 void *tag);
+extern void zalo_request_free(ZaloRequest *req);
+extern void *zalo_request_tag(const ZaloRequest *req);
+extern ZaloEndpoint zalo_request_endpoint(const ZaloRequest *req);
+extern const ZaloResult *zalo_request_result(const ZaloRequest *req);
+
+extern bool zalo_client_start(ZaloClient *client, ZaloRequest *req);
+extern int	zalo_client_in_flight(const ZaloClient *client);
+extern void zalo_client_poll(ZaloClient *client, int timeout_ms);
+extern ZaloRequest *zalo_client_next_done(ZaloClient *client);
+extern void zalo_client_run_one(ZaloClient *client, ZaloRequest *req);
+
+extern ZaloErrorClass classify_zalo_error(ZaloEndpoint endpoint, int zalo_error);
+extern const char *zalo_error_class_name(ZaloErrorClass c);
+
+#endif							/* ZT_ZALO_CLIENT_H */
