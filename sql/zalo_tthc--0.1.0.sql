@@ -27,6 +27,21 @@ CREATE TYPE zalo_tthc.stage AS ENUM (
 COMMENT ON TYPE zalo_tthc.stage IS
 	'Giai đoạn xử lý hồ sơ: the fine-grained stage of a dossier; each maps to a national status code (trạng thái hồ sơ) in zalo_tthc.stage_info.';
 
+CREATE TYPE zalo_tthc.delivery_status AS ENUM
+	('pending', 'sending', 'sent', 'delivered', 'seen', 'failed', 'dead', 'undeliverable');
+COMMENT ON TYPE zalo_tthc.delivery_status IS
+	'Trạng thái gửi của một thông báo; sent, delivered, seen, dead and undeliverable are final.';
+CREATE TYPE zalo_tthc.channel AS ENUM ('zalo_oa', 'zns');
+COMMENT ON TYPE zalo_tthc.channel IS
+	'Kênh gửi: zalo_oa (tin giao dịch OA tới người quan tâm) or zns (tin ZNS theo số điện thoại).';
+CREATE TYPE zalo_tthc.message_kind AS ENUM ('stage', 'receipt_file');
+COMMENT ON TYPE zalo_tthc.message_kind IS
+	'Loại tin: the stage message, or the receipt PDF sent after the received message.';
+CREATE TYPE zalo_tthc.notify_decision AS ENUM
+	('enqueued', 'not_notifying_stage', 'skipped_bulk_import', 'skipped_opt_out');
+COMMENT ON TYPE zalo_tthc.notify_decision IS
+	'What a stage change did about the citizen''s notification.';
+
 CREATE TABLE zalo_tthc.stage_info (
 	stage		zalo_tthc.stage PRIMARY KEY,
 	label_vi	text NOT NULL,
@@ -262,8 +277,7 @@ CREATE TABLE zalo_tthc.dossier_event (
 	note		text,
 	due_before	timestamptz,
 	due_after	timestamptz,
-	notify		text NOT NULL CHECK (notify IN
-		('enqueued', 'not_notifying_stage', 'skipped_bulk_import', 'skipped_opt_out')),
+	notify		zalo_tthc.notify_decision NOT NULL,
 	UNIQUE (dossier_id, seq)
 );
 COMMENT ON TABLE zalo_tthc.dossier_event IS
@@ -366,7 +380,7 @@ VALUES
 	 'blue', NULL, '{}'),
 	('received', 'Phiếu tiếp nhận hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã được tiếp nhận. Vui lòng mang Giấy tiếp nhận hồ sơ và hẹn trả kết quả khi đến nhận kết quả.',
-	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Lĩnh vực","value":"{{ten_linh_vuc}}"},{"key":"Đơn vị tiếp nhận","value":"{{don_vi_tiep_nhan}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày tiếp nhận","value":"{{ngay_tiep_nhan}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"},{"key":"Hình thức trả","value":"{{hinh_thuc_tra}}"}]',
+	 '[{"key":"Người đại diện","value":"{{nguoi_dai_dien}}"},{"key":"Lĩnh vực","value":"{{ten_linh_vuc}}"},{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Đơn vị tiếp nhận","value":"{{don_vi_tiep_nhan}}"},{"key":"Cơ quan giải quyết","value":"{{co_quan}}"},{"key":"Hình thức trả kết quả","value":"{{hinh_thuc_tra}}"},{"key":"Ngày tiếp nhận","value":"{{ngay_tiep_nhan}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"},{"key":"Trạng thái","value":"{{trang_thai}}"}]',
 	 'blue', 'zns_tthc_received',
 	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_hen_tra}}"}'),
 	('rejected', 'Thông báo từ chối tiếp nhận hồ sơ',
@@ -434,14 +448,13 @@ SET buttons = '[{"title":"Tra cứu hồ sơ","image_icon":"","type":"oa.open.ur
 CREATE TABLE zalo_tthc.outbox (
 	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	event_id	bigint NOT NULL REFERENCES zalo_tthc.dossier_event (id) ON DELETE CASCADE,
-	dossier_id	bigint NOT NULL REFERENCES zalo_tthc.dossier (id) ON DELETE CASCADE,
+	dossier_id	bigint NOT NULL,
 	stage		zalo_tthc.stage NOT NULL,
-	channel		text NOT NULL CHECK (channel IN ('zalo_oa', 'zns')),
-	kind		text NOT NULL DEFAULT 'stage' CHECK (kind IN ('stage', 'receipt_file')),
+	channel		zalo_tthc.channel NOT NULL,
+	kind		zalo_tthc.message_kind NOT NULL DEFAULT 'stage',
 	recipient_id bigint REFERENCES zalo_tthc.recipient (id) ON DELETE SET NULL,
 	idempotency_key text NOT NULL UNIQUE,
-	status		text NOT NULL DEFAULT 'pending' CHECK (status IN
-		('pending', 'sending', 'sent', 'delivered', 'seen', 'failed', 'dead', 'undeliverable')),
+	status		zalo_tthc.delivery_status NOT NULL DEFAULT 'pending',
 	attempts	integer NOT NULL DEFAULT 0,
 	next_attempt_at timestamptz NOT NULL DEFAULT now(),
 	lease_until	timestamptz,
@@ -457,7 +470,7 @@ COMMENT ON TABLE zalo_tthc.outbox IS
 	'Hàng đợi thông báo: one row per notification to deliver, written in the same transaction as the stage change. Final states: sent, delivered, seen, dead, undeliverable.';
 COMMENT ON COLUMN zalo_tthc.outbox.id IS 'Khóa nội bộ.';
 COMMENT ON COLUMN zalo_tthc.outbox.event_id IS 'Sự kiện chuyển giai đoạn gây ra thông báo.';
-COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ.';
+COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ (the event''s dossier; deleted with it through event_id).';
 COMMENT ON COLUMN zalo_tthc.outbox.stage IS 'Giai đoạn được thông báo.';
 COMMENT ON COLUMN zalo_tthc.outbox.channel IS 'Kênh gửi: zalo_oa (tin giao dịch OA tới người quan tâm) or zns (tin ZNS theo số điện thoại).';
 COMMENT ON COLUMN zalo_tthc.outbox.kind IS 'Loại tin: stage (the stage message) or receipt_file (the receipt PDF sent after the received message).';

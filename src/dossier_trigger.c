@@ -669,7 +669,7 @@ prepare_enqueue_plans(Oid stage_type)
 							 "INSERT INTO zalo_tthc.dossier_event "
 							 "(dossier_id, seq, stage_before, stage_after, status_before, status_after, "
 							 " actor, note, due_before, due_after, notify) "
-							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::zalo_tthc.notify_decision) "
 							 "ON CONFLICT (dossier_id, seq) DO NOTHING",
 							 11, argtypes);
 	if (event_plan == NULL)
@@ -687,7 +687,7 @@ prepare_enqueue_plans(Oid stage_type)
 							   "  INSERT INTO zalo_tthc.dossier_event "
 							   "  (dossier_id, seq, stage_before, stage_after, status_before, status_after, "
 							   "   actor, note, due_before, due_after, notify) "
-							   "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+							   "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::zalo_tthc.notify_decision) "
 							   "  ON CONFLICT (dossier_id, seq) DO NOTHING "
 							   "  RETURNING id), "
 							   "r AS ("
@@ -699,7 +699,7 @@ prepare_enqueue_plans(Oid stage_type)
 							   "c AS ("
 							   "  SELECT ev.id AS event_id, r.id AS recipient_id, "
 							   "    CASE WHEN r.id IS NULL AND t.zns_template_id IS NOT NULL AND $12 IS NOT NULL "
-							   "         THEN 'zns' ELSE 'zalo_oa' END AS channel, "
+							   "         THEN 'zns' ELSE 'zalo_oa' END::zalo_tthc.channel AS channel, "
 							   "    CASE WHEN r.id IS NOT NULL OR (t.zns_template_id IS NOT NULL AND $12 IS NOT NULL) THEN NULL "
 							   "         WHEN t.zns_template_id IS NULL "
 							   "         THEN 'no Zalo follower is linked to the applicant and stage ' || $4 || ' has no ZNS template' "
@@ -710,7 +710,7 @@ prepare_enqueue_plans(Oid stage_type)
 							   "(event_id, dossier_id, stage, channel, recipient_id, idempotency_key, status, last_error) "
 							   "SELECT event_id, $1, $4, channel, recipient_id, "
 							   "  $1 || '-' || $2 || CASE channel WHEN 'zns' THEN '-zns' ELSE '-oa' END, "
-							   "  CASE WHEN reason IS NULL THEN 'pending' ELSE 'undeliverable' END, reason "
+							   "  CASE WHEN reason IS NULL THEN 'pending' ELSE 'undeliverable' END::zalo_tthc.delivery_status, reason "
 							   "FROM c "
 							   "ON CONFLICT (idempotency_key) DO NOTHING",
 							   13, argtypes);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Trigger overhead: TPS of a stage-changing UPDATE on zalo_tthc.dossier
+# (C triggers) against the same table with no trigger and with PL/pgSQL
+# triggers doing the same work, in one run.  Rounds interleave the three
+# variants and the median of each is reported, since the machine is shared.
+#
+#   BENCH_ROWS (100000)  BENCH_SECONDS (15 per run)  BENCH_ROUNDS (3)
+#   BENCH_CLIENTS (4)    BENCH_SYNC (on: synchronous_commit)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+ROWS=${BENCH_ROWS:-100000}
+SECONDS_PER_RUN=${BENCH_SECONDS:-15}
+ROUNDS=${BENCH_ROUNDS:-3}
+CLIENTS=${BENCH_CLIENTS:-4}
+SYNC=${BENCH_SYNC:-on}
+OUT_DIR=$ZT_ROOT/bench/out
+mkdir -p "$OUT_DIR"
+
+prepare_machine
+WORK=$(make_work_dir bench)
+trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$WORK/pg"
+[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
+cp "$ZT_ROOT"/bench/trigger/*.sql "$WORK/"
+chmod 644 "$WORK"/*.sql
+
+cluster_init "$WORK/pg" "shared_buffers = 512MB" "synchronous_commit = $SYNC" \
+	"max_wal_size = 4GB" "checkpoint_timeout = 30min" "zalo_tthc.database_name = 'postgres'"
+cluster_start "$WORK/pg"
+zt_psql "$WORK/pg" postgres -c "CREATE DATABASE bench"
+say "loading $ROWS dossiers into each of the three tables"
+zt_psql "$WORK/pg" bench -v rows="$ROWS" -f "$WORK/setup.sql" >/dev/null
+
+declare -A tps
+for round in $(seq 1 "$ROUNDS"); do
+	for variant in plain c plpgsql; do
+		result=$("$PGBIN/pgbench" -n -h "$WORK/pg" -p 5432 -U postgres -c "$CLIENTS" -j 2 \
+			-T "$SECONDS_PER_RUN" -D rows="$ROWS" -f "$WORK/update_$variant.sql" bench 2>&1 |
+			sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+		tps[$variant]="${tps[$variant]:-} $result"
+		say "round $round/$ROUNDS: $variant $result tps"
+		zt_psql "$WORK/pg" bench -c "VACUUM" -c "CHECKPOINT" >/dev/null
+	done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+plain=$(echo "${tps[plain]}" | median)
+c=$(echo "${tps[c]}" | median)
+plpgsql=$(echo "${tps[plpgsql]}" | median)
+events=$(zt_psql "$WORK/pg" bench -tA -c "SELECT count(*) FROM zalo_tthc.outbox")
+
+{
+	echo "trigger overhead, $(date -u +%F), $(nproc) cores, $ROWS dossiers, $CLIENTS clients," \
+		"${SECONDS_PER_RUN}s x $ROUNDS rounds, synchronous_commit=$SYNC"
+	printf '%-28s %10s %14s\n' variant "tps(median)" "vs no trigger"
+	printf '%-28s %10.0f %14s\n' "no trigger" "$plain" "1.00"
+	printf '%-28s %10.0f %14.2f\n' "zalo_tthc C triggers" "$c" "$(echo "$c / $plain" | bc -l)"
+	printf '%-28s %10.0f %14.2f\n' "PL/pgSQL triggers" "$plpgsql" "$(echo "$plpgsql / $plain" | bc -l)"
+	printf 'C / PL/pgSQL: %.2f   (outbox rows written by the C trigger: %s)\n' \
+		"$(echo "$c / $plpgsql" | bc -l)" "$events"
+	echo "all runs (tps): plain${tps[plain]} | c${tps[c]} | plpgsql${tps[plpgsql]}"
+} | tee "$OUT_DIR/trigger_overhead_sync_$SYNC.txt"

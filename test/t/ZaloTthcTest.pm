@@ -1,0 +1,173 @@
+# ZaloTthcTest: shared set-up of the end-to-end tests: a PostgreSQL node
+# with zalo_tthc preloaded and pointed at a local mock of the Zalo API,
+# started on a free loopback port, and helpers to read what the mock
+# received.
+package ZaloTthcTest;
+
+use strict;
+use warnings;
+use Exporter 'import';
+use HTTP::Tiny;
+use JSON::PP;
+use Time::HiRes qw(usleep time);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node
+  wait_until seed_dossier move_stage json_decode_utf8);
+
+my $json = JSON::PP->new->utf8->canonical;
+my $http = HTTP::Tiny->new(timeout => 30);
+
+# Start the mock on a free port; returns { pid, port, url, record }.
+sub start_mock
+{
+	my (%opts) = @_;
+	my $bin = $ENV{ZALO_MOCK} // die "ZALO_MOCK is not set";
+	my $dir = PostgreSQL::Test::Utils::tempdir();
+	my $record = "$dir/requests.jsonl";
+	my $out = "$dir/mock.out";
+	my $pid = fork();
+	die "fork: $!" unless defined $pid;
+	if ($pid == 0)
+	{
+		open(STDOUT, '>', $out) or die;
+		open(STDERR, '>', "$dir/mock.err") or die;
+		exec($bin, '--port', '0', '--record', $record, '--seed', $opts{seed} // 1)
+		  or die "exec $bin: $!";
+	}
+	my $port;
+	for (1 .. 200)
+	{
+		if (open(my $fh, '<', $out))
+		{
+			local $/;
+			my $text = <$fh>;
+			close $fh;
+			if (defined $text && $text =~ /listening on 127\.0\.0\.1:(\d+)/)
+			{
+				$port = $1;
+				last;
+			}
+		}
+		usleep(50_000);
+	}
+	die "the mock did not start" unless $port;
+	my $mock = { pid => $pid, port => $port, url => "http://127.0.0.1:$port", record => $record };
+	mock_call($mock, 'POST', '/_mock/config',
+		{ app_id => '1234567890123456789', app_secret => 'S3CR3T', oa_secret_key => 'OAKEY' });
+	mock_call($mock, 'POST', '/_mock/tokens',
+		{ access_token => 'AT_0', refresh_token => 'RT_0', expires_in => 90000 });
+	return $mock;
+}
+
+# Stop the mock.
+sub stop_mock
+{
+	my ($mock) = @_;
+	kill 'TERM', $mock->{pid};
+	waitpid($mock->{pid}, 0);
+}
+
+# Call a control endpoint of the mock; returns the decoded answer.
+sub mock_call
+{
+	my ($mock, $method, $path, $body) = @_;
+	my $res = $http->request($method, $mock->{url} . $path,
+		{
+			headers => { 'Content-Type' => 'application/json' },
+			defined $body ? (content => $json->encode($body)) : ()
+		});
+	die "mock $method $path: $res->{status} $res->{content}" unless $res->{success};
+	return length($res->{content}) ? $json->decode($res->{content}) : undef;
+}
+
+# The Zalo requests the mock recorded, optionally under a path prefix.
+sub mock_requests
+{
+	my ($mock, $prefix) = @_;
+	my $q = defined $prefix ? "?path=$prefix" : '';
+	return mock_call($mock, 'GET', "/_mock/requests$q");
+}
+
+# A started node serving database tthc through the mock, with credentials.
+sub new_tthc_node
+{
+	my ($name, $mock, %opts) = @_;
+	my $node = PostgreSQL::Test::Cluster->new($name);
+	$node->init(%{ $opts{init} // {} });
+	my $url = $mock->{url};
+	$node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'zalo_tthc'
+zalo_tthc.database_name = 'tthc'
+zalo_tthc.api_base_url = '$url'
+zalo_tthc.oauth_base_url = '$url'
+zalo_tthc.zns_base_url = '$url'
+zalo_tthc.rate_limit = 0
+zalo_tthc.retry_base_delay = 200ms
+zalo_tthc.retry_max_delay = 2s
+zalo_tthc.rate_limit_backoff = 1s
+zalo_tthc.config_error_pause = 2s
+zalo_tthc.request_timeout = 3s
+zalo_tthc.connect_timeout = 1s
+} . ($opts{conf} // ''));
+	$node->start;
+	$node->safe_psql('postgres', 'CREATE DATABASE tthc');
+	$node->safe_psql('tthc', 'SET client_min_messages = warning; CREATE EXTENSION zalo_tthc CASCADE');
+	$node->safe_psql('tthc',
+		q{SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
+		  now() + interval '25 hours', 'OAKEY')}) unless $opts{no_credentials};
+	return $node;
+}
+
+# Poll an SQL query until it returns the expected text (default 't').
+sub wait_until
+{
+	my ($node, $sql, $expected, $what) = @_;
+	$expected //= 't';
+	my $ok = $node->poll_query_until('tthc', $sql, $expected);
+	ok($ok, $what) if defined $what;
+	return $ok;
+}
+
+# Insert a dossier and optionally link a follower; returns its id.
+sub seed_dossier
+{
+	my ($node, %d) = @_;
+	my $code = $d{code};
+	my $phone = defined $d{phone} ? "'$d{phone}'" : 'NULL';
+	my $name = $d{name} // 'Nguyễn Văn An';
+	my $stage = $d{stage} // 'submitted';
+	if (defined $d{follower})
+	{
+		$node->safe_psql('tthc', qq{
+			INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name, followed_at)
+			VALUES ('$d{follower}', zalo_tthc.normalize_phone($phone), '$name', now())
+			ON CONFLICT (zalo_user_id) DO NOTHING});
+	}
+	return $node->safe_psql('tthc', qq{
+		INSERT INTO zalo_tthc.dossier (code, procedure_name, field_name, agency_name, receiving_unit,
+			applicant_name, applicant_phone, stage, due_at, representative_name)
+		VALUES ('$code', 'Cấp giấy phép xây dựng', 'Xây dựng', 'UBND phường Minh Xuân',
+			'Trung tâm Phục vụ hành chính công', '$name', $phone, '$stage',
+			'2026-12-20 17:00+07', '$name')
+		RETURNING id});
+}
+
+# Move a dossier to a stage (with a note where the stage needs one).
+sub move_stage
+{
+	my ($node, $code, $stage, $extra) = @_;
+	$extra //= '';
+	$node->safe_psql('tthc',
+		"UPDATE zalo_tthc.dossier SET stage = '$stage', stage_note = 'Ghi chú $stage' $extra WHERE code = '$code'");
+}
+
+# Decode a JSON text that holds UTF-8.
+sub json_decode_utf8
+{
+	return $json->decode($_[0]);
+}
+
+1;
