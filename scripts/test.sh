@@ -71,12 +71,31 @@ unit_suite() {
 	make -C "$ZT_ROOT/test/unit" -s >/dev/null && prove -e '' "$ZT_ROOT/test/unit/test_validate"
 }
 
+# End-to-end tests of the delivery worker: PostgreSQL::Test::Cluster nodes
+# and the mock Zalo API, run as the unprivileged account.
+tap_suite() {
+	local pgxs_dir
+	pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")
+	mkdir -p "$WORK/tap"
+	cp "$ZT_ROOT/mock/zalo-mock" "$WORK/zalo-mock"
+	[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/tap" "$WORK/zalo-mock"
+	(cd "$WORK/tap" && as_run_user env PATH="$PGBIN:$PATH" \
+		PERL5LIB="$pgxs_dir/../test/perl" TESTDIR="$WORK/tap" \
+		PG_REGRESS="$pgxs_dir/../test/regress/pg_regress" ZALO_MOCK="$WORK/zalo-mock" \
+		PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-90} \
+		prove ${PROVE_FLAGS:-} "$WORK"/test/t/${TAP_TESTS:-*.pl}) || {
+		for f in "$WORK"/tap/tmp_check/log/regress_log_*; do
+			[[ -f $f ]] && tail -n 40 "$f"
+		done
+		return 1
+	}
+}
+
 run_suite "C unit tests" unit_suite
 run_suite "pg_regress" pg_regress_suite
 run_suite "pgTAP" pgtap_suite
-if [[ -x $ZT_ROOT/mock/test_mock.sh ]]; then
-	run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
-fi
+run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
+run_suite "delivery worker (TAP)" tap_suite
 
 echo
 if ((failed > 0)); then

@@ -343,7 +343,8 @@ flush_outcomes(WorkerLoop *w)
 				failed = 0,
 				dead = 0,
 				undeliverable = 0,
-				fallbacks = 0;
+				fallbacks = 0,
+				unknown = 0;
 
 	if (w->n_outcomes == 0)
 		return;
@@ -362,6 +363,8 @@ flush_outcomes(WorkerLoop *w)
 			undeliverable++;
 		if (w->outcomes[i].fallback_to_zns)
 			fallbacks++;
+		if (w->outcomes[i].sent_unknown)
+			unknown++;
 	}
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->sent += sent;
@@ -369,6 +372,7 @@ flush_outcomes(WorkerLoop *w)
 	zt_shared->dead += dead;
 	zt_shared->undeliverable += undeliverable;
 	zt_shared->fallbacks += fallbacks;
+	zt_shared->unknown_outcomes += unknown;
 	if (sent > 0)
 		zt_shared->last_success_at = GetCurrentTimestamp();
 	SpinLockRelease(&zt_shared->mutex);
@@ -564,6 +568,8 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	o->outcome = zalo_error_class_name(r->error_class);
 	if (r->error_text[0])
 		o->last_error = pstrdup(r->error_text);
+	else if (r->times_sent > 1)
+		o->last_error = pstrdup("the connection died and libcurl sent the request again: Zalo may have received it twice");
 
 	switch (r->error_class)
 	{

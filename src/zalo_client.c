@@ -29,6 +29,7 @@ struct ZaloRequest
 	struct timespec started;
 	ZaloResult	result;
 	ZaloRequest *next_done;
+	int			times_sent;		/* requests libcurl issued for this one */
 	char		curl_error[CURL_ERROR_SIZE];
 };
 
@@ -131,6 +132,22 @@ collect_answer(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/*
+ * libcurl calls this right before it issues the request, also when it
+ * silently issues it again on a fresh connection because a reused one died
+ * before answering.  Counting the calls shows such a resend, which may have
+ * reached Zalo twice.
+ */
+static int
+count_send(void *userp, char *conn_primary_ip, char *conn_local_ip,
+		   int conn_primary_port, int conn_local_port)
+{
+	ZaloRequest *req = userp;
+
+	req->times_sent++;
+	return CURL_PREREQFUNC_OK;
+}
+
 /* A request with the settings common to every endpoint. */
 static ZaloRequest *
 new_request(ZaloEndpoint endpoint, const char *url, void *tag)
@@ -156,6 +173,8 @@ new_request(ZaloEndpoint endpoint, const char *url, void *tag)
 	curl_easy_setopt(req->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(req->easy, CURLOPT_USERAGENT, "zalo_tthc/0.1");
 	curl_easy_setopt(req->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(req->easy, CURLOPT_PREREQFUNCTION, count_send);
+	curl_easy_setopt(req->easy, CURLOPT_PREREQDATA, req);
 	return req;
 }
 
@@ -411,6 +430,10 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 
 	r->latency_ms = ms_since(&req->started);
 	curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &r->http_status);
+	r->times_sent = req->times_sent;
+	/* sent again after a dead connection: the first may have arrived too */
+	if (req->times_sent > 1)
+		r->sent_unknown = true;
 
 	if (rc != CURLE_OK)
 	{
@@ -418,7 +441,7 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 		curl_off_t	uploaded = 0;
 
 		curl_easy_getinfo(req->easy, CURLINFO_SIZE_UPLOAD_T, &uploaded);
-		r->sent_unknown = uploaded > 0 || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+		r->sent_unknown = r->sent_unknown || uploaded > 0 || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
 			rc == CURLE_GOT_NOTHING;
 		r->error_class = ZC_RETRY;
 		snprintf(r->error_text, sizeof(r->error_text), "transport: %s",

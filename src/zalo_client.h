@@ -41,7 +41,8 @@ typedef struct ZaloResult
 	ZaloErrorClass error_class;
 	long		http_status;	/* 0: no HTTP answer */
 	int			zalo_error;		/* the body's "error", 0 on success */
-	bool		sent_unknown;	/* the request may have reached Zalo */
+	bool		sent_unknown;	/* the request may have reached Zalo (again) */
+	int			times_sent;		/* > 1: libcurl resent it on a new connection */
 	double		latency_ms;
 	char		error_text[256];	/* never holds tokens or secrets */
 	char		msg_id[128];	/* message_id / msg_id */

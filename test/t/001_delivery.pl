@@ -73,7 +73,7 @@ is(scalar @files, 1, 'and sent as a file message');
 my $zcode = '000.00.04.H60-261124-0102';
 seed_dossier($node, code => $zcode, phone => '0987654321', name => 'Phạm Thị Dung');
 move_stage($node, $zcode, 'rejected');
-wait_until($node, qq{SELECT string_agg(channel || ':' || status, ',' ORDER BY o.id)
+wait_until($node, qq{SELECT string_agg(o.channel || ':' || o.status, ',' ORDER BY o.id)
 	FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$zcode'},
 	'zalo_oa:undeliverable,zns:sent', 'submitted is undeliverable, rejected goes by ZNS');
 my ($zns) = grep { $_->{body}{tracking_id} =~ /-zns$/ } @{ mock_requests($mock, '/message/template') };
@@ -86,11 +86,11 @@ like($zns->{body}{tracking_id}, qr/^\d+-\d+-zns$/, 'tracking_id is the idempoten
 my $fcode = '000.00.04.H60-261124-0103';
 seed_dossier($node, code => $fcode, phone => '0977000111', follower => '1111111111111111111',
 	name => 'Lê Văn Cường', stage => 'received');
-wait_until($node, qq{SELECT string_agg(channel || ':' || status, ',' ORDER BY o.id)
+wait_until($node, qq{SELECT string_agg(o.channel || ':' || o.status, ',' ORDER BY o.id)
 	FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$fcode'},
 	'zalo_oa:undeliverable,zns:sent', 'an OA recipient error falls back to ZNS');
 like($node->safe_psql('tthc', qq{SELECT last_error FROM zalo_tthc.outbox o
-	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$fcode' AND channel = 'zalo_oa'}),
+	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$fcode' AND o.channel = 'zalo_oa'}),
 	qr/-213/, 'the OA row keeps the Zalo error as its reason');
 
 # the worker is visible under its backend type

@@ -37,8 +37,17 @@ sub deliver_through
 
 is(deliver_through(10, [ { fault => 'http_500', count => 2 } ]), 'sent|3||retry,retry,ok',
 	'HTTP 500 twice, then sent on the third attempt');
-is(deliver_through(11, [ { fault => 'reset', count => 1 } ]), 'sent|2||retry,ok',
+# a reset on a kept-alive connection is sent again at once by libcurl; that
+# resend is marked as a possible duplicate in the delivery log
+my $before = scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') };
+like(deliver_through(11, [ { fault => 'reset', count => 1 } ]), qr/^sent\|[12]\|/,
 	'a connection reset is retried');
+is(scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') } - $before, 2,
+	'the reset request reached the mock, then its retry');
+is($node->safe_psql('tthc', q{SELECT bool_or(a.sent_unknown) FROM zalo_tthc.delivery_attempt a
+	JOIN zalo_tthc.outbox o ON o.id = a.outbox_id JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
+	WHERE d.code = '000.00.04.H60-261124-0311'}), 't',
+	'the retry after a reset is counted as a possible duplicate');
 is(deliver_through(12, [ { fault => 'timeout', count => 1 } ]), 'sent|2||retry,ok',
 	'a request that times out is retried');
 is(deliver_through(13, [ { fault => 'rate_limit', count => 1 } ]), 'sent|1||rate_limited,ok',

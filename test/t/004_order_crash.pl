@@ -18,7 +18,7 @@ my $mock = start_mock();
 mock_call($mock, 'POST', '/_mock/config', { latency_ms => 30 });
 mock_call($mock, 'POST', '/_mock/users', [
 	map { { user_id => sprintf('4%018d', $_), follower => JSON::PP::true } } 1 .. $dossiers ]);
-my $node = new_tthc_node('order', $mock, conf => "zalo_tthc.max_in_flight = 16\nzalo_tthc.batch_size = 8\n");
+my $node = new_tthc_node('order', $mock, conf => "zalo_tthc.max_in_flight = 16\nzalo_tthc.batch_size = 8\nrestart_after_crash = on\n");
 
 $node->safe_psql('tthc', qq{
 	INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name)

@@ -118,6 +118,10 @@ zalo_tthc.connect_timeout = 1s
 	$node->safe_psql('tthc',
 		q{SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
 		  now() + interval '25 hours', 'OAKEY')}) unless $opts{no_credentials};
+	# the worker retries every 5 s until database tthc exists
+	$node->poll_query_until('tthc', q{SELECT count(*) FROM pg_stat_activity
+		WHERE backend_type = 'zalo_tthc worker'}, '1')
+	  or die "the zalo_tthc worker did not start";
 	return $node;
 }
 
@@ -128,7 +132,22 @@ sub wait_until
 	$expected //= 't';
 	my $ok = $node->poll_query_until('tthc', $sql, $expected);
 	ok($ok, $what) if defined $what;
+	diag_queue($node) unless $ok;
 	return $ok;
+}
+
+# Print the latest queue rows and delivery attempts, to explain a failure.
+sub diag_queue
+{
+	my ($node) = @_;
+	diag($node->safe_psql('tthc', q{
+		SELECT id, dossier_id, stage, channel, kind, status, attempts, next_attempt_at - now(), last_error
+		FROM zalo_tthc.outbox ORDER BY id DESC LIMIT 15}));
+	diag($node->safe_psql('tthc', q{
+		SELECT outbox_id, attempt, endpoint, http_status, zalo_error, outcome, error_text
+		FROM zalo_tthc.delivery_attempt ORDER BY id DESC LIMIT 15}));
+	diag($node->safe_psql('tthc', q{SELECT * FROM zalo_tthc.worker_status()}))
+	  if $node->safe_psql('tthc', q{SELECT to_regproc('zalo_tthc.worker_status') IS NOT NULL}) eq 't';
 }
 
 # Insert a dossier and optionally link a follower; returns its id.

@@ -1,0 +1,194 @@
+/*
+ * mock_state.c
+ *		The mock's state: reset, fault selection (seeded, reproducible) and
+ *		the record of every Zalo request, in memory and as JSON lines.
+ */
+#include "mock_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+MockState	mock;
+
+static const char *const fault_names[MAX_FAULT_KINDS] = {
+	"http_500", "timeout", "reset", "rate_limit", "token_expired",
+	"quota_exhausted", "not_follower", "latency_spike"
+};
+
+/* Microseconds since the epoch. */
+long long
+mock_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long) ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Forget users, faults, records and counters; keep tokens and config. */
+void
+mock_state_reset(void)
+{
+	free(mock.users);
+	mock.users = NULL;
+	mock.n_users = 0;
+	for (int i = 0; i < mock.n_templates; i++)
+		json_object_put(mock.templates[i].params);
+	free(mock.templates);
+	mock.templates = NULL;
+	mock.n_templates = 0;
+	json_object_put(mock.no_zalo_phones);
+	mock.no_zalo_phones = json_object_new_object();
+	json_object_put(mock.fault_queue);
+	mock.fault_queue = json_object_new_array();
+	json_object_put(mock.records);
+	mock.records = json_object_new_array();
+	memset(mock.fault_rate, 0, sizeof(mock.fault_rate));
+	mock.fault_path_prefix[0] = '\0';
+	mock.zns_quota = 1000000000L;
+	mock.oa_quota = 1000000000L;
+	memset(mock.count_by_route, 0, sizeof(mock.count_by_route));
+	memset(mock.count_faults, 0, sizeof(mock.count_faults));
+	mock.count_ok = mock.count_error = 0;
+}
+
+/* Initialise the state once at start. */
+void
+mock_state_init(unsigned int seed, const char *record_path)
+{
+	memset(&mock, 0, sizeof(mock));
+	pthread_mutex_init(&mock.lock, NULL);
+	strcpy(mock.app_id, "1234567890123456789");
+	strcpy(mock.app_secret, "S3CR3T");
+	strcpy(mock.oa_secret_key, "OAKEY");
+	mock.expires_in = 90000;
+	mock.timeout_hold_ms = 30000;
+	mock.record_mode = 2;
+	mock.record_limit = 100000;
+	mock.valid_access = json_object_new_object();
+	mock.expired_access = json_object_new_object();
+	mock.used_refresh = json_object_new_object();
+	mock.file_tokens = json_object_new_object();
+	mock.seed = seed;
+	mock.started_us = mock_now_us();
+	if (record_path)
+	{
+		mock.record_file = fopen(record_path, "a");
+		if (mock.record_file == NULL)
+			perror(record_path);
+	}
+	mock_state_reset();
+}
+
+const char *
+mock_fault_name(MockFault f)
+{
+	return (f >= 0 && f < MAX_FAULT_KINDS) ? fault_names[f] : NULL;
+}
+
+MockFault
+mock_fault_from_name(const char *name)
+{
+	for (int i = 0; i < MAX_FAULT_KINDS; i++)
+		if (strcmp(name, fault_names[i]) == 0)
+			return (MockFault) i;
+	return FAULT_NONE;
+}
+
+/*
+ * The fault to inject for a request (caller holds the lock): first the
+ * queued exact faults, then the configured probabilities.
+ */
+MockFault
+mock_pick_fault(const char *path)
+{
+	if (mock.fault_path_prefix[0] &&
+		strncmp(path, mock.fault_path_prefix, strlen(mock.fault_path_prefix)) != 0)
+		return FAULT_NONE;
+	while (json_object_array_length(mock.fault_queue) > 0)
+	{
+		json_object *head = json_object_array_get_idx(mock.fault_queue, 0);
+		json_object *f;
+		json_object *c;
+		int			count;
+		MockFault	fault;
+
+		if (!json_object_object_get_ex(head, "fault", &f) ||
+			(fault = mock_fault_from_name(json_object_get_string(f))) == FAULT_NONE)
+		{
+			json_object_array_del_idx(mock.fault_queue, 0, 1);
+			continue;
+		}
+		count = json_object_object_get_ex(head, "count", &c) ? json_object_get_int(c) : 1;
+		if (count <= 1)
+			json_object_array_del_idx(mock.fault_queue, 0, 1);
+		else
+			json_object_object_add(head, "count", json_object_new_int(count - 1));
+		return fault;
+	}
+	for (int i = 0; i < MAX_FAULT_KINDS; i++)
+	{
+		if (mock.fault_rate[i] > 0 &&
+			(double) rand_r(&mock.seed) / RAND_MAX < mock.fault_rate[i])
+			return (MockFault) i;
+	}
+	return FAULT_NONE;
+}
+
+/* Record one Zalo request (takes the lock). */
+void
+mock_record(const char *method, const char *path, const char *access_token,
+			const char *secret_key, const char *body, int http_status,
+			int zalo_error, MockFault fault)
+{
+	json_object *r;
+	json_object *parsed;
+
+	pthread_mutex_lock(&mock.lock);
+	if (zalo_error == 0 && http_status == 200 && fault == FAULT_NONE)
+		mock.count_ok++;
+	else
+		mock.count_error++;
+	if (fault != FAULT_NONE)
+		mock.count_faults[fault]++;
+	if (mock.record_mode < 2)
+	{
+		pthread_mutex_unlock(&mock.lock);
+		return;
+	}
+	r = json_object_new_object();
+	json_object_object_add(r, "seq", json_object_new_int64(++mock.seq));
+	json_object_object_add(r, "time_us", json_object_new_int64(mock_now_us()));
+	json_object_object_add(r, "method", json_object_new_string(method));
+	json_object_object_add(r, "path", json_object_new_string(path));
+	if (access_token)
+		json_object_object_add(r, "access_token", json_object_new_string(access_token));
+	if (secret_key)
+		json_object_object_add(r, "secret_key", json_object_new_string(secret_key));
+	parsed = body ? json_tokener_parse(body) : NULL;
+	if (parsed)
+		json_object_object_add(r, "body", parsed);
+	else if (body)
+		json_object_object_add(r, "body", json_object_new_string(body));
+	json_object_object_add(r, "http_status", json_object_new_int(http_status));
+	json_object_object_add(r, "error", json_object_new_int(zalo_error));
+	if (fault != FAULT_NONE)
+		json_object_object_add(r, "fault", json_object_new_string(mock_fault_name(fault)));
+	if (mock.record_file)
+		fprintf(mock.record_file, "%s\n", json_object_to_json_string_ext(r, JSON_C_TO_STRING_PLAIN));
+	json_object_array_add(mock.records, r);
+	if ((long) json_object_array_length(mock.records) > mock.record_limit)
+		json_object_array_del_idx(mock.records, 0, json_object_array_length(mock.records) - mock.record_limit);
+	pthread_mutex_unlock(&mock.lock);
+}
+
+/* Push buffered record lines to the file. */
+void
+mock_flush_record(void)
+{
+	pthread_mutex_lock(&mock.lock);
+	if (mock.record_file)
+		fflush(mock.record_file);
+	pthread_mutex_unlock(&mock.lock);
+}

@@ -1,0 +1,104 @@
+/*
+ * mock_state.h
+ *		State of the local Zalo API mock: configuration, tokens, users,
+ *		phones, ZNS templates, quotas, faults and the request record.
+ *		Everything is guarded by one mutex, except the counters.
+ */
+#ifndef ZALO_MOCK_STATE_H
+#define ZALO_MOCK_STATE_H
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAX_FAULT_KINDS 8
+
+/* The faults the mock can inject into Zalo routes. */
+typedef enum MockFault
+{
+	FAULT_NONE = -1,
+	FAULT_HTTP_500 = 0,
+	FAULT_TIMEOUT,
+	FAULT_RESET,
+	FAULT_RATE_LIMIT,
+	FAULT_TOKEN_EXPIRED,
+	FAULT_QUOTA_EXHAUSTED,
+	FAULT_NOT_FOLLOWER,
+	FAULT_LATENCY_SPIKE
+} MockFault;
+
+typedef struct MockUser
+{
+	char		user_id[32];
+	bool		follower;
+	bool		blocked;
+	long long	last_interaction;	/* epoch seconds, 0 = unknown */
+} MockUser;
+
+typedef struct MockTemplate
+{
+	char		template_id[64];
+	json_object *params;		/* array of parameter names */
+} MockTemplate;
+
+typedef struct MockState
+{
+	pthread_mutex_t lock;
+	/* configuration */
+	char		app_id[64];
+	char		app_secret[128];
+	char		oa_secret_key[128];
+	long		expires_in;
+	int			latency_ms;
+	int			timeout_hold_ms;
+	int			record_mode;	/* 0 off, 1 counts, 2 full */
+	/* tokens */
+	json_object *valid_access;	/* object used as a set */
+	json_object *expired_access;
+	char		current_access[128];
+	char		refresh_token[128];
+	json_object *used_refresh;
+	long		token_serial;
+	/* citizens */
+	MockUser   *users;
+	int			n_users;
+	json_object *no_zalo_phones;
+	MockTemplate *templates;
+	int			n_templates;
+	json_object *file_tokens;
+	long		zns_quota;
+	long		oa_quota;
+	/* faults */
+	double		fault_rate[MAX_FAULT_KINDS];
+	char		fault_path_prefix[128];
+	json_object *fault_queue;	/* [{"fault":..,"count":..}] */
+	unsigned int seed;
+	/* record */
+	json_object *records;		/* ring of the latest requests */
+	long		record_limit;
+	long long	seq;
+	FILE	   *record_file;
+	long long	started_us;
+	/* counters */
+	long long	count_by_route[8];
+	long long	count_faults[MAX_FAULT_KINDS];
+	long long	count_ok;
+	long long	count_error;
+} MockState;
+
+extern MockState mock;
+
+extern void mock_state_init(unsigned int seed, const char *record_path);
+extern void mock_state_reset(void);
+extern long long mock_now_us(void);
+extern const char *mock_fault_name(MockFault f);
+extern MockFault mock_fault_from_name(const char *name);
+extern MockFault mock_pick_fault(const char *path);
+extern void mock_record(const char *method, const char *path, const char *access_token,
+						const char *secret_key, const char *body, int http_status,
+						int zalo_error, MockFault fault);
+extern void mock_flush_record(void);
+
+#endif							/* ZALO_MOCK_STATE_H */
