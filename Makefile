@@ -38,7 +38,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench
+.PHONY: test demo deps bench bench-full valgrind
 
 deps:
 	bash scripts/deps.sh
@@ -51,3 +51,10 @@ demo:
 
 bench:
 	bash bench/run.sh
+
+bench-full:
+	bash bench/trigger_overhead.sh
+	BENCH_MEMORY_N=1000000 bash bench/delivery.sh
+
+valgrind:
+	bash scripts/valgrind.sh

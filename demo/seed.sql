@@ -23,3 +23,11 @@ VALUES
 	('000.00.04.H60-261124-0005', 'Đăng ký thành lập hộ kinh doanh', 'Thành lập và hoạt động của hộ kinh doanh',
 	 'UBND phường Phan Thiết', 'Bộ phận một cửa UBND phường Phan Thiết', 2,
 	 'Đặng Thị Hương', '008191002468', NULL, now() + interval '5 days', 2);
+
+-- The receipt slip (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) of dossier 0001:
+-- once its "received" message is sent, the worker uploads this PDF and sends
+-- it to the citizen as a Zalo file message.
+INSERT INTO zalo_tthc.dossier_document (dossier_id, file_name, content)
+SELECT id, 'giay-tiep-nhan-0001.pdf',
+	   convert_to(E'%PDF-1.4\n% Giấy tiếp nhận hồ sơ và hẹn trả kết quả ' || code || E'\n%%EOF\n', 'UTF8')
+FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-261124-0001';

@@ -119,17 +119,9 @@ control_users(json_object *arr)
 		if (!json_object_object_get_ex(u, "user_id", &v))
 			continue;
 		id = json_object_get_string(v);
-		for (int j = 0; j < mock.n_users; j++)
-			if (strcmp(mock.users[j].user_id, id) == 0)
-				user = &mock.users[j];
+		user = mock_find_user(id);
 		if (user == NULL)
-		{
-			mock.users = realloc(mock.users, sizeof(MockUser) * (mock.n_users + 1));
-			user = &mock.users[mock.n_users++];
-			memset(user, 0, sizeof(*user));
-			snprintf(user->user_id, sizeof(user->user_id), "%s", id);
-			user->follower = true;
-		}
+			user = mock_add_user(id);
 		if (json_object_object_get_ex(u, "follower", &v))
 			user->follower = json_object_get_boolean(v);
 		if (json_object_object_get_ex(u, "blocked", &v))

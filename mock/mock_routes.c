@@ -84,16 +84,6 @@ check_token(const char *token, MockAnswer *out)
 	return true;
 }
 
-/* The user record of a user_id (caller holds the lock). */
-static MockUser *
-find_user(const char *user_id)
-{
-	for (int i = 0; i < mock.n_users; i++)
-		if (strcmp(mock.users[i].user_id, user_id) == 0)
-			return &mock.users[i];
-	return NULL;
-}
-
 /* A string member of an object, or NULL. */
 static const char *
 get_str(json_object *o, const char *key)
@@ -252,7 +242,7 @@ route_oa_message(const char *kind, const char *token, const char *body)
 		a = zalo_error(-201, problem);
 		goto done;
 	}
-	user = find_user(user_id);
+	user = mock_find_user(user_id);
 	if (user == NULL || !user->follower)
 		a = zalo_error(-213, "User has not followed OA");
 	else if (user->blocked)

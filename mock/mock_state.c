@@ -33,6 +33,8 @@ mock_state_reset(void)
 	free(mock.users);
 	mock.users = NULL;
 	mock.n_users = 0;
+	json_object_put(mock.user_index);
+	mock.user_index = json_object_new_object();
 	for (int i = 0; i < mock.n_templates; i++)
 		json_object_put(mock.templates[i].params);
 	free(mock.templates);
@@ -181,6 +183,33 @@ mock_record(const char *method, const char *path, const char *access_token,
 	if ((long) json_object_array_length(mock.records) > mock.record_limit)
 		json_object_array_del_idx(mock.records, 0, json_object_array_length(mock.records) - mock.record_limit);
 	pthread_mutex_unlock(&mock.lock);
+}
+
+/* The user record of a user_id, or NULL (caller holds the lock). */
+MockUser *
+mock_find_user(const char *user_id)
+{
+	json_object *pos;
+
+	if (!json_object_object_get_ex(mock.user_index, user_id, &pos))
+		return NULL;
+	return &mock.users[json_object_get_int(pos)];
+}
+
+/* A new user, a follower until told otherwise (caller holds the lock). */
+MockUser *
+mock_add_user(const char *user_id)
+{
+	MockUser   *user;
+
+	mock.users = realloc(mock.users, sizeof(MockUser) * (mock.n_users + 1));
+	user = &mock.users[mock.n_users];
+	memset(user, 0, sizeof(*user));
+	snprintf(user->user_id, sizeof(user->user_id), "%s", user_id);
+	user->follower = true;
+	json_object_object_add(mock.user_index, user->user_id, json_object_new_int(mock.n_users));
+	mock.n_users++;
+	return user;
 }
 
 /* Push buffered record lines to the file. */

@@ -64,6 +64,7 @@ typedef struct MockState
 	/* citizens */
 	MockUser   *users;
 	int			n_users;
+	json_object *user_index;	/* user_id -> position in users */
 	json_object *no_zalo_phones;
 	MockTemplate *templates;
 	int			n_templates;
@@ -100,5 +101,7 @@ extern void mock_record(const char *method, const char *path, const char *access
 						const char *secret_key, const char *body, int http_status,
 						int zalo_error, MockFault fault);
 extern void mock_flush_record(void);
+extern MockUser *mock_find_user(const char *user_id);
+extern MockUser *mock_add_user(const char *user_id);
 
 #endif							/* ZALO_MOCK_STATE_H */

@@ -8,7 +8,7 @@ packages=(
 	postgresql-15 postgresql-contrib postgresql-server-dev-15
 	libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev libssl-dev
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
-	curl jq bc
+	curl jq bc wrk
 )
 
 missing=()

@@ -488,8 +488,13 @@ COMMENT ON COLUMN zalo_tthc.outbox.sent_at IS 'Thời điểm Zalo chấp nhận
 COMMENT ON COLUMN zalo_tthc.outbox.delivered_at IS 'Thời điểm người dân nhận được tin.';
 COMMENT ON COLUMN zalo_tthc.outbox.seen_at IS 'Thời điểm người dân đã xem tin.';
 
-CREATE INDEX outbox_due_idx ON zalo_tthc.outbox (next_attempt_at)
-	WHERE status IN ('pending', 'failed', 'sending');
+-- The worker claims in (next_attempt_at, id) order through this index and
+-- stops after a batch, whatever the size of the backlog.
+CREATE INDEX outbox_claim_idx ON zalo_tthc.outbox (next_attempt_at, id)
+	WHERE status IN ('pending', 'failed');
+-- A dossier's open notifications: the earliest one is the only claimable.
+CREATE INDEX outbox_open_idx ON zalo_tthc.outbox (dossier_id, event_id)
+	WHERE status IN ('pending', 'sending', 'failed');
 CREATE INDEX outbox_dossier_idx ON zalo_tthc.outbox (dossier_id, event_id);
 
 CREATE TABLE zalo_tthc.delivery_attempt (

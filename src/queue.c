@@ -17,6 +17,7 @@
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -42,6 +43,22 @@ end_work(void)
 	PopActiveSnapshot();
 	CommitTransactionCommand();
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * Make the planner walk outbox_claim_idx in order and stop after the batch.
+ * Statistics of the outbox are often stale (a backlog grows within seconds
+ * while Zalo is down) and then a bitmap scan plus a sort of every due row
+ * looks cheaper, which makes each claim cost O(backlog).  Local to the
+ * worker's transaction.
+ */
+static void
+guard_claim_plan(void)
+{
+	set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
+	set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
 }
 
 /* True when the extension is installed in the worker's database. */
@@ -71,13 +88,18 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
 	return copy;
 }
 
+/*
+ * A notification is claimable when no notification of its dossier from an
+ * earlier event is still open.  The correlated subquery is one probe of
+ * outbox_open_idx per candidate; see guard_claim_plan for the order.
+ */
 static const char *const claim_sql =
 "WITH due AS ("
 "  SELECT o.id FROM zalo_tthc.outbox o"
 "  WHERE o.status IN ('pending', 'failed') AND o.next_attempt_at <= now()"
-"    AND NOT EXISTS (SELECT 1 FROM zalo_tthc.outbox p"
-"                    WHERE p.dossier_id = o.dossier_id AND p.event_id < o.event_id"
-"                      AND p.status IN ('pending', 'sending', 'failed'))"
+"    AND o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p"
+"                      WHERE p.dossier_id = o.dossier_id"
+"                        AND p.status IN ('pending', 'sending', 'failed'))"
 "  ORDER BY o.next_attempt_at, o.id"
 "  LIMIT $1"
 "  FOR UPDATE OF o SKIP LOCKED), "
@@ -115,6 +137,7 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 	int			n;
 
 	begin_work("zalo_tthc: claiming notifications");
+	guard_claim_plan();
 	if (plan == NULL)
 	{
 		Oid			types[2] = {INT4OID, INT4OID};
@@ -363,22 +386,30 @@ zt_reclaim_abandoned(void)
 	return n;
 }
 
-/* The earliest time a queued notification is due; false if none. */
+/*
+ * The earliest time a claimable notification is due; false if none.  A
+ * notification waiting behind an earlier one of its dossier does not count:
+ * the earlier one's retry time does.
+ */
 bool
 zt_next_due(TimestampTz *when)
 {
 	bool		found = false;
-	bool		isnull;
-	Datum		d;
 
 	begin_work("zalo_tthc: next due notification");
-	if (SPI_execute("SELECT min(next_attempt_at) FROM zalo_tthc.outbox "
-					"WHERE status IN ('pending', 'failed')", true, 0) != SPI_OK_SELECT)
+	guard_claim_plan();
+	if (SPI_execute("SELECT o.next_attempt_at FROM zalo_tthc.outbox o"
+					" WHERE o.status IN ('pending', 'failed')"
+					"   AND o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p"
+					"                     WHERE p.dossier_id = o.dossier_id"
+					"                       AND p.status IN ('pending', 'sending', 'failed'))"
+					" ORDER BY o.next_attempt_at, o.id LIMIT 1", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the queue");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
+	if (SPI_processed == 1)
 	{
-		*when = DatumGetTimestampTz(d);
+		bool		isnull;
+
+		*when = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		found = true;
 	}
 	end_work();

@@ -789,6 +789,8 @@ zt_worker_main(Datum arg)
 	zt_am_delivery_worker = true;
 
 	BackgroundWorkerInitializeConnection(zt_database_name, NULL, 0);
+	/* short queue statements only: compiling them would cost far more */
+	SetConfigOption("jit", "off", PGC_USERSET, PGC_S_OVERRIDE);
 
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->worker_pid = MyProcPid;

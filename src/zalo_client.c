@@ -174,6 +174,8 @@ new_request(ZaloEndpoint endpoint, const char *url, void *tag)
 	curl_easy_setopt(req->easy, CURLOPT_USERAGENT, "zalo_tthc/0.1");
 	curl_easy_setopt(req->easy, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(req->easy, CURLOPT_PREREQFUNCTION, count_send);
+	/* no "Expect: 100-continue" wait (up to 1 s) before bodies over 1 kB */
+	req->headers = curl_slist_append(NULL, "Expect:");
 	curl_easy_setopt(req->easy, CURLOPT_PREREQDATA, req);
 	return req;
 }
