@@ -71,6 +71,28 @@ like($node->safe_psql('tthc', qq{SELECT last_error FROM zalo_tthc.outbox o
 	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$code' AND o.channel = 'zns'}),
 	qr/-112/, 'with the Zalo error as its reason');
 
+# a notification waits behind its dossier's earlier one while that one is in
+# back-off, and the idle worker sleeps meanwhile instead of polling the queue
+$node->safe_psql('tthc', q{ALTER SYSTEM SET zalo_tthc.retry_base_delay = '4s'});
+$node->reload;
+$node->wait_for_log(qr/settings reloaded/);
+mock_call($mock, 'POST', '/_mock/faults', { next => [ { fault => 'http_500', count => 1 } ] });
+my $bcode = '000.00.04.H60-261124-0317';
+seed_dossier($node, code => $bcode, phone => '0912346017', follower => '3000000000000000017');
+move_stage($node, $bcode, 'received');
+wait_until($node, qq{SELECT string_agg(o.status::text, ',' ORDER BY o.id) FROM zalo_tthc.outbox o
+	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$bcode'},
+	'failed,pending', 'the later stage waits while the earlier one is in back-off');
+my $xacts = q{SELECT xact_commit FROM pg_stat_database WHERE datname = 'tthc'};
+my $x0 = $node->safe_psql('tthc', $xacts);
+sleep 2;
+my $spent = $node->safe_psql('tthc', $xacts) - $x0;
+ok($spent < 30, "the worker sleeps until the retry is due ($spent transactions in 2 s)");
+wait_until($node, qq{SELECT string_agg(o.status::text, ',' ORDER BY o.id) FROM zalo_tthc.outbox o
+	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$bcode'},
+	'sent,sent', 'then both are sent, in order');
+mock_call($mock, 'DELETE', '/_mock/faults');
+
 # nothing left behind
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.outbox
 	WHERE status IN ('pending', 'sending', 'failed')}), '0', 'the queue drained');
