@@ -72,6 +72,9 @@ zt_wake_worker(void)
 	procno = pg_atomic_read_u32(&zt_shared->worker_procno);
 	if (procno == ZT_NO_WORKER || procno >= ProcGlobal->allProcCount)
 		return;
+	/* a queue in another database is not the worker's (aligned read) */
+	if (zt_shared->database_oid != MyDatabaseId)
+		return;
 	pg_atomic_fetch_add_u64(&zt_shared->commit_wakeups, 1);
 	SetLatch(&ProcGlobal->allProcs[procno].procLatch);
 }

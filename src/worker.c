@@ -57,6 +57,7 @@ typedef struct WorkerLoop
 	bool		more_work;		/* the queue may have due rows */
 	bool		token_refresh_needed;
 	TimestampTz paused_until;
+	int			outage_retries; /* unreachable-Zalo pauses in a row */
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 } WorkerLoop;
@@ -575,6 +576,7 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	{
 		case ZC_OK:
 			o->provider_msg_id = r->msg_id[0] ? pstrdup(r->msg_id) : NULL;
+			w->outage_retries = 0;
 			break;
 		case ZC_REFRESH:
 			o->status = "failed";
@@ -611,7 +613,26 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->status = "dead";
 			break;
 		case ZC_RETRY:
-			if (ps->attempt >= zt_max_attempts)
+			if (r->times_sent == 0)
+			{
+				/*
+				 * Zalo was not reached at all (no connection): an outage, not
+				 * this message's fault.  Everything waits; nothing is burnt.
+				 */
+				if (w->paused_until <= now)
+				{
+					TimestampTz until = Min(backoff_time(++w->outage_retries),
+											TimestampTzPlusMilliseconds(now, 60 * 1000));
+
+					elog(LOG, "zalo_tthc worker: Zalo cannot be reached (%s); sending paused for %ld ms",
+						 r->error_text, (long) ((until - now) / 1000));
+					pause_sending(w, until, ZT_WS_PAUSED, "Zalo cannot be reached");
+				}
+				o->status = "failed";
+				o->refund_attempt = true;
+				o->next_attempt_at = w->paused_until;
+			}
+			else if (ps->attempt >= zt_max_attempts)
 				o->status = "dead";
 			else
 			{

@@ -34,7 +34,7 @@ sub start_mock
 	{
 		open(STDOUT, '>', $out) or die;
 		open(STDERR, '>', "$dir/mock.err") or die;
-		exec($bin, '--port', '0', '--record', $record, '--seed', $opts{seed} // 1)
+		exec($bin, '--port', $opts{port} // '0', '--record', $record, '--seed', $opts{seed} // 1)
 		  or die "exec $bin: $!";
 	}
 	my $port;
