@@ -36,11 +36,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- the mock ---------------------------------------------------------------
-"$ZT_ROOT/mock/zalo-mock" --port 0 >"$WORK/mock.out" 2>"$WORK/mock.err" &
-MOCK_PID=$!
-for _ in $(seq 100); do grep -q 'listening on' "$WORK/mock.out" && break; sleep 0.05; done
-URL="http://$(sed -n 's/^listening on //p' "$WORK/mock.out")"
-mock() { curl -sf -X POST "$URL/_mock/$1" -H 'Content-Type: application/json' --data-binary "$2" >/dev/null; }
+start_mock "$WORK"
+URL=$MOCK_URL
+mock() { mock_post "/_mock/$1" "$2"; }
 mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","record":"counts"}'
 mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
 # 1000 followers, user ids 5000000000000000001..

@@ -47,24 +47,10 @@ wait_for() {
 	return 1
 }
 
-# mock_post PATH JSON: a call of the mock's control API.
-mock_post() {
-	curl -sSf -X POST "$MOCK_URL$1" -H 'Content-Type: application/json' --data-binary "$2" >/dev/null
-}
-
 # --- the mock Zalo API, on a free loopback port ---------------------------
 say "starting the mock Zalo API (mock/zalo-mock)"
 mkdir -p "$WORK/mock"
-"$ZT_ROOT/mock/zalo-mock" --port 0 --record "$WORK/mock/requests.jsonl" \
-	>"$WORK/mock/out" 2>"$WORK/mock/err" &
-MOCK_PID=$!
-mock_listening() {
-	kill -0 "$MOCK_PID" 2>/dev/null || { cat "$WORK/mock/err" >&2; exit 1; }
-	grep -q '^listening on 127\.0\.0\.1:[0-9]' "$WORK/mock/out"
-}
-wait_for "the mock to listen" 10 mock_listening
-MOCK_PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/mock/out")
-MOCK_URL="http://127.0.0.1:$MOCK_PORT"
+start_mock "$WORK/mock" --record "$WORK/mock/requests.jsonl"
 
 # The Official Account's app and tokens, as set_oa_credentials stores them below.
 mock_post /_mock/config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY"}'

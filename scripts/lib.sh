@@ -95,3 +95,24 @@ zt_psql() {
 	shift 2
 	"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p 5432 -U postgres -d "$db" "$@"
 }
+
+# start_mock DIR [zalo-mock options...]: start the mock Zalo API on a free
+# loopback port with its output in DIR; sets MOCK_PID and MOCK_URL.
+start_mock() {
+	local dir=$1
+	shift
+	"$ZT_ROOT/mock/zalo-mock" --port 0 "$@" >"$dir/mock.out" 2>"$dir/mock.err" &
+	MOCK_PID=$!
+	for _ in $(seq 200); do
+		kill -0 "$MOCK_PID" 2>/dev/null || { cat "$dir/mock.err" >&2; return 1; }
+		grep -q '^listening on 127\.0\.0\.1:[0-9]' "$dir/mock.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	MOCK_URL="http://$(sed -n 's/^listening on //p' "$dir/mock.out")"
+	[[ $MOCK_URL != http:// ]] || { echo "zalo-mock did not start" >&2; return 1; }
+}
+
+# mock_post PATH JSON: a call of the mock's control API (PATH under /_mock/).
+mock_post() {
+	curl -sSf -X POST "$MOCK_URL$1" -H 'Content-Type: application/json' --data-binary "$2" >/dev/null
+}

@@ -32,11 +32,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$ZT_ROOT/mock/zalo-mock" --port 0 >"$WORK/mock.out" 2>&1 &
-MOCK_PID=$!
-for _ in $(seq 100); do grep -q 'listening on' "$WORK/mock.out" && break; sleep 0.05; done
-URL="http://$(sed -n 's/^listening on //p' "$WORK/mock.out")"
-mock() { curl -sf -X POST "$URL/_mock/$1" -H 'Content-Type: application/json' --data-binary "$2" >/dev/null; }
+start_mock "$WORK"
+mock() { mock_post "/_mock/$1" "$2"; }
 mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","timeout_hold_ms":3000}'
 mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
 mock users "$(seq 1 "$DOSSIERS" | jq -sc 'map({user_id: ("7" + (tostring | ("000000000000000000" + .)[-18:])), follower: true})')"
@@ -44,8 +41,8 @@ mock zns_templates '[{"template_id":"zns_tthc_status","params":["customer_name",
 
 mkdir -p "$WORK/pg" "$WORK/vg"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg" "$WORK/vg"
-cluster_init "$WORK/pg" "zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$URL'" \
-	"zalo_tthc.oauth_base_url = '$URL'" "zalo_tthc.zns_base_url = '$URL'" "zalo_tthc.rate_limit = 0" \
+cluster_init "$WORK/pg" "zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$MOCK_URL'" \
+	"zalo_tthc.oauth_base_url = '$MOCK_URL'" "zalo_tthc.zns_base_url = '$MOCK_URL'" "zalo_tthc.rate_limit = 0" \
 	"zalo_tthc.retry_base_delay = 200ms" "zalo_tthc.retry_max_delay = 1s" "zalo_tthc.request_timeout = 2s" \
 	"zalo_tthc.rate_limit_backoff = 1s" "max_connections = 20" "autovacuum = off" "jit = off"
 

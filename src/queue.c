@@ -23,10 +23,14 @@
 
 #include "queue.h"
 
+/* The caller's memory context, current again after each transaction. */
+static MemoryContext caller_cxt = NULL;
+
 /* Begin a worker transaction with a snapshot and SPI. */
 static void
 begin_work(const char *activity)
 {
+	caller_cxt = CurrentMemoryContext;
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -42,6 +46,8 @@ end_work(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	/* the commit leaves TopMemoryContext current, where nothing is freed */
+	MemoryContextSwitchTo(caller_cxt);
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
@@ -65,12 +71,14 @@ guard_claim_plan(void)
 bool
 zt_extension_ready(void)
 {
+	MemoryContext cxt = CurrentMemoryContext;
 	bool		ready;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	ready = OidIsValid(get_extension_oid("zalo_tthc", true));
 	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
 	return ready;
 }
 

@@ -336,6 +336,17 @@ add_outcome(WorkerLoop *w, int64 outbox_id, int32 attempt, const char *status, c
 	return o;
 }
 
+/*
+ * A copy of a text for an outcome.  Outcomes may wait several loop turns
+ * for their flush, so their strings live in the outcome context, not in
+ * the cycle context that every turn resets.
+ */
+static char *
+outcome_text(WorkerLoop *w, const char *text)
+{
+	return MemoryContextStrdup(w->outcome_cxt, text);
+}
+
 /* Write the collected outcomes and count them for worker_status(). */
 static void
 flush_outcomes(WorkerLoop *w)
@@ -462,7 +473,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
 
 			o->outcome = "recipient";
-			o->last_error = pstrdup(row->file_data == NULL ? "the receipt document is gone" :
+			o->last_error = outcome_text(w, row->file_data == NULL ? "the receipt document is gone" :
 									"the citizen no longer follows the Official Account");
 			free_pending(ps);
 			return;
@@ -497,7 +508,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 
 			o->outcome = "recipient";
 			o->fallback_to_zns = true;
-			o->last_error = pstrdup(row->header == NULL ? "the stage has no template" :
+			o->last_error = outcome_text(w, row->header == NULL ? "the stage has no template" :
 									"the citizen no longer follows the Official Account; trying ZNS");
 			free_pending(ps);
 			return;
@@ -513,7 +524,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
 
 			o->outcome = "recipient";
-			o->last_error = pstrdup("no mobile phone or no ZNS template for this stage");
+			o->last_error = outcome_text(w, "no mobile phone or no ZNS template for this stage");
 			free_pending(ps);
 			return;
 		}
@@ -526,7 +537,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "dead", "none");
 
 		o->outcome = "bug";
-		o->last_error = psprintf("the message could not be built: %s", err);
+		o->last_error = outcome_text(w, psprintf("the message could not be built: %s", err));
 		free_pending(ps);
 		return;
 	}
@@ -568,14 +579,14 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	o->sent_unknown = r->sent_unknown;
 	o->outcome = zalo_error_class_name(r->error_class);
 	if (r->error_text[0])
-		o->last_error = pstrdup(r->error_text);
+		o->last_error = outcome_text(w, r->error_text);
 	else if (r->times_sent > 1)
-		o->last_error = pstrdup("the connection died and libcurl sent the request again: Zalo may have received it twice");
+		o->last_error = outcome_text(w, "the connection died and libcurl sent the request again: Zalo may have received it twice");
 
 	switch (r->error_class)
 	{
 		case ZC_OK:
-			o->provider_msg_id = r->msg_id[0] ? pstrdup(r->msg_id) : NULL;
+			o->provider_msg_id = r->msg_id[0] ? outcome_text(w, r->msg_id) : NULL;
 			w->outage_retries = 0;
 			break;
 		case ZC_REFRESH:

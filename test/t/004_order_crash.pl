@@ -44,17 +44,22 @@ my $bench = IPC::Run::start(
 	  '-h', $node->host, '-p', $node->port, 'tthc' ],
 	'>', \my $bench_out, '2>', \my $bench_err);
 
-# kill the worker while it is sending
+# kill the worker while it is sending (slow answers keep requests on the wire)
 $node->poll_query_until('tthc', q{SELECT count(*) > 20 FROM zalo_tthc.outbox WHERE status = 'sent'});
+mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });
+$node->poll_query_until('tthc', q{SELECT count(*) > 0 FROM zalo_tthc.outbox WHERE status = 'sending'});
 my $pid = $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
 ok($pid =~ /^\d+$/, 'the worker is running');
 kill 'KILL', $pid;
+mock_call($mock, 'POST', '/_mock/config', { latency_ms => 30 });
 $bench->finish;
 $node->poll_query_until('tthc', 'SELECT 1', '1');
 
 # and once more, with an immediate shutdown of the whole server
+mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });
 $node->poll_query_until('tthc', q{SELECT count(*) > 0 FROM zalo_tthc.outbox WHERE status = 'sending'});
 $node->stop('immediate');
+mock_call($mock, 'POST', '/_mock/config', { latency_ms => 30 });
 $node->start;
 
 wait_until($node, q{SELECT count(*) FILTER (WHERE status NOT IN ('sent')) = 0 FROM zalo_tthc.outbox},
@@ -82,6 +87,9 @@ for my $r (@{ mock_requests($mock, '/v3.0/oa/message/transaction') })
 	push @{ $seen{$user} }, $rank;
 }
 is($out_of_order, 0, 'no citizen received a stage before an earlier one');
+is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.outbox
+	WHERE status = 'sent' AND provider_msg_id !~ '^[0-9a-f]{20}$'}), '0',
+	'every sent row keeps the message id Zalo returned');
 my $unknown = $node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.delivery_attempt WHERE outcome = 'unknown'});
 ok($duplicates <= $unknown, "duplicates ($duplicates) are within the unknown-outcome sends the worker logged ($unknown)");
 ok($node->log_contains('queued again'), 'the restarted worker reported the reclaimed claims');
