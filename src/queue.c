@@ -97,17 +97,20 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
 }
 
 /*
- * A notification is claimable when no notification of its dossier from an
+ * A notification o is claimable when no notification of its dossier from an
  * earlier event is still open.  The correlated subquery is one probe of
  * outbox_open_idx per candidate; see guard_claim_plan for the order.
  */
+#define FIRST_OPEN_OF_ITS_DOSSIER \
+"o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p" \
+"              WHERE p.dossier_id = o.dossier_id" \
+"                AND p.status IN ('pending', 'sending', 'failed'))"
+
 static const char *const claim_sql =
 "WITH due AS ("
 "  SELECT o.id FROM zalo_tthc.outbox o"
 "  WHERE o.status IN ('pending', 'failed') AND o.next_attempt_at <= now()"
-"    AND o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p"
-"                      WHERE p.dossier_id = o.dossier_id"
-"                        AND p.status IN ('pending', 'sending', 'failed'))"
+"    AND " FIRST_OPEN_OF_ITS_DOSSIER
 "  ORDER BY o.next_attempt_at, o.id"
 "  LIMIT $1"
 "  FOR UPDATE OF o SKIP LOCKED), "
@@ -408,9 +411,7 @@ zt_next_due(TimestampTz *when)
 	guard_claim_plan();
 	if (SPI_execute("SELECT o.next_attempt_at FROM zalo_tthc.outbox o"
 					" WHERE o.status IN ('pending', 'failed')"
-					"   AND o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p"
-					"                     WHERE p.dossier_id = o.dossier_id"
-					"                       AND p.status IN ('pending', 'sending', 'failed'))"
+					"   AND " FIRST_OPEN_OF_ITS_DOSSIER
 					" ORDER BY o.next_attempt_at, o.id LIMIT 1", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the queue");
 	if (SPI_processed == 1)
