@@ -3,21 +3,14 @@
 
 EXTENSION = zalo_tthc
 MODULE_big = zalo_tthc
-OBJS = \
-	src/zalo_tthc.o \
-	src/settings.o \
-	src/shmem.o \
-	src/validate.o \
-	src/stage_cache.o \
-	src/dossier_trigger.o \
-	src/sql_validate.o \
-	src/wakeup.o \
-	src/worker.o \
-	src/queue.o \
-	src/zalo_client.o \
-	src/message.o
+# one object per file of src/, each file one job
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-DATA = $(wildcard sql/zalo_tthc--*.sql)
+# Every object added after 0.1.0 is written in one part of sql/0.2.0/ per
+# feature; the parts are joined into the 0.1.0 -> 0.2.0 update script, which
+# CREATE EXTENSION also runs after the 0.1.0 script.
+DATA_built = sql/zalo_tthc--0.1.0--0.2.0.sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/zalo_tthc--*.sql))
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --outputdir=test
@@ -58,3 +51,6 @@ bench-full:
 
 valgrind:
 	bash scripts/valgrind.sh
+
+sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
+	cat $^ > $@

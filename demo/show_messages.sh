@@ -15,7 +15,7 @@ trap 'exit 130' INT TERM
 
 : "${ZT_MOCK_URL:?}" "${ZT_DEMO_STATE:?}"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-PSQL=("${PGBIN:-/usr/lib/postgresql/15/bin}/psql" -X -q -A -t -v ON_ERROR_STOP=1 -F $'\t')
+PSQL=("${PGBIN:?}/psql" -X -q -A -t -v ON_ERROR_STOP=1 -F $'\t')
 WAIT_SECONDS=${ZT_DEMO_WAIT:-10}
 
 if [[ -t 1 ]]; then

@@ -3,10 +3,17 @@
 # the extension, and run throwaway PostgreSQL clusters as an unprivileged
 # user (the server refuses to run as root).
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-PG_CONFIG=${PG_CONFIG:-$PGBIN/pg_config}
 ZT_USER=${ZT_USER:-zalotthc}
 ZT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The system's PostgreSQL 15, whose headers and PGXS the build uses.
+PG_SYSTEM_BIN=/usr/lib/postgresql/15/bin
+PG_CONFIG=${PG_CONFIG:-$PG_SYSTEM_BIN/pg_config}
+# The servers run from a private copy of that installation with this
+# checkout's build installed into it (PostgreSQL finds its share and lib
+# directories relative to its binaries), so that two checkouts, or a test
+# and a benchmark, never share one installed zalo_tthc.
+ZT_INSTALL=${ZT_INSTALL:-$ZT_ROOT/tmp_install}
+PGBIN=$ZT_INSTALL/usr/lib/postgresql/15/bin
 
 # Print a progress line.
 say() { if [[ -t 1 ]]; then printf '\033[1m==> %s\033[0m\n' "$*"; else printf '==> %s\n' "$*"; fi; }
@@ -27,12 +34,22 @@ as_run_user() {
 	fi
 }
 
-# Build and install the extension (and the mock server when present).
+# Build the extension (and the mock server when present) and install it
+# into the private installation at $ZT_INSTALL.
 build_and_install() {
-	local sudo=()
-	[[ $(id -u) == 0 ]] || sudo=(sudo)
+	local pg_lib pg_share
+	pg_lib=$(dirname "$PG_SYSTEM_BIN")
+	pg_share=$("$PG_CONFIG" --sharedir)
 	make -C "$ZT_ROOT" -s -j2 PG_CONFIG="$PG_CONFIG" >/dev/null
-	"${sudo[@]}" make -C "$ZT_ROOT" -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+	rm -rf "$ZT_INSTALL"
+	mkdir -p "$ZT_INSTALL$(dirname "$pg_lib")" "$ZT_INSTALL$(dirname "$pg_share")"
+	cp -a "$pg_lib" "$ZT_INSTALL$pg_lib"
+	cp -a "$pg_share" "$ZT_INSTALL$pg_share"
+	# whatever an earlier system-wide install left is not this build
+	rm -f "$ZT_INSTALL$pg_lib"/lib/zalo_tthc.so "$ZT_INSTALL$pg_share"/extension/zalo_tthc[.-]*
+	rm -rf "$ZT_INSTALL$pg_lib"/lib/bitcode/zalo_tthc*
+	make -C "$ZT_ROOT" -s install PG_CONFIG="$PG_CONFIG" DESTDIR="$ZT_INSTALL" >/dev/null
+	chmod -R a+rX "$ZT_INSTALL"
 	if [[ -f $ZT_ROOT/mock/Makefile ]]; then
 		make -C "$ZT_ROOT/mock" -s -j2 >/dev/null
 	fi
