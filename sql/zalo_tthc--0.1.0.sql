@@ -266,7 +266,7 @@ CREATE INDEX dossier_applicant_phone_idx ON zalo_tthc.dossier (applicant_phone);
 
 CREATE TABLE zalo_tthc.dossier_event (
 	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	dossier_id	bigint NOT NULL REFERENCES zalo_tthc.dossier (id) ON DELETE CASCADE,
+	dossier_id	bigint NOT NULL,
 	seq			integer NOT NULL,
 	stage_before zalo_tthc.stage,
 	stage_after	zalo_tthc.stage NOT NULL,
@@ -447,12 +447,12 @@ SET buttons = '[{"title":"Tra cứu hồ sơ","image_icon":"","type":"oa.open.ur
 
 CREATE TABLE zalo_tthc.outbox (
 	id			bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	event_id	bigint NOT NULL REFERENCES zalo_tthc.dossier_event (id) ON DELETE CASCADE,
+	event_id	bigint NOT NULL,
 	dossier_id	bigint NOT NULL,
 	stage		zalo_tthc.stage NOT NULL,
 	channel		zalo_tthc.channel NOT NULL,
 	kind		zalo_tthc.message_kind NOT NULL DEFAULT 'stage',
-	recipient_id bigint REFERENCES zalo_tthc.recipient (id) ON DELETE SET NULL,
+	recipient_id bigint,
 	idempotency_key text NOT NULL UNIQUE,
 	status		zalo_tthc.delivery_status NOT NULL DEFAULT 'pending',
 	attempts	integer NOT NULL DEFAULT 0,
@@ -470,7 +470,7 @@ COMMENT ON TABLE zalo_tthc.outbox IS
 	'Hàng đợi thông báo: one row per notification to deliver, written in the same transaction as the stage change. Final states: sent, delivered, seen, dead, undeliverable.';
 COMMENT ON COLUMN zalo_tthc.outbox.id IS 'Khóa nội bộ.';
 COMMENT ON COLUMN zalo_tthc.outbox.event_id IS 'Sự kiện chuyển giai đoạn gây ra thông báo.';
-COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ (the event''s dossier; deleted with it through event_id).';
+COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ (the event''s dossier; deleted with it, see the dossier_deleted trigger).';
 COMMENT ON COLUMN zalo_tthc.outbox.stage IS 'Giai đoạn được thông báo.';
 COMMENT ON COLUMN zalo_tthc.outbox.channel IS 'Kênh gửi: zalo_oa (tin giao dịch OA tới người quan tâm) or zns (tin ZNS theo số điện thoại).';
 COMMENT ON COLUMN zalo_tthc.outbox.kind IS 'Loại tin: stage (the stage message) or receipt_file (the receipt PDF sent after the received message).';
@@ -648,7 +648,7 @@ RETURNS trigger
 LANGUAGE C
 AS 'MODULE_PATHNAME', 'zt_stage_rules_changed';
 COMMENT ON FUNCTION zalo_tthc.stage_rules_changed() IS
-	'Tell every session to reload the cached stage rules after stage_info or stage_transition changed.';
+	'Tell every session to reload the cached stage rules after stage_info, stage_transition or template changed.';
 
 CREATE TRIGGER dossier_before_write
 	BEFORE INSERT OR UPDATE ON zalo_tthc.dossier
@@ -664,6 +664,11 @@ CREATE TRIGGER stage_info_changed
 
 CREATE TRIGGER stage_transition_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.stage_transition
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
+
+-- the enqueue trigger keeps which stages have a ZNS template
+CREATE TRIGGER template_changed
+	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.template
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
 
 -- ---------------------------------------------------------------------
@@ -710,6 +715,99 @@ LANGUAGE C
 AS 'MODULE_PATHNAME', 'zt_wake_worker_at_commit_trigger';
 COMMENT ON FUNCTION zalo_tthc.wake_worker_at_commit() IS
 	'Statement trigger: wake the delivery worker when the transaction commits (new notifications or new credentials).';
+
+-- ---------------------------------------------------------------------
+-- Deleting dossiers, events and recipients
+--
+-- dossier_event, outbox and their links are written only by the enqueue
+-- trigger, which takes the ids from the row it fires for; they carry no
+-- foreign keys, whose per-row checks would double the cost of a stage
+-- change.  These statement triggers do what ON DELETE CASCADE / SET NULL
+-- did: a deleted dossier takes its history and notifications with it.
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.dossier_deleted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+	DELETE FROM zalo_tthc.dossier_event e USING gone
+	WHERE e.dossier_id = gone.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.dossier_deleted() IS
+	'Delete the stage history (and so the notifications) of deleted dossiers.';
+
+CREATE TRIGGER dossier_deleted
+	AFTER DELETE ON zalo_tthc.dossier
+	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.dossier_deleted();
+
+CREATE FUNCTION zalo_tthc.dossier_event_deleted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+	DELETE FROM zalo_tthc.outbox o USING gone
+	WHERE o.dossier_id = gone.dossier_id AND o.event_id = gone.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.dossier_event_deleted() IS
+	'Delete the notifications of deleted stage events.';
+
+CREATE TRIGGER dossier_event_deleted
+	AFTER DELETE ON zalo_tthc.dossier_event
+	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.dossier_event_deleted();
+
+CREATE FUNCTION zalo_tthc.recipient_deleted()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+	UPDATE zalo_tthc.outbox o SET recipient_id = NULL
+	FROM gone
+	WHERE o.recipient_id = gone.id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.recipient_deleted() IS
+	'Unlink the notifications of deleted recipients.';
+
+CREATE TRIGGER recipient_deleted
+	AFTER DELETE ON zalo_tthc.recipient
+	REFERENCING OLD TABLE AS gone
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.recipient_deleted();
+
+-- TRUNCATE of a dossier table empties the tables that hang on it.
+CREATE FUNCTION zalo_tthc.dossier_truncated()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'dossier' THEN
+		TRUNCATE zalo_tthc.dossier_event;	-- whose own trigger empties outbox
+	ELSE
+		TRUNCATE zalo_tthc.outbox;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.dossier_truncated() IS
+	'TRUNCATE dossier empties dossier_event and outbox; TRUNCATE dossier_event empties outbox.';
+
+CREATE TRIGGER dossier_truncated
+	AFTER TRUNCATE ON zalo_tthc.dossier
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.dossier_truncated();
+CREATE TRIGGER dossier_event_truncated
+	AFTER TRUNCATE ON zalo_tthc.dossier_event
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.dossier_truncated();
 
 CREATE TRIGGER outbox_wake_worker
 	AFTER INSERT ON zalo_tthc.outbox

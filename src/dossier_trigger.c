@@ -7,13 +7,12 @@
  * characters, the stage transition and the rules attached to the new
  * stage; it keeps status_code, stage_seq and the stage timestamps in step.
  *
- * dossier_enqueue (AFTER INSERT OR UPDATE OF stage) appends the
- * dossier_event and, for stages that notify the citizen, the outbox row,
- * with one prepared statement in the same transaction as the change.  The
+ * dossier_enqueue (AFTER INSERT OR UPDATE OF stage) hands the change to
+ * enqueue.c, which appends the dossier_event and, for stages that notify
+ * the citizen, the outbox row, in the same transaction as the change.  The
  * event is unique per (dossier, stage_seq) and the outbox row per
  * idempotency key, so a trigger that fires twice for one change adds
- * nothing.  The outbox's statement trigger (wakeup.c) wakes the delivery
- * worker after commit.
+ * nothing; the delivery worker is woken after commit (wakeup.c).
  */
 #include "zalo_tthc.h"
 
@@ -30,6 +29,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "enqueue.h"
 #include "validate.h"
 
 /* The dossier columns the triggers read or write. */
@@ -144,9 +144,6 @@ typedef struct RowEdit
 	bool	   *old_nulls;
 } RowEdit;
 
-static SPIPlanPtr event_plan = NULL;
-static SPIPlanPtr enqueue_plan = NULL;
-static Oid	planned_stage_type = InvalidOid;
 
 /* Find the columns of the dossier table, once per table shape. */
 static const DossierLayout *
@@ -647,88 +644,12 @@ zt_dossier_before_write(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_modify_tuple(newtup, desc, row.values, row.nulls, row.replace));
 }
 
-/* Prepare and keep the two statements of the enqueue trigger. */
+/* A column of a deformed row, for a ZtStageChange. */
 static void
-prepare_enqueue_plans(Oid stage_type)
-{
-	Oid			argtypes[13] = {
-		INT8OID, INT4OID, stage_type, stage_type, INT2OID, INT2OID, TEXTOID,
-		TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID
-	};
-
-	if (event_plan != NULL && planned_stage_type == stage_type)
-		return;
-	if (event_plan != NULL)
-	{
-		SPI_freeplan(event_plan);
-		SPI_freeplan(enqueue_plan);
-		event_plan = enqueue_plan = NULL;
-	}
-
-	event_plan = SPI_prepare(
-							 "INSERT INTO zalo_tthc.dossier_event "
-							 "(dossier_id, seq, stage_before, stage_after, status_before, status_after, "
-							 " actor, note, due_before, due_after, notify) "
-							 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::zalo_tthc.notify_decision) "
-							 "ON CONFLICT (dossier_id, seq) DO NOTHING",
-							 11, argtypes);
-	if (event_plan == NULL)
-		elog(ERROR, "could not prepare the dossier_event insert: %s",
-			 SPI_result_code_string(SPI_result));
-
-	/*
-	 * The channel is decided here, in the transaction of the change: the
-	 * linked follower's OA if there is one, else ZNS by phone when the stage
-	 * has a ZNS template, else the row is final 'undeliverable' with its
-	 * reason, so that nothing disappears silently.
-	 */
-	enqueue_plan = SPI_prepare(
-							   "WITH ev AS ("
-							   "  INSERT INTO zalo_tthc.dossier_event "
-							   "  (dossier_id, seq, stage_before, stage_after, status_before, status_after, "
-							   "   actor, note, due_before, due_after, notify) "
-							   "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::zalo_tthc.notify_decision) "
-							   "  ON CONFLICT (dossier_id, seq) DO NOTHING "
-							   "  RETURNING id), "
-							   "r AS ("
-							   "  SELECT id FROM zalo_tthc.recipient "
-							   "  WHERE followed AND (phone = $12 OR id_number = $13) "
-							   "  ORDER BY phone IS NOT DISTINCT FROM $12 DESC, followed_at DESC NULLS LAST "
-							   "  LIMIT 1), "
-							   "t AS (SELECT zns_template_id FROM zalo_tthc.template WHERE stage = $4), "
-							   "c AS ("
-							   "  SELECT ev.id AS event_id, r.id AS recipient_id, "
-							   "    CASE WHEN r.id IS NULL AND t.zns_template_id IS NOT NULL AND $12 IS NOT NULL "
-							   "         THEN 'zns' ELSE 'zalo_oa' END::zalo_tthc.channel AS channel, "
-							   "    CASE WHEN r.id IS NOT NULL OR (t.zns_template_id IS NOT NULL AND $12 IS NOT NULL) THEN NULL "
-							   "         WHEN t.zns_template_id IS NULL "
-							   "         THEN 'no Zalo follower is linked to the applicant and stage ' || $4 || ' has no ZNS template' "
-							   "         ELSE 'no Zalo follower is linked to the applicant and the dossier has no mobile phone for ZNS' "
-							   "    END AS reason "
-							   "  FROM ev LEFT JOIN r ON true LEFT JOIN t ON true) "
-							   "INSERT INTO zalo_tthc.outbox "
-							   "(event_id, dossier_id, stage, channel, recipient_id, idempotency_key, status, last_error) "
-							   "SELECT event_id, $1, $4, channel, recipient_id, "
-							   "  $1 || '-' || $2 || CASE channel WHEN 'zns' THEN '-zns' ELSE '-oa' END, "
-							   "  CASE WHEN reason IS NULL THEN 'pending' ELSE 'undeliverable' END::zalo_tthc.delivery_status, reason "
-							   "FROM c "
-							   "ON CONFLICT (idempotency_key) DO NOTHING",
-							   13, argtypes);
-	if (enqueue_plan == NULL)
-		elog(ERROR, "could not prepare the outbox insert: %s",
-			 SPI_result_code_string(SPI_result));
-
-	SPI_keepplan(event_plan);
-	SPI_keepplan(enqueue_plan);
-	planned_stage_type = stage_type;
-}
-
-/* Copy of a column value as a statement parameter. */
-static void
-param_from(Datum *values, bool *nulls, int i, Datum *value, char *null)
+take_column(Datum *values, bool *nulls, int i, Datum *value, bool *isnull)
 {
 	*value = values[i];
-	*null = nulls[i] ? 'n' : ' ';
+	*isnull = nulls[i];
 }
 
 PG_FUNCTION_INFO_V1(zt_dossier_enqueue);
@@ -747,12 +668,10 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 	bool	   *nulls = palloc(desc->natts * sizeof(bool));
 	Datum	   *old_values = NULL;
 	bool	   *old_nulls = NULL;
-	Datum		args[13];
-	char		argnulls[13];
 	const ZtStageRule *rule;
-	const char *notify;
-	bool		enqueue;
-	int			ret;
+	ZtStageChange change;
+	Datum		value;
+	bool		isnull;
 
 	heap_deform_tuple(newtup, desc, values, nulls);
 	if (!is_insert)
@@ -764,47 +683,42 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 			return PointerGetDatum(NULL);
 	}
 
-	rule = zt_stage_rule(DatumGetObjectId(values[col(l, DC_STAGE)]));
-	if (!rule->notifies)
-		notify = "not_notifying_stage";
-	else if (zt_bulk_import)
-		notify = "skipped_bulk_import";
-	else if (!DatumGetBool(values[col(l, DC_NOTIFY_ZALO)]))
-		notify = "skipped_opt_out";
-	else
-		notify = "enqueued";
-	enqueue = strcmp(notify, "enqueued") == 0;
-
-	param_from(values, nulls, col(l, DC_ID), &args[0], &argnulls[0]);
-	param_from(values, nulls, col(l, DC_STAGE_SEQ), &args[1], &argnulls[1]);
+	memset(&change, 0, sizeof(change));
+	change.dossier_id = DatumGetInt64(values[col(l, DC_ID)]);
+	change.seq = DatumGetInt32(values[col(l, DC_STAGE_SEQ)]);
+	change.stage_after = DatumGetObjectId(values[col(l, DC_STAGE)]);
+	change.status_after = DatumGetInt16(values[col(l, DC_STATUS_CODE)]);
 	if (is_insert)
 	{
-		args[2] = args[4] = args[8] = (Datum) 0;
-		argnulls[2] = argnulls[4] = argnulls[8] = 'n';
+		change.stage_before = InvalidOid;
+		change.status_before_null = change.due_before_null = true;
 	}
 	else
 	{
-		param_from(old_values, old_nulls, col(l, DC_STAGE), &args[2], &argnulls[2]);
-		param_from(old_values, old_nulls, col(l, DC_STATUS_CODE), &args[4], &argnulls[4]);
-		param_from(old_values, old_nulls, col(l, DC_DUE_AT), &args[8], &argnulls[8]);
+		change.stage_before = DatumGetObjectId(old_values[col(l, DC_STAGE)]);
+		take_column(old_values, old_nulls, col(l, DC_STATUS_CODE), &value, &isnull);
+		change.status_before = isnull ? 0 : DatumGetInt16(value);
+		change.status_before_null = isnull;
+		take_column(old_values, old_nulls, col(l, DC_DUE_AT), &change.due_before, &change.due_before_null);
 	}
-	param_from(values, nulls, col(l, DC_STAGE), &args[3], &argnulls[3]);
-	param_from(values, nulls, col(l, DC_STATUS_CODE), &args[5], &argnulls[5]);
-	param_from(values, nulls, col(l, DC_STAGE_ACTOR), &args[6], &argnulls[6]);
-	param_from(values, nulls, col(l, DC_STAGE_NOTE), &args[7], &argnulls[7]);
-	param_from(values, nulls, col(l, DC_DUE_AT), &args[9], &argnulls[9]);
-	args[10] = CStringGetTextDatum(notify);
-	argnulls[10] = ' ';
-	param_from(values, nulls, col(l, DC_APPLICANT_PHONE), &args[11], &argnulls[11]);
-	param_from(values, nulls, col(l, DC_APPLICANT_ID_NUMBER), &args[12], &argnulls[12]);
+	take_column(values, nulls, col(l, DC_STAGE_ACTOR), &change.actor, &change.actor_null);
+	take_column(values, nulls, col(l, DC_STAGE_NOTE), &change.note, &change.note_null);
+	take_column(values, nulls, col(l, DC_DUE_AT), &change.due_after, &change.due_after_null);
+	take_column(values, nulls, col(l, DC_APPLICANT_PHONE), &change.phone, &change.phone_null);
+	take_column(values, nulls, col(l, DC_APPLICANT_ID_NUMBER), &change.id_number, &change.id_number_null);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	prepare_enqueue_plans(TupleDescAttr(desc, col(l, DC_STAGE))->atttypid);
-	ret = SPI_execute_plan(enqueue ? enqueue_plan : event_plan, args, argnulls, false, 0);
-	if (ret != SPI_OK_INSERT)
-		elog(ERROR, "could not record the stage change: %s", SPI_result_code_string(ret));
-	SPI_finish();
+	rule = zt_stage_rule(change.stage_after);
+	if (!rule->notifies)
+		change.notify = "not_notifying_stage";
+	else if (zt_bulk_import)
+		change.notify = "skipped_bulk_import";
+	else if (!DatumGetBool(values[col(l, DC_NOTIFY_ZALO)]))
+		change.notify = "skipped_opt_out";
+	else
+		change.notify = "enqueued";
+	change.enqueue = strcmp(change.notify, "enqueued") == 0;
+
+	zt_record_stage_change(&change);
 
 	return PointerGetDatum(NULL);
 }

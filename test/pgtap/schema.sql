@@ -1,7 +1,7 @@
 -- Schema objects of zalo_tthc: tables, columns, types, functions,
 -- triggers, and a comment on every table and column.
 BEGIN;
-SELECT plan(42);
+SELECT plan(45);
 
 SELECT has_schema('zalo_tthc');
 SELECT has_extension('zalo_tthc');
@@ -34,7 +34,10 @@ SELECT col_type_is('zalo_tthc'::name, 'dossier'::name, 'stage'::name, 'zalo_tthc
 SELECT col_type_is('zalo_tthc'::name, 'recipient'::name, 'zalo_user_id'::name, 'text', 'Zalo user ids are text, never numbers');
 SELECT col_is_unique('zalo_tthc'::name, 'dossier'::name, ARRAY['code']::name[], 'dossier codes are unique');
 SELECT col_is_unique('zalo_tthc'::name, 'outbox'::name, ARRAY['idempotency_key']::name[], 'idempotency keys are unique');
-SELECT col_is_fk('zalo_tthc'::name, 'outbox'::name, ARRAY['event_id']::name[], 'outbox rows point at their event');
+SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_deleted', 'zalo_tthc', 'dossier_deleted');
+SELECT trigger_is('zalo_tthc', 'dossier_event', 'dossier_event_deleted', 'zalo_tthc', 'dossier_event_deleted');
+SELECT trigger_is('zalo_tthc', 'recipient', 'recipient_deleted', 'zalo_tthc', 'recipient_deleted');
+SELECT trigger_is('zalo_tthc', 'template', 'template_changed', 'zalo_tthc', 'stage_rules_changed');
 SELECT col_is_pk('zalo_tthc'::name, 'stage_transition'::name, ARRAY['from_stage', 'to_stage']::name[], 'a transition is listed once');
 
 SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_before_write', 'zalo_tthc', 'dossier_before_write');

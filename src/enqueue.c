@@ -1,0 +1,550 @@
+/*
+ * enqueue.c
+ *		Writing a stage change's dossier_event row and its outbox row.
+ *
+ * This runs inside the AFTER trigger of every stage change, so it writes
+ * the two rows directly through the executor's single-row insert (the one
+ * logical replication uses: constraints, index entries, row triggers)
+ * instead of planning and running SQL each time.  The linked follower is
+ * found with an index probe; whether a stage has a ZNS template is read
+ * once and kept until the template table changes.
+ *
+ * Columns this file does not set take their defaults (identity, times),
+ * so a column a later version adds with a default needs no change here.
+ * Everything looked up by name is cached per backend and forgotten when
+ * the relcache says one of the tables changed.
+ */
+#include "zalo_tthc.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "enqueue.h"
+
+#define MAX_TARGET_COLUMNS 12
+
+/* One table this file inserts into: which columns it sets, and the rest. */
+typedef struct TargetTable
+{
+	const char *name;
+	const char *const *columns; /* NULL-terminated, set by this file */
+	Oid			relid;			/* InvalidOid: not resolved yet */
+	AttrNumber	attnum[MAX_TARGET_COLUMNS];
+	int			ndefaults;		/* other columns with a default */
+	AttrNumber *default_attnum;
+	ExprState **default_expr;	/* evaluated per row, no parent plan */
+} TargetTable;
+
+/* dossier_event columns set here, in this order */
+enum
+{
+	EV_DOSSIER_ID, EV_SEQ, EV_STAGE_BEFORE, EV_STAGE_AFTER, EV_STATUS_BEFORE,
+	EV_STATUS_AFTER, EV_ACTOR, EV_NOTE, EV_DUE_BEFORE, EV_DUE_AFTER, EV_NOTIFY
+};
+static const char *const event_columns[] = {
+	"dossier_id", "seq", "stage_before", "stage_after", "status_before",
+	"status_after", "actor", "note", "due_before", "due_after", "notify", NULL
+};
+
+/* outbox columns set here, in this order */
+enum
+{
+	OB_EVENT_ID, OB_DOSSIER_ID, OB_STAGE, OB_CHANNEL, OB_RECIPIENT_ID,
+	OB_IDEMPOTENCY_KEY, OB_STATUS, OB_LAST_ERROR
+};
+static const char *const outbox_columns[] = {
+	"event_id", "dossier_id", "stage", "channel", "recipient_id",
+	"idempotency_key", "status", "last_error", NULL
+};
+
+/* Everything resolved by name, per backend. */
+typedef struct EnqueueCatalog
+{
+	bool		valid;
+	MemoryContext cxt;
+	TargetTable event;
+	TargetTable outbox;
+	AttrNumber	event_id_att;	/* filled by its identity default */
+	Oid			event_key_index;	/* unique (dossier_id, seq) */
+	Oid			recipient_relid;
+	Oid			recipient_phone_index;
+	Oid			recipient_id_number_index;
+	AttrNumber	recipient_id_att;
+	AttrNumber	recipient_phone_att;
+	AttrNumber	recipient_id_number_att;
+	AttrNumber	recipient_followed_att;
+	AttrNumber	recipient_followed_at_att;
+	Oid			template_relid;
+	Oid			template_index;
+	AttrNumber	template_stage_att;
+	AttrNumber	template_zns_att;
+	int			nstages_known;	/* stages whose template was read */
+	Oid			stage_known[ZT_MAX_STAGES];
+	bool		stage_has_zns[ZT_MAX_STAGES];
+	Oid			notify_type;	/* zalo_tthc.notify_decision */
+	Oid			channel_oa;
+	Oid			channel_zns;
+	Oid			status_pending;
+	Oid			status_undeliverable;
+} EnqueueCatalog;
+
+static EnqueueCatalog catalog = {
+	.event = {.name = "dossier_event",.columns = event_columns},
+	.outbox = {.name = "outbox",.columns = outbox_columns},
+};
+static bool callback_registered = false;
+
+/* Relcache callback: forget what was resolved when one of the tables changes. */
+static void
+enqueue_catalog_invalidate(Datum arg, Oid relid)
+{
+	if (!catalog.valid)
+		return;
+	if (relid == InvalidOid || relid == catalog.event.relid ||
+		relid == catalog.outbox.relid || relid == catalog.recipient_relid ||
+		relid == catalog.template_relid)
+		catalog.valid = false;
+}
+
+/* OID of a relation of schema zalo_tthc, or an error naming it. */
+static Oid
+extension_relation(Oid nsp, const char *name)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation \"zalo_tthc.%s\" does not exist", name),
+				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
+	return relid;
+}
+
+/* Column number of a column, or an error naming it. */
+static AttrNumber
+column_number(Oid relid, const char *table, const char *column)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table \"zalo_tthc.%s\" has no column \"%s\"", table, column)));
+	return attnum;
+}
+
+/* OID of a label of an enum type, or an error naming it. */
+static Oid
+enum_label(Oid typid, const char *label)
+{
+	Oid			oid = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+									  ObjectIdGetDatum(typid), CStringGetDatum(label));
+
+	if (!OidIsValid(oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("enum type %s has no value \"%s\"", format_type_be(typid), label)));
+	return oid;
+}
+
+/*
+ * Resolve one target table: the columns set here, and the default of every
+ * other column that has one, planned once and kept.
+ */
+static void
+resolve_target(TargetTable *t, Oid nsp)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	int			n = 0;
+
+	t->relid = extension_relation(nsp, t->name);
+	for (int c = 0; t->columns[c] != NULL; c++)
+		t->attnum[c] = column_number(t->relid, t->name, t->columns[c]);
+
+	rel = table_open(t->relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	t->default_attnum = palloc(desc->natts * sizeof(AttrNumber));
+	t->default_expr = palloc(desc->natts * sizeof(ExprState *));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		set_here = false;
+		Node	   *expr;
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		for (int c = 0; t->columns[c] != NULL; c++)
+			set_here |= (t->attnum[c] == att->attnum);
+		if (set_here)
+			continue;
+		expr = build_column_default(rel, att->attnum);
+		if (expr == NULL)
+			continue;
+		t->default_attnum[n] = att->attnum;
+		t->default_expr[n] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
+		n++;
+	}
+	t->ndefaults = n;
+	table_close(rel, AccessShareLock);
+}
+
+/* Resolve every name this file uses, once per backend and table change. */
+static void
+load_catalog(void)
+{
+	Oid			nsp;
+	MemoryContext old;
+
+	if (catalog.valid)
+		return;
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(enqueue_catalog_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
+	if (catalog.cxt == NULL)
+		catalog.cxt = AllocSetContextCreate(CacheMemoryContext, "zalo_tthc enqueue",
+											ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(catalog.cxt);
+
+	nsp = get_namespace_oid("zalo_tthc", false);
+	old = MemoryContextSwitchTo(catalog.cxt);
+
+	resolve_target(&catalog.event, nsp);
+	resolve_target(&catalog.outbox, nsp);
+	catalog.event_id_att = column_number(catalog.event.relid, "dossier_event", "id");
+	catalog.event_key_index = extension_relation(nsp, "dossier_event_dossier_id_seq_key");
+
+	catalog.recipient_relid = extension_relation(nsp, "recipient");
+	catalog.recipient_phone_index = extension_relation(nsp, "recipient_phone_idx");
+	catalog.recipient_id_number_index = extension_relation(nsp, "recipient_id_number_idx");
+	catalog.recipient_id_att = column_number(catalog.recipient_relid, "recipient", "id");
+	catalog.recipient_phone_att = column_number(catalog.recipient_relid, "recipient", "phone");
+	catalog.recipient_id_number_att = column_number(catalog.recipient_relid, "recipient", "id_number");
+	catalog.recipient_followed_att = column_number(catalog.recipient_relid, "recipient", "followed");
+	catalog.recipient_followed_at_att = column_number(catalog.recipient_relid, "recipient", "followed_at");
+
+	catalog.template_relid = extension_relation(nsp, "template");
+	catalog.template_index = extension_relation(nsp, "template_pkey");
+	catalog.template_stage_att = column_number(catalog.template_relid, "template", "stage");
+	catalog.template_zns_att = column_number(catalog.template_relid, "template", "zns_template_id");
+
+	catalog.notify_type = get_atttype(catalog.event.relid, catalog.event.attnum[EV_NOTIFY]);
+	{
+		Oid			channel_type = get_atttype(catalog.outbox.relid, catalog.outbox.attnum[OB_CHANNEL]);
+		Oid			status_type = get_atttype(catalog.outbox.relid, catalog.outbox.attnum[OB_STATUS]);
+
+		catalog.channel_oa = enum_label(channel_type, "zalo_oa");
+		catalog.channel_zns = enum_label(channel_type, "zns");
+		catalog.status_pending = enum_label(status_type, "pending");
+		catalog.status_undeliverable = enum_label(status_type, "undeliverable");
+	}
+
+	MemoryContextSwitchTo(old);
+	catalog.nstages_known = 0;
+	catalog.valid = true;
+}
+
+/*
+ * True when the event (dossier_id, seq) exists already, committed or not,
+ * this transaction's own included: a trigger fired twice for one change.
+ */
+static bool
+event_exists(Relation event_rel, int64 dossier_id, int32 seq)
+{
+	Relation	index = index_open(catalog.event_key_index, AccessShareLock);
+	SnapshotData dirty;
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	bool		found;
+
+	InitDirtySnapshot(dirty);
+	/* systable scans take the table's column numbers */
+	ScanKeyInit(&keys[0], catalog.event.attnum[EV_DOSSIER_ID], BTEqualStrategyNumber,
+				F_INT8EQ, Int64GetDatum(dossier_id));
+	ScanKeyInit(&keys[1], catalog.event.attnum[EV_SEQ], BTEqualStrategyNumber,
+				F_INT4EQ, Int32GetDatum(seq));
+	scan = systable_beginscan_ordered(event_rel, index, &dirty, 2, keys);
+	found = HeapTupleIsValid(systable_getnext_ordered(scan, ForwardScanDirection));
+	systable_endscan_ordered(scan);
+	index_close(index, AccessShareLock);
+	return found;
+}
+
+/*
+ * The follower to notify: among followed recipients linked by the phone,
+ * the one who followed last; else the same among those linked by the ID
+ * number.  Returns 0 when nobody is linked.
+ */
+static int64
+linked_recipient(Datum phone, bool phone_null, Datum id_number, bool id_null)
+{
+	Relation	rel = table_open(catalog.recipient_relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int64		best = 0;
+
+	for (int pass = 0; pass < 2 && best == 0; pass++)
+	{
+		Datum		key = pass == 0 ? phone : id_number;
+		Oid			indexid = pass == 0 ? catalog.recipient_phone_index : catalog.recipient_id_number_index;
+		Relation	index;
+		ScanKeyData skey;
+		SysScanDesc scan;
+		HeapTuple	tup;
+		TimestampTz best_followed_at = 0;
+		bool		best_has_time = false;
+
+		if (pass == 0 ? phone_null : id_null)
+			continue;
+		index = index_open(indexid, AccessShareLock);
+		ScanKeyInit(&skey, pass == 0 ? catalog.recipient_phone_att : catalog.recipient_id_number_att,
+					BTEqualStrategyNumber, F_TEXTEQ, key);
+		/* compare as the index is ordered */
+		skey.sk_collation = index->rd_indcollation[0];
+		scan = systable_beginscan_ordered(rel, index, GetActiveSnapshot(), 1, &skey);
+		while (HeapTupleIsValid(tup = systable_getnext_ordered(scan, ForwardScanDirection)))
+		{
+			bool		isnull;
+			Datum		followed = heap_getattr(tup, catalog.recipient_followed_att, desc, &isnull);
+			Datum		at;
+			bool		at_null;
+
+			if (isnull || !DatumGetBool(followed))
+				continue;
+			at = heap_getattr(tup, catalog.recipient_followed_at_att, desc, &at_null);
+			/* latest followed_at first, unknown times last */
+			if (best == 0 || (!at_null && (!best_has_time || DatumGetTimestampTz(at) > best_followed_at)))
+			{
+				best = DatumGetInt64(heap_getattr(tup, catalog.recipient_id_att, desc, &isnull));
+				best_has_time = !at_null;
+				best_followed_at = at_null ? 0 : DatumGetTimestampTz(at);
+			}
+		}
+		systable_endscan_ordered(scan);
+		index_close(index, AccessShareLock);
+	}
+	table_close(rel, AccessShareLock);
+	return best;
+}
+
+/*
+ * True when the stage has an approved ZNS template.  Read once per stage
+ * and kept: a statement trigger on template sends a relcache invalidation
+ * when a DBA edits it.
+ */
+static bool
+stage_has_zns_template(Oid stage)
+{
+	Relation	rel;
+	Relation	index;
+	ScanKeyData skey;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		result = false;
+
+	for (int i = 0; i < catalog.nstages_known; i++)
+		if (catalog.stage_known[i] == stage)
+			return catalog.stage_has_zns[i];
+
+	rel = table_open(catalog.template_relid, AccessShareLock);
+	index = index_open(catalog.template_index, AccessShareLock);
+
+	ScanKeyInit(&skey, catalog.template_stage_att, BTEqualStrategyNumber, F_ENUM_EQ,
+				ObjectIdGetDatum(stage));
+	scan = systable_beginscan_ordered(rel, index, GetActiveSnapshot(), 1, &skey);
+	tup = systable_getnext_ordered(scan, ForwardScanDirection);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+
+		(void) heap_getattr(tup, catalog.template_zns_att, RelationGetDescr(rel), &isnull);
+		result = !isnull;
+	}
+	systable_endscan_ordered(scan);
+	index_close(index, AccessShareLock);
+	table_close(rel, AccessShareLock);
+
+	if (catalog.nstages_known < ZT_MAX_STAGES)
+	{
+		catalog.stage_known[catalog.nstages_known] = stage;
+		catalog.stage_has_zns[catalog.nstages_known] = result;
+		catalog.nstages_known++;
+	}
+	return result;
+}
+
+/* An insert into one target table, set up in the executor state. */
+typedef struct TargetInsert
+{
+	TargetTable *table;
+	Relation	rel;
+	ResultRelInfo *rri;
+	TupleTableSlot *slot;
+} TargetInsert;
+
+/* Open a target table for inserting one row; its values start NULL. */
+static void
+begin_insert(TargetInsert *ins, TargetTable *table, EState *estate, Index rti)
+{
+	ins->table = table;
+	ins->rel = table_open(table->relid, RowExclusiveLock);
+	ins->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(ins->rri, ins->rel, rti, NULL, 0);
+	ExecOpenIndices(ins->rri, false);
+	ins->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(ins->rel), &TTSOpsVirtual);
+	ExecClearTuple(ins->slot);
+	memset(ins->slot->tts_isnull, true, ins->slot->tts_tupleDescriptor->natts * sizeof(bool));
+}
+
+/* Set one column of the row being inserted. */
+static void
+set_value(TargetInsert *ins, int column, Datum value, bool isnull)
+{
+	int			i = ins->table->attnum[column] - 1;
+
+	ins->slot->tts_values[i] = value;
+	ins->slot->tts_isnull[i] = isnull;
+}
+
+/* Fill the other columns' defaults and insert the row with its index entries. */
+static void
+finish_insert(TargetInsert *ins, EState *estate)
+{
+	ExprContext *econtext = GetPerTupleExprContext(estate);
+
+	for (int d = 0; d < ins->table->ndefaults; d++)
+	{
+		int			i = ins->table->default_attnum[d] - 1;
+
+		ins->slot->tts_values[i] = ExecEvalExprSwitchContext(ins->table->default_expr[d], econtext,
+															 &ins->slot->tts_isnull[i]);
+	}
+	ExecStoreVirtualTuple(ins->slot);
+	ExecSimpleRelationInsert(ins->rri, estate, ins->slot);
+}
+
+/* Close what begin_insert opened. */
+static void
+end_insert(TargetInsert *ins)
+{
+	ExecCloseIndices(ins->rri);
+	table_close(ins->rel, NoLock);
+}
+
+/*
+ * Record a stage change: its dossier_event row, and when `enqueue` is set
+ * its outbox row, with the channel decided now, in the transaction of the
+ * change: the linked follower's OA if there is one, else ZNS by phone when
+ * the stage has a ZNS template, else a final 'undeliverable' row with its
+ * reason, so that nothing disappears silently.  Nothing is written when
+ * the event exists already.
+ */
+void
+zt_record_stage_change(const ZtStageChange *c)
+{
+	EState	   *estate;
+	RangeTblEntry *rtes[2];
+	TargetInsert ev;
+	TargetInsert ob;
+	int64		event_id;
+
+	load_catalog();
+
+	estate = CreateExecutorState();
+	for (int i = 0; i < 2; i++)
+	{
+		rtes[i] = makeNode(RangeTblEntry);
+		rtes[i]->rtekind = RTE_RELATION;
+		rtes[i]->relid = i == 0 ? catalog.event.relid : catalog.outbox.relid;
+		rtes[i]->relkind = RELKIND_RELATION;
+		rtes[i]->rellockmode = RowExclusiveLock;
+	}
+	ExecInitRangeTable(estate, list_make2(rtes[0], rtes[1]));
+	estate->es_output_cid = GetCurrentCommandId(true);
+	AfterTriggerBeginQuery();
+
+	begin_insert(&ev, &catalog.event, estate, 1);
+	if (event_exists(ev.rel, c->dossier_id, c->seq))
+	{
+		end_insert(&ev);
+		AfterTriggerEndQuery(estate);
+		ExecResetTupleTable(estate->es_tupleTable, false);
+		FreeExecutorState(estate);
+		return;
+	}
+
+	set_value(&ev, EV_DOSSIER_ID, Int64GetDatum(c->dossier_id), false);
+	set_value(&ev, EV_SEQ, Int32GetDatum(c->seq), false);
+	set_value(&ev, EV_STAGE_BEFORE, ObjectIdGetDatum(c->stage_before), !OidIsValid(c->stage_before));
+	set_value(&ev, EV_STAGE_AFTER, ObjectIdGetDatum(c->stage_after), false);
+	set_value(&ev, EV_STATUS_BEFORE, Int16GetDatum(c->status_before), c->status_before_null);
+	set_value(&ev, EV_STATUS_AFTER, Int16GetDatum(c->status_after), false);
+	set_value(&ev, EV_ACTOR, c->actor, c->actor_null);
+	set_value(&ev, EV_NOTE, c->note, c->note_null);
+	set_value(&ev, EV_DUE_BEFORE, c->due_before, c->due_before_null);
+	set_value(&ev, EV_DUE_AFTER, c->due_after, c->due_after_null);
+	set_value(&ev, EV_NOTIFY, ObjectIdGetDatum(enum_label(catalog.notify_type, c->notify)), false);
+	/* the id is the identity's next value: a default, evaluated here */
+	finish_insert(&ev, estate);
+	event_id = DatumGetInt64(ev.slot->tts_values[catalog.event_id_att - 1]);
+	end_insert(&ev);
+
+	if (c->enqueue)
+	{
+		int64		recipient = linked_recipient(c->phone, c->phone_null, c->id_number, c->id_number_null);
+		bool		zns = recipient == 0 && stage_has_zns_template(c->stage_after);
+		bool		by_zns = zns && !c->phone_null;
+		const char *reason = NULL;
+
+		if (recipient == 0 && !zns)
+			reason = psprintf("no Zalo follower is linked to the applicant and stage %s has no ZNS template",
+							  zt_stage_name(c->stage_after));
+		else if (recipient == 0 && !by_zns)
+			reason = "no Zalo follower is linked to the applicant and the dossier has no mobile phone for ZNS";
+
+		begin_insert(&ob, &catalog.outbox, estate, 2);
+		set_value(&ob, OB_EVENT_ID, Int64GetDatum(event_id), false);
+		set_value(&ob, OB_DOSSIER_ID, Int64GetDatum(c->dossier_id), false);
+		set_value(&ob, OB_STAGE, ObjectIdGetDatum(c->stage_after), false);
+		set_value(&ob, OB_CHANNEL, ObjectIdGetDatum(by_zns ? catalog.channel_zns : catalog.channel_oa), false);
+		set_value(&ob, OB_RECIPIENT_ID, Int64GetDatum(recipient), recipient == 0);
+		set_value(&ob, OB_IDEMPOTENCY_KEY,
+				  CStringGetTextDatum(psprintf(INT64_FORMAT "-%d-%s", c->dossier_id, c->seq,
+											   by_zns ? "zns" : "oa")),
+				  false);
+		set_value(&ob, OB_STATUS,
+				  ObjectIdGetDatum(reason == NULL ? catalog.status_pending : catalog.status_undeliverable),
+				  false);
+		set_value(&ob, OB_LAST_ERROR, reason ? CStringGetTextDatum(reason) : (Datum) 0, reason == NULL);
+		finish_insert(&ob, estate);
+		end_insert(&ob);
+		if (reason == NULL && !zt_am_delivery_worker)
+			zt_wake_worker_at_commit();
+	}
+
+	AfterTriggerEndQuery(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+}
