@@ -4,8 +4,8 @@
 # valgrind, sends notifications through the mock with token expiry, 5xx,
 # timeouts, resets and a receipt PDF, stops the server (SIGTERM to the
 # worker), then reports the memcheck errors and definite leaks of the
-# worker process whose stack passes through zalo_tthc.so.  Exits non-zero
-# if there is any.
+# worker and of every backend (the dossier triggers) whose stack passes
+# through zalo_tthc.so.  Exits non-zero if there is any.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -92,12 +92,19 @@ stop_server
 
 log=$WORK/vg/$WORKER_PID.log
 [[ -f $log ]] || { echo "no valgrind log for the worker ($log)" >&2; exit 1; }
-# one valgrind record = the lines between blank '==pid== ' lines
-records=$(awk -v RS='==[0-9]+== \n' '/zalo_tthc\.so/ {n++} END {print n+0}' "$log")
-echo "valgrind log of the worker: $(wc -l <"$log") lines; records whose stack passes through zalo_tthc.so: $records"
+# one valgrind record = the lines between blank '==pid== ' lines; every
+# process counts: the worker, and the backends that ran the triggers
+records_in() { awk -v RS='==[0-9]+== \n' '/zalo_tthc\.so/ {n++} END {print n+0}' "$1"; }
+total=0
+for f in "$WORK"/vg/*.log; do
+	n=$(records_in "$f")
+	if ((n > 0)); then
+		echo "$(basename "$f" .log): $n records whose stack passes through zalo_tthc.so"
+		awk -v RS='==[0-9]+== \n' '/zalo_tthc\.so/' "$f" | head -80
+	fi
+	total=$((total + n))
+done
+echo "valgrind log of the worker: $(wc -l <"$log") lines; processes checked: $(ls "$WORK"/vg/*.log | wc -l)"
 grep -E 'definitely lost|ERROR SUMMARY' "$log" | tail -3 || true
-if ((records > 0)); then
-	awk -v RS='==[0-9]+== \n' '/zalo_tthc\.so/' "$log" | head -80
-	exit 1
-fi
-echo "valgrind: clean (no error or definite leak in zalo_tthc code)"
+((total == 0)) || exit 1
+echo "valgrind: clean (no error or definite leak in zalo_tthc code, worker or backends)"
