@@ -91,11 +91,14 @@ tap_suite() {
 	}
 }
 
-run_suite "C unit tests" unit_suite
-run_suite "pg_regress" pg_regress_suite
-run_suite "pgTAP" pgtap_suite
-run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
-run_suite "delivery worker (TAP)" tap_suite
+# ZT_SUITES picks suites by key (default: all), e.g. ZT_SUITES=tap
+# TAP_TESTS=010_soak.pl make test
+wanted() { [[ -z ${ZT_SUITES:-} || " $ZT_SUITES " == *" $1 "* ]]; }
+wanted unit && run_suite "C unit tests" unit_suite
+wanted regress && run_suite "pg_regress" pg_regress_suite
+wanted pgtap && run_suite "pgTAP" pgtap_suite
+wanted mock && run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
+wanted tap && run_suite "delivery worker (TAP)" tap_suite
 
 echo
 if ((failed > 0)); then

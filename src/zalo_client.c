@@ -607,6 +607,9 @@ classify_zalo_error(ZaloEndpoint endpoint, int code)
 	/* expired or invalid tokens are reported with these on both hosts */
 	if (code == -216 || code == -220 || code == -124)
 		return ZC_REFRESH;
+	/* the app's call limit covers every API of the app, ZNS included */
+	if (code == -32)
+		return ZC_RATE_LIMITED;
 
 	if (endpoint == ZE_ZNS_TEMPLATE)
 	{
@@ -640,8 +643,6 @@ classify_zalo_error(ZaloEndpoint endpoint, int code)
 
 	switch (code)
 	{
-		case -32:
-			return ZC_RATE_LIMITED;
 		case -100:
 		case -200:
 		case -214:
