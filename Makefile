@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full valgrind
+.PHONY: test demo deps bench bench-full valgrind soak
 
 deps:
 	bash scripts/deps.sh
@@ -51,6 +51,11 @@ bench-full:
 
 valgrind:
 	bash scripts/valgrind.sh
+
+# the resilience scenarios at full size (make test runs them reduced)
+soak:
+	SOAK_DOSSIERS=$${SOAK_DOSSIERS:-20000} SOAK_KILLS=$${SOAK_KILLS:-6} PG_TEST_TIMEOUT_DEFAULT=3600 \
+		ZT_SUITES=tap TAP_TESTS='01[01]_*.pl' PROVE_FLAGS=-v bash scripts/test.sh
 
 sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
 	cat $^ > $@

@@ -55,8 +55,7 @@ for (1 .. 2)
 	$kills += soak_kill_worker($node);
 }
 # the faults go on until the queue has drained
-my $drained = $node->poll_query_until('tthc',
-	q{SELECT count(*) = 0 FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')});
+my ($drained, $reauths) = soak_drain($node, $mock);
 ok($drained, 'the queue drains');
 soak_faults($mock, $p, 0);
 my $faults = mock_call($mock, 'GET', '/_mock/stats')->{faults};
@@ -68,8 +67,8 @@ report_invariants($r, 'soak');
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.dossier WHERE soak_next(id, stage) IS NOT NULL}),
 	'0', 'every dossier reached its last stage');
 ok($kills >= 1, "the worker was killed ($kills times)");
-diag(sprintf('soak: seed %d, %d dossiers, %d clients, %d kills, %d immediate restarts, %.0f s; faults: %s',
-	$p->{seed}, $p->{dossiers}, $p->{clients}, $kills, $restarts, time - $started,
+diag(sprintf('soak: seed %d, %d dossiers, %d clients, %d kills, %d immediate restarts, %d re-authorisations, %.0f s; faults: %s',
+	$p->{seed}, $p->{dossiers}, $p->{clients}, $kills, $restarts, $reauths, time - $started,
 	join(', ', map { "$_ $faults->{$_}" } grep { $faults->{$_} } sort keys %$faults)));
 
 $node->stop;

@@ -19,7 +19,7 @@ use Time::HiRes qw(usleep time);
 use ZaloTthcTest;
 
 our @EXPORT = qw(soak_params soak_mock_setup soak_node_conf soak_seed soak_start_load
-  soak_finish_stages soak_faults soak_kill_worker);
+  soak_finish_stages soak_faults soak_kill_worker soak_drain);
 
 # The scenario's size, from the environment.
 sub soak_params
@@ -63,6 +63,7 @@ zalo_tthc.retry_base_delay = 100ms
 zalo_tthc.retry_max_delay = 1s
 zalo_tthc.request_timeout = 1s
 zalo_tthc.max_in_flight = 64
+zalo_tthc.rate_limit_backoff = 100ms
 zalo_tthc.batch_size = 64
 log_min_messages = warning
 };
@@ -160,6 +161,38 @@ sub soak_kill_worker
 	# the postmaster restarts every backend after a crash: wait for it
 	$node->poll_query_until('tthc', 'SELECT 1', '1');
 	return 1;
+}
+
+# Wait until the queue has drained; returns (drained, re-authorisations).
+#
+# Zalo's refresh tokens are single use: a worker killed after Zalo rotated
+# the token and before the new one was committed leaves a consumed token
+# behind, the next refresh is refused and the worker stops sending with
+# reauthorization_required set, as it must.  Here the operator's answer to
+# that flag, a new authorisation (set_oa_credentials with the tokens the
+# OAuth flow would give), is played whenever it shows.
+sub soak_drain
+{
+	my ($node, $mock, $timeout_s) = @_;
+	my $deadline = time + ($timeout_s // $PostgreSQL::Test::Utils::timeout_default);
+	my $reauths = 0;
+	while (time < $deadline)
+	{
+		my ($left, $reauth) = split /\|/, $node->safe_psql('tthc', q{
+			SELECT (SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')),
+				   (SELECT reauthorization_required FROM zalo_tthc.oa_credentials)});
+		return (1, $reauths) if $left == 0;
+		if ($reauth eq 't')
+		{
+			my $st = mock_call($mock, 'GET', '/_mock/stats');
+			$node->safe_psql('tthc', qq{SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T',
+				'$st->{access_token}', '$st->{refresh_token}', now() + interval '25 hours', 'OAKEY')});
+			$reauths++;
+			diag('the worker asked for re-authorisation (a refresh token consumed by a killed refresh); given');
+		}
+		usleep(300_000);
+	}
+	return (0, $reauths);
 }
 
 1;
