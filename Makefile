@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -lcurl -ljson-c
+SHLIB_LINK = -lcurl -ljson-c -lcrypto
 
 # PGXS is only there once postgresql-server-dev is installed; `make test`
 # and `make demo` install it first, then call make again.
