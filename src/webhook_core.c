@@ -45,6 +45,7 @@ bool
 zw_find_timestamp(const char *b, size_t len, const char **start, size_t *digits)
 {
 	int			depth = 0;
+	bool		top_is_object = false;
 	bool		found = false;
 	size_t		i = 0;
 
@@ -63,7 +64,7 @@ zw_find_timestamp(const char *b, size_t len, const char **start, size_t *digits)
 			if (j >= len)
 				break;			/* unterminated string */
 			k = j + 1;
-			if (depth == 1 && j - s == 9 && memcmp(b + s, "timestamp", 9) == 0)
+			if (depth == 1 && top_is_object && j - s == 9 && memcmp(b + s, "timestamp", 9) == 0)
 			{
 				while (k < len && is_json_space(b[k]))
 					k++;
@@ -91,7 +92,11 @@ zw_find_timestamp(const char *b, size_t len, const char **start, size_t *digits)
 			continue;
 		}
 		if (c == '{' || c == '[')
+		{
+			if (depth == 0)
+				top_is_object = c == '{';
 			depth++;
+		}
 		else if (c == '}' || c == ']')
 			depth--;
 		i++;
@@ -342,7 +347,7 @@ get_string(ParseCtx *p, json_object *parent, const char *key, const char *path,
 	if (len > max)
 		return problem(p, ZW_INVALID_VALUE, "%s is too long", path);
 	if (!valid_utf8(s, len))
-		return problem(p, ZW_INVALID_VALUE, "%s is not valid UTF-8 text", path);
+		return problem(p, ZW_INVALID_VALUE, "%s must be UTF-8 text without NUL characters", path);
 	*out = s;
 	if (out_len)
 		*out_len = len;
@@ -727,7 +732,10 @@ zw_process(const ZwConfig *cfg, const char *body, size_t len, const char *signat
 	detail[0] = '\0';
 	st = zw_verify_signature(cfg, body, len, signature, &ts);
 	if (st != ZW_OK)
+	{
+		snprintf(detail, detail_len, "%s", zw_status_detail(st));
 		return st;
+	}
 	return zw_parse_event(cfg, body, len, ts, ev, detail, detail_len);
 }
 
@@ -775,6 +783,29 @@ zw_status_reason(ZwStatus s)
 			return "invalid_value";
 	}
 	return "unknown";
+}
+
+/* A sentence on a refusal that happens before the body is parsed. */
+const char *
+zw_status_detail(ZwStatus s)
+{
+	switch (s)
+	{
+		case ZW_MISSING_SIGNATURE:
+			return "the X-ZEvent-Signature header is missing or empty";
+		case ZW_MALFORMED_SIGNATURE:
+			return "the signature is not 64 hex digits, with or without mac=";
+		case ZW_BODY_TOO_LARGE:
+			return "the body is larger than zalo_tthc.webhook_max_body_size";
+		case ZW_MISSING_TIMESTAMP:
+			return "the body is not an object with a top-level \"timestamp\" string of digits, which the signature covers";
+		case ZW_BAD_SIGNATURE:
+			return "the signature does not match the body, the app id and the OA secret key";
+		case ZW_STALE_TIMESTAMP:
+			return "the timestamp is further from now than zalo_tthc.webhook_max_age";
+		default:
+			return "";
+	}
 }
 
 /* True when the status comes after a matching signature. */

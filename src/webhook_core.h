@@ -102,6 +102,7 @@ extern void zw_sign(const char *app_id, const char *body, size_t len,
 					const char *timestamp, size_t ts_len, const char *oa_secret_key,
 					char hex[65]);
 extern const char *zw_status_reason(ZwStatus s);
+extern const char *zw_status_detail(ZwStatus s);
 extern bool zw_status_verified(ZwStatus s);
 extern const char *zw_event_kind_name(ZwEventKind k);
 
