@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full valgrind
+.PHONY: test demo deps bench bench-full valgrind fuzz bench-webhook
 
 deps:
 	bash scripts/deps.sh
@@ -51,6 +51,13 @@ bench-full:
 
 valgrind:
 	bash scripts/valgrind.sh
+
+# libFuzzer on the webhook check (FUZZ_RUNS, default 10 million)
+fuzz:
+	bash scripts/fuzz.sh
+
+bench-webhook:
+	bash bench/webhook.sh
 
 sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
 	cat $^ > $@
