@@ -5,8 +5,8 @@ BEGIN;
 SELECT webhook_fixture.setup();
 SELECT webhook_fixture.state() AS before \gset
 
-SELECT webhook_fixture.body('{"event_name":"follow","follower":{"id":"2468458835296197922"}}') AS body \gset
-SELECT webhook_fixture.body('{"event_name":"follow","follower":{"id":"1111111111111111111"}}') AS other \gset
+SELECT webhook_fixture.body('{"event_name":"follow","follower":{"id":"7000000000000000041"}}') AS body \gset
+SELECT webhook_fixture.body('{"event_name":"follow","follower":{"id":"7000000000000000042"}}') AS other \gset
 
 -- wrong signature
 SELECT zalo_tthc.handle_webhook(:'body', 'mac=' || repeat('ab', 32));
@@ -15,7 +15,7 @@ SELECT zalo_tthc.handle_webhook(:'body', webhook_fixture.sign(:'body', secret =>
 -- the signature of a different body
 SELECT zalo_tthc.handle_webhook(:'body', webhook_fixture.sign(:'other'));
 -- one byte of the body changed after signing
-SELECT zalo_tthc.handle_webhook(replace(:'body', '2468', '2469'), webhook_fixture.sign(:'body'));
+SELECT zalo_tthc.handle_webhook(replace(:'body', '0041', '0043'), webhook_fixture.sign(:'body'));
 -- missing header, empty header, not a SHA-256 hex
 SELECT zalo_tthc.handle_webhook(:'body', NULL);
 SELECT zalo_tthc.handle_webhook(:'body', '');
