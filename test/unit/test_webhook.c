@@ -53,6 +53,7 @@ status_is(const char *body, ZwStatus want, const char *want_detail, const char *
 	zw_event_free(&ev);
 }
 
+/* Run every check; TAP on stdout, non-zero exit on a failure. */
 int
 main(void)
 {
