@@ -18,7 +18,7 @@ REGRESS_OPTS = --inputdir=test --outputdir=test
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -lcurl -ljson-c
+SHLIB_LINK = -lcurl -ljson-c -lcrypto
 
 # PGXS is only there once postgresql-server-dev is installed; `make test`
 # and `make demo` install it first, then call make again.
@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full valgrind soak
+.PHONY: test demo deps bench bench-full valgrind soak fuzz bench-webhook
 
 deps:
 	bash scripts/deps.sh
@@ -56,6 +56,13 @@ valgrind:
 soak:
 	SOAK_DOSSIERS=$${SOAK_DOSSIERS:-20000} SOAK_KILLS=$${SOAK_KILLS:-6} PG_TEST_TIMEOUT_DEFAULT=3600 \
 		ZT_SUITES=tap TAP_TESTS='01[01]_*.pl' PROVE_FLAGS=-v bash scripts/test.sh
+
+# libFuzzer on the webhook check (FUZZ_RUNS, default 10 million)
+fuzz:
+	bash scripts/fuzz.sh
+
+bench-webhook:
+	bash bench/webhook.sh
 
 sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
 	cat $^ > $@

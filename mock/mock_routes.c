@@ -182,6 +182,31 @@ check_transaction_payload(json_object *payload)
 	return NULL;
 }
 
+/* Check a request_user_info payload (zalo-api.md §8); NULL if valid. */
+static const char *
+check_request_user_info_payload(json_object *payload)
+{
+	json_object *elements = get_typed(payload, "elements", json_type_array);
+	json_object *e;
+	const char *title;
+	const char *subtitle;
+	const char *image_url;
+
+	if (elements == NULL || json_object_array_length(elements) != 1)
+		return "request_user_info needs exactly one element";
+	e = json_object_array_get_idx(elements, 0);
+	title = get_str(e, "title");
+	subtitle = get_str(e, "subtitle");
+	image_url = get_str(e, "image_url");
+	if (title == NULL || title[0] == '\0' || utf8_chars(title) > 100)
+		return "request_user_info element needs a title of at most 100 characters";
+	if (subtitle == NULL || utf8_chars(subtitle) > 500)
+		return "request_user_info element needs a subtitle of at most 500 characters";
+	if (image_url == NULL || strncmp(image_url, "http", 4) != 0)
+		return "request_user_info element needs an image_url";
+	return NULL;
+}
+
 /* POST /v3.0/oa/message/{transaction,cs,promotion}. */
 static MockAnswer
 route_oa_message(const char *kind, const char *token, const char *body)
@@ -233,7 +258,8 @@ route_oa_message(const char *kind, const char *token, const char *body)
 			problem = strcmp(kind, "transaction") == 0 ? check_transaction_payload(payload) :
 				"transaction templates go to /message/transaction";
 		else if (strcmp(ttype, "request_user_info") == 0)
-			problem = strcmp(kind, "cs") == 0 ? NULL : "request_user_info goes to /message/cs";
+			problem = strcmp(kind, "cs") == 0 ? check_request_user_info_payload(payload) :
+				"request_user_info goes to /message/cs";
 		else if (strcmp(ttype, "promotion") != 0)
 			problem = "unknown template_type";
 	}

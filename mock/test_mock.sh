@@ -103,6 +103,13 @@ check "an unknown template gets -109" "-109" "$(err "$(zns 84912345678 999 '{"cu
 check "a missing parameter gets -112" "-112" "$(err "$(zns 84912345678 352875 '{"customer_name":"A"}')")"
 check "a phone without Zalo gets -118" "-118" "$(err "$(zns 84900000000 352875 '{"customer_name":"A","dossier_code":"B"}')")"
 
+RUI='{"recipient":{"user_id":"2468458835296197922"},"message":{"attachment":{"type":"template","payload":{"template_type":"request_user_info","elements":[{"title":"Cổng dịch vụ công","subtitle":"Vui lòng chia sẻ số điện thoại","image_url":"https://example.gov.vn/req.png"}]}}}}'
+check "request_user_info on cs is accepted" "0" "$(err "$(post /v3.0/oa/message/cs "$RUI" -H 'access_token: AT_1')")"
+check "request_user_info without a title gets -201" "-201" \
+	"$(err "$(post /v3.0/oa/message/cs "$(sed 's/"title":"Cổng dịch vụ công",//' <<<"$RUI")" -H 'access_token: AT_1')")"
+check "request_user_info on transaction gets -201" "-201" \
+	"$(err "$(post /v3.0/oa/message/transaction "$RUI" -H 'access_token: AT_1')")"
+
 # --- faults ---
 post /_mock/faults '{"next":[{"fault":"http_500","count":1},{"fault":"rate_limit","count":1},{"fault":"token_expired","count":1}]}' >/dev/null
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/v3.0/oa/message/transaction" -H 'access_token: AT_1' --data-binary "$TX")

@@ -68,7 +68,8 @@ pgtap_suite() {
 }
 
 unit_suite() {
-	make -C "$ZT_ROOT/test/unit" -s >/dev/null && prove -e '' "$ZT_ROOT/test/unit/test_validate"
+	make -C "$ZT_ROOT/test/unit" -s >/dev/null &&
+		prove -e '' "$ZT_ROOT/test/unit/test_validate" "$ZT_ROOT/test/unit/test_webhook"
 }
 
 # End-to-end tests of the delivery worker: PostgreSQL::Test::Cluster nodes

@@ -79,6 +79,15 @@ for stage in received assigned appraising; do
 	[[ $stage == assigned ]] && mock expire_token '{}'
 done
 q tthc -c "UPDATE zalo_tthc.dossier SET stage = 'rejected', stage_note = 'Thiếu giấy tờ' WHERE code = '000.00.04.H60-261125-9999'" >/dev/null
+# chat messages: three follows (welcome and phone request) and a lookup, signed as Zalo signs
+mock users '[{"user_id":"7100000000000000001","follower":true},{"user_id":"7100000000000000002","follower":true},{"user_id":"7100000000000000003","follower":true}]'
+q tthc -c "SELECT zalo_tthc.handle_webhook(b, 'mac=' || encode(sha256(convert_to('1234567890123456789' || b
+		|| (b::jsonb->>'timestamp') || 'OAKEY', 'UTF8')), 'hex'))
+	FROM (SELECT (jsonb_build_object('app_id', '1234567890123456789', 'timestamp', ((extract(epoch FROM now()) * 1000)::bigint + i)::text)
+		|| CASE WHEN i <= 3 THEN jsonb_build_object('event_name', 'follow', 'follower', jsonb_build_object('id', (7100000000000000000 + i)::text))
+		   ELSE jsonb_build_object('event_name', 'user_send_text', 'sender', jsonb_build_object('id', '7100000000000000001'),
+				'message', jsonb_build_object('msg_id', 'vg-1', 'text', 'TTHC 000.00.04.H60-261125-0001')) END)::text AS b
+		  FROM generate_series(1, 4) i) s" >/dev/null
 for _ in $(seq 600); do
 	left=$(q tthc -tA -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')")
 	((left == 0)) && break

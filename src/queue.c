@@ -99,12 +99,17 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
 /*
  * A notification o is claimable when no notification of its dossier from an
  * earlier event is still open.  The correlated subquery is one probe of
- * outbox_open_idx per candidate; see guard_claim_plan for the order.
+ * outbox_open_idx per candidate; see guard_claim_plan for the order.  A
+ * chat message (no event) waits for the citizen's earlier chat messages
+ * instead (outbox_chat_open_idx).
  */
 #define FIRST_OPEN_OF_ITS_DOSSIER \
+"CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
+"              WHERE p.recipient_id = o.recipient_id AND p.id < o.id AND p.event_id IS NULL" \
+"                AND p.status IN ('pending', 'sending', 'failed')) ELSE " \
 "o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p" \
 "              WHERE p.dossier_id = o.dossier_id" \
-"                AND p.status IN ('pending', 'sending', 'failed'))"
+"                AND p.status IN ('pending', 'sending', 'failed')) END"
 
 static const char *const claim_sql =
 "WITH due AS ("
@@ -125,10 +130,10 @@ static const char *const claim_sql =
 "       d.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
 "       t.zns_template_id, t.zns_params::text,"
 "       zalo_tthc.notification_values(d, e)::text,"
-"       doc.file_name, doc.content "
+"       doc.file_name, doc.content, c.payload::text "
 "FROM claimed c "
-"JOIN zalo_tthc.dossier d ON d.id = c.dossier_id "
-"JOIN zalo_tthc.dossier_event e ON e.id = c.event_id "
+"LEFT JOIN zalo_tthc.dossier d ON d.id = c.dossier_id "
+"LEFT JOIN zalo_tthc.dossier_event e ON e.id = c.event_id "
 "LEFT JOIN zalo_tthc.recipient r ON r.id = c.recipient_id "
 "LEFT JOIN zalo_tthc.template t ON t.stage = c.stage "
 "LEFT JOIN zalo_tthc.dossier_document doc"
@@ -198,6 +203,7 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
 			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
 		}
+		row->payload = copy_text(tup, desc, 20, cxt);
 	}
 	end_work();
 	return n;

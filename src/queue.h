@@ -34,6 +34,7 @@ typedef struct ZtClaimedRow
 	char	   *file_name;
 	char	   *file_data;
 	int			file_len;
+	char	   *payload;		/* chat message: the complete cs body */
 } ZtClaimedRow;
 
 /* The result of one attempt, recorded in outbox and delivery_attempt. */

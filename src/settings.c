@@ -25,6 +25,9 @@ int			zt_connect_timeout_ms = 5000;
 int			zt_request_timeout_ms = 15000;
 int			zt_lease_time_ms = 120 * 1000;
 int			zt_token_refresh_margin_s = 3600;
+int			zt_webhook_max_age_s = 3600;
+int			zt_webhook_replay_retention_s = 24 * 3600;
+int			zt_webhook_max_body_size = 64 * 1024;
 
 /* Define one integer setting reloaded on SIGHUP. */
 static void
@@ -143,6 +146,19 @@ zt_define_settings(void)
 	define_sighup_int("zalo_tthc.token_refresh_margin",
 					  "Refresh the access token when it expires within this time.",
 					  &zt_token_refresh_margin_s, 3600, 0, 24 * 3600, GUC_UNIT_S);
+
+	DefineCustomIntVariable("zalo_tthc.webhook_max_age",
+							"Webhook deliveries whose signed timestamp is further than this from now are refused.",
+							NULL, &zt_webhook_max_age_s, 3600, 10, 7 * 24 * 3600,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("zalo_tthc.webhook_replay_retention",
+							"How long handled webhook events are remembered to ignore replays (at least twice webhook_max_age is kept).",
+							NULL, &zt_webhook_replay_retention_s, 24 * 3600, 60, 365 * 24 * 3600,
+							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("zalo_tthc.webhook_max_body_size",
+							"Largest webhook body accepted; larger ones are refused before their signature is computed.",
+							NULL, &zt_webhook_max_body_size, 64 * 1024, 1024, 16 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("zalo_tthc");
 }

@@ -450,6 +450,26 @@ free_pending(PendingSend *ps)
 	free(ps);
 }
 
+/*
+ * A chat message (welcome, phone request, lookup reply): its cs body was
+ * built when it was queued.  Not sent to a citizen who unfollowed since.
+ */
+static void
+send_chat_row(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
+{
+	if (row->user_id != NULL && !row->followed)
+	{
+		ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
+
+		o->outcome = "recipient";
+		o->last_error = outcome_text(w, "the citizen no longer follows the Official Account");
+		free_pending(ps);
+		return;
+	}
+	if (!start_request(w, ps, ZE_OA_CS, row->payload, row))
+		elog(ERROR, "could not start a chat message to Zalo");
+}
+
 /* Build and start the request of one claimed row, or record why not. */
 static void
 send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
@@ -466,6 +486,11 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	ps->outbox_id = row->outbox_id;
 	ps->attempt = row->attempt;
 
+	if (row->payload != NULL)
+	{
+		send_chat_row(w, ps, row);
+		return;
+	}
 	if (strcmp(row->kind, "receipt_file") == 0)
 	{
 		if (row->user_id == NULL || row->file_data == NULL || !row->followed)

@@ -31,6 +31,9 @@ extern int	zt_connect_timeout_ms;
 extern int	zt_request_timeout_ms;
 extern int	zt_lease_time_ms;
 extern int	zt_token_refresh_margin_s;
+extern int	zt_webhook_max_age_s;
+extern int	zt_webhook_replay_retention_s;
+extern int	zt_webhook_max_body_size;
 extern void zt_define_settings(void);
 
 /* shmem.c */

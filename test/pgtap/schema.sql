@@ -14,12 +14,13 @@ SELECT enum_has_labels('zalo_tthc', 'stage', ARRAY[
 
 SELECT tables_are('zalo_tthc', ARRAY[
 	'stage_info', 'stage_transition', 'dossier', 'dossier_event', 'recipient',
-	'template', 'outbox', 'oa_credentials', 'delivery_attempt', 'dossier_document']);
+	'template', 'outbox', 'oa_credentials', 'delivery_attempt', 'dossier_document',
+	'chat_template', 'webhook_event']);
 
 SELECT columns_are('zalo_tthc', 'outbox', ARRAY[
 	'id', 'event_id', 'dossier_id', 'stage', 'channel', 'kind', 'recipient_id', 'idempotency_key',
 	'status', 'attempts', 'next_attempt_at', 'lease_until', 'last_error', 'last_error_code',
-	'provider_msg_id', 'created_at', 'sent_at', 'delivered_at', 'seen_at']);
+	'provider_msg_id', 'created_at', 'sent_at', 'delivered_at', 'seen_at', 'payload']);
 SELECT columns_are('zalo_tthc', 'recipient', ARRAY[
 	'id', 'zalo_user_id', 'phone', 'id_number', 'display_name', 'followed', 'followed_at',
 	'unfollowed_at', 'created_at', 'updated_at']);

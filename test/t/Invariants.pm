@@ -107,7 +107,8 @@ sub check_invariants
 			WHERE e.notify = 'enqueued'
 			  AND NOT EXISTS (SELECT FROM zalo_tthc.outbox o WHERE o.event_id = e.id AND o.kind = 'stage')
 		UNION ALL SELECT 'extra_rows', coalesce(sum(n - 1), 0) FROM (
-			SELECT count(*) AS n FROM zalo_tthc.outbox GROUP BY event_id, channel, kind HAVING count(*) > 1) x
+			SELECT count(*) AS n FROM zalo_tthc.outbox WHERE kind = 'stage'
+			GROUP BY event_id, channel, kind HAVING count(*) > 1) x
 		UNION ALL SELECT 'lost', count(*) FROM per_row
 			WHERE status = 'dead' OR (status IN ('sent', 'delivered', 'seen') AND accepted = 0)
 		UNION ALL SELECT 'unmapped', count(*) FROM mapped WHERE outbox_id IS NULL

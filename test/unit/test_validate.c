@@ -6,20 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tap.h"
 #include "validate.h"
-
-static int	test_count = 0;
-static int	failures = 0;
-
-/* Print one TAP line. */
-static void
-ok(int cond, const char *what)
-{
-	test_count++;
-	if (!cond)
-		failures++;
-	printf("%s %d - %s\n", cond ? "ok" : "not ok", test_count, what);
-}
 
 /* A code normalises to want with result r. */
 static void
@@ -118,6 +106,5 @@ main(void)
 	phone_is("", ZT_PHONE_EMPTY, NULL);
 	phone_is("0000000000000000000000000000000000000000", ZT_PHONE_BAD_LENGTH, NULL);
 
-	printf("1..%d\n", test_count);
-	return failures == 0 ? 0 : 1;
+	return done_testing();
 }

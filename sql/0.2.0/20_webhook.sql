@@ -1,0 +1,492 @@
+-- ---------------------------------------------------------------------
+-- Zalo webhooks (Zalo → the portal → handle_webhook)
+--
+-- handle_webhook(body, signature) verifies X-ZEvent-Signature in C
+-- (src/webhook_core.c) before anything of the body is read, remembers the
+-- event to ignore replays, and acts on it: follow (welcome message, phone
+-- request), unfollow, user_submit_info (phone link), user_send_text (chat
+-- lookup), and the delivery and seen receipts of OA and ZNS messages.
+-- Chat messages go through zalo_tthc.outbox like stage notifications, as
+-- rows without a dossier whose payload is the message body.
+--
+-- New enum values are not used in this script (it runs in one
+-- transaction): the functions below name them in PL/pgSQL bodies only,
+-- which are planned at their first call.
+-- ---------------------------------------------------------------------
+
+ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'welcome';
+ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'request_user_info';
+ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'chat_reply';
+COMMENT ON TYPE zalo_tthc.message_kind IS
+	'Loại tin: stage (the stage message), receipt_file (the receipt PDF sent after the received message), welcome (lời chào khi quan tâm OA), request_user_info (yêu cầu chia sẻ số điện thoại), chat_reply (trả lời tin nhắn tra cứu).';
+
+-- chat messages have no dossier, event or stage; their body is ready
+ALTER TABLE zalo_tthc.outbox
+	ALTER COLUMN event_id DROP NOT NULL,
+	ALTER COLUMN dossier_id DROP NOT NULL,
+	ALTER COLUMN stage DROP NOT NULL,
+	ADD COLUMN payload jsonb,
+	ADD CONSTRAINT outbox_stage_or_chat CHECK
+		(payload IS NOT NULL OR (event_id IS NOT NULL AND dossier_id IS NOT NULL AND stage IS NOT NULL));
+COMMENT ON COLUMN zalo_tthc.outbox.event_id IS 'Sự kiện chuyển giai đoạn gây ra thông báo (NULL for a chat message).';
+COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ (NULL for a chat message).';
+COMMENT ON COLUMN zalo_tthc.outbox.stage IS 'Giai đoạn được thông báo (NULL for a chat message).';
+COMMENT ON COLUMN zalo_tthc.outbox.payload IS
+	'Nội dung tin nhắn tư vấn: the complete /v3.0/oa/message/cs body of a chat message (welcome, request_user_info, chat_reply); NULL for stage notifications, which are rendered from zalo_tthc.template when sent.';
+
+-- Receipts find their message by Zalo's id; NULL until the message is sent,
+-- so a fresh notification adds no entry.
+CREATE INDEX outbox_provider_msg_idx ON zalo_tthc.outbox (provider_msg_id)
+	WHERE provider_msg_id IS NOT NULL;
+-- A citizen's open chat messages, sent one after the other.
+CREATE INDEX outbox_chat_open_idx ON zalo_tthc.outbox (recipient_id, id)
+	WHERE event_id IS NULL AND status IN ('pending', 'sending', 'failed');
+
+-- ---------------------------------------------------------------------
+-- Chat texts (mẫu tin nhắn tư vấn)
+-- ---------------------------------------------------------------------
+
+CREATE TABLE zalo_tthc.chat_template (
+	kind		text PRIMARY KEY CHECK (kind IN ('welcome', 'request_user_info', 'help', 'not_found',
+												 'id_needs_phone', 'id_not_found', 'id_list')),
+	title		text CHECK (length(title) <= 100),
+	body		text NOT NULL CHECK (length(body) <= 1000),
+	image_url	text CHECK (image_url ~ '^https?://'),
+	updated_at	timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE zalo_tthc.chat_template IS
+	'Mẫu tin nhắn tư vấn: the texts of the chat messages the webhook sends (welcome on follow, the phone request, lookup answers and help). Operators may edit them; {{placeholders}} are listed per row in zalo_tthc.chat_template.body''s comment.';
+COMMENT ON COLUMN zalo_tthc.chat_template.kind IS 'Loại: welcome, request_user_info, help, not_found, id_needs_phone, id_not_found, id_list.';
+COMMENT ON COLUMN zalo_tthc.chat_template.title IS 'Tiêu đề (request_user_info: the title of the request card).';
+COMMENT ON COLUMN zalo_tthc.chat_template.body IS 'Nội dung: the text (request_user_info: the subtitle). Placeholders: {{ma_ho_so}} (not_found), {{so_giay_to}} (id_not_found, id_list: the masked CCCD/CMND).';
+COMMENT ON COLUMN zalo_tthc.chat_template.image_url IS 'Ảnh (request_user_info: the image of the request card).';
+COMMENT ON COLUMN zalo_tthc.chat_template.updated_at IS 'Thời điểm cập nhật.';
+
+INSERT INTO zalo_tthc.chat_template (kind, title, body, image_url)
+VALUES
+	('welcome', NULL,
+	 'Chào mừng ông/bà đã đến với Chính quyền số tỉnh Tuyên Quang; thông tin về dịch vụ công sẽ được gửi tới tài khoản Zalo này thay thế cho tin nhắn SMS. Để tra cứu hồ sơ, vui lòng nhắn: TTHC <số hồ sơ>.',
+	 NULL),
+	('request_user_info', 'Chính quyền số tỉnh Tuyên Quang',
+	 'Vui lòng chia sẻ số điện thoại đã dùng khi nộp hồ sơ để nhận thông báo về hồ sơ qua Zalo',
+	 'https://dichvucong.gov.vn/p/home/images/logo-dvc.png'),
+	('help', NULL,
+	 'Để tra cứu hồ sơ, vui lòng nhắn: TTHC <số hồ sơ>, ví dụ: TTHC 000.00.04.H60-230215-0028. Số hồ sơ in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.',
+	 NULL),
+	('not_found', NULL,
+	 'Không tìm thấy hồ sơ số {{ma_ho_so}}. Vui lòng kiểm tra lại số hồ sơ trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả.',
+	 NULL),
+	('id_needs_phone', NULL,
+	 'Để tra cứu theo số CCCD/CMND, ông/bà cần chia sẻ với Zalo OA này số điện thoại đã dùng khi nộp hồ sơ. Hoặc nhắn: TTHC <số hồ sơ>.',
+	 NULL),
+	('id_not_found', NULL,
+	 'Không có hồ sơ nào của số giấy tờ {{so_giay_to}} gắn với số điện thoại ông/bà đã chia sẻ.',
+	 NULL),
+	('id_list', NULL, 'Các hồ sơ của số giấy tờ {{so_giay_to}}:', NULL);
+
+-- ---------------------------------------------------------------------
+-- Handled events (replay protection)
+-- ---------------------------------------------------------------------
+
+CREATE TABLE zalo_tthc.webhook_event (
+	dedupe_key	bytea PRIMARY KEY CHECK (octet_length(dedupe_key) = 32),
+	event_name	text NOT NULL,
+	zalo_user_id text,
+	occurred_at	timestamptz NOT NULL,
+	received_at	timestamptz NOT NULL DEFAULT now(),
+	action		text
+);
+COMMENT ON TABLE zalo_tthc.webhook_event IS
+	'Sự kiện webhook đã xử lý: one row per verified Zalo webhook event, kept zalo_tthc.webhook_replay_retention so that a second delivery of the same event is ignored. Holds no message text and no phone number.';
+COMMENT ON COLUMN zalo_tthc.webhook_event.dedupe_key IS 'SHA-256 of the event name and Zalo''s msg_id / tracking_id, or of the raw body for events without one.';
+COMMENT ON COLUMN zalo_tthc.webhook_event.event_name IS 'Tên sự kiện (Zalo event_name), also for events zalo_tthc does not act on.';
+COMMENT ON COLUMN zalo_tthc.webhook_event.zalo_user_id IS 'Người dùng Zalo của sự kiện, when the event names one.';
+COMMENT ON COLUMN zalo_tthc.webhook_event.occurred_at IS 'Thời điểm sự kiện (the signed timestamp).';
+COMMENT ON COLUMN zalo_tthc.webhook_event.received_at IS 'Thời điểm nhận.';
+COMMENT ON COLUMN zalo_tthc.webhook_event.action IS 'Việc đã làm: the action handle_webhook reported.';
+
+CREATE INDEX webhook_event_received_idx ON zalo_tthc.webhook_event (received_at);
+
+-- ---------------------------------------------------------------------
+-- Verification (C)
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.webhook_verify(body text, signature text)
+RETURNS jsonb
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'zt_webhook_verify';
+COMMENT ON FUNCTION zalo_tthc.webhook_verify(text, text) IS
+	'Verify one Zalo webhook delivery (X-ZEvent-Signature, time window) and parse it; no state change. Internal to handle_webhook.';
+REVOKE ALL ON FUNCTION zalo_tthc.webhook_verify(text, text) FROM PUBLIC;
+
+CREATE FUNCTION zalo_tthc.verify_webhook_signature(body text, signature text)
+RETURNS boolean
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'zt_verify_webhook_signature';
+COMMENT ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) IS
+	'True when signature is the X-ZEvent-Signature of body (SHA-256 of app id, body, its timestamp and the OA secret key); the check alone, without time window or parsing. Owner only.';
+REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------
+-- Chat lookup (tra cứu qua tin nhắn)
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.mask_name(name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT string_agg(CASE WHEN t.n = 1 THEN t.w ELSE left(t.w, 1) || repeat('*', length(t.w) - 1) END,
+					  ' ' ORDER BY t.n)
+	FROM regexp_split_to_table(btrim(name), '\s+') WITH ORDINALITY AS t(w, n)
+$$;
+COMMENT ON FUNCTION zalo_tthc.mask_name(text) IS
+	'Mask a person''s name for lookup answers: family name kept, other words reduced to their initial (Nguyễn V** Đ**).';
+
+CREATE FUNCTION zalo_tthc.chat_template_text(kind text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT body FROM zalo_tthc.chat_template WHERE chat_template.kind = chat_template_text.kind
+$$;
+COMMENT ON FUNCTION zalo_tthc.chat_template_text(text) IS
+	'The body of one zalo_tthc.chat_template row.';
+
+CREATE FUNCTION zalo_tthc.chat_answer(query text, zalo_user_id text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	q text := btrim(regexp_replace(coalesce(query, ''), '\s+', ' ', 'g'));
+	digits text;
+	wanted_code text;
+	d record;
+	r record;
+	masked text;
+	lines text[];
+BEGIN
+	-- "TTHC <số hồ sơ>" as for the SMS service: keyword case-insensitive
+	q := regexp_replace(q, '^tthc(\s*[:\-]\s*|\s+|$)', '', 'i');
+	digits := replace(q, ' ', '');
+	wanted_code := upper(q);
+
+	IF digits ~ '^([0-9]{9}|[0-9]{12})$' THEN
+		-- by CCCD/CMND: only with a second factor, the phone this Zalo user shared
+		masked := repeat('*', length(digits) - 4) || right(digits, 4);
+		SELECT rc.phone, rc.id_number INTO r
+		FROM zalo_tthc.recipient rc WHERE rc.zalo_user_id = chat_answer.zalo_user_id;
+		IF r.phone IS NULL AND r.id_number IS DISTINCT FROM digits THEN
+			RETURN zalo_tthc.chat_template_text('id_needs_phone');
+		END IF;
+		SELECT array_agg(format('- %s: %s%s', x.code, x.label_vi,
+								', hẹn trả ' || to_char(x.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'))
+						 ORDER BY x.submitted_at DESC)
+		INTO lines
+		FROM (SELECT ds.code, s.label_vi, ds.due_at, ds.submitted_at
+			  FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
+			  WHERE ds.applicant_id_number = digits
+				AND (ds.applicant_phone = r.phone OR r.id_number = digits)
+			  ORDER BY ds.submitted_at DESC LIMIT 10) x;
+		IF lines IS NULL THEN
+			RETURN replace(zalo_tthc.chat_template_text('id_not_found'), '{{so_giay_to}}', masked);
+		END IF;
+		RETURN replace(zalo_tthc.chat_template_text('id_list'), '{{so_giay_to}}', masked)
+			|| E'\n' || array_to_string(lines, E'\n');
+	END IF;
+
+	IF wanted_code !~ '^[0-9A-Z][0-9A-Z./_-]{5,49}$' THEN
+		RETURN zalo_tthc.chat_template_text('help');
+	END IF;
+
+	-- by dossier code: status, dates, procedure, receiving unit, masked name
+	SELECT ds.*, s.label_vi INTO d
+	FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
+	WHERE ds.code = wanted_code;
+	IF NOT FOUND THEN
+		RETURN replace(zalo_tthc.chat_template_text('not_found'), '{{ma_ho_so}}', wanted_code);
+	END IF;
+	RETURN left(concat_ws(E'\n',
+		'Hồ sơ: ' || d.code,
+		'Thủ tục: ' || d.procedure_name,
+		'Người nộp: ' || zalo_tthc.mask_name(d.applicant_name),
+		'Đơn vị tiếp nhận: ' || coalesce(d.receiving_unit, d.agency_name),
+		'Trạng thái: ' || d.label_vi,
+		'Ngày nộp: ' || to_char(d.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày tiếp nhận: ' || to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày hẹn trả: ' || to_char(d.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày có kết quả: ' || to_char(d.result_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày trả kết quả: ' || to_char(d.returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY')), 2000);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.chat_answer(text, text) IS
+	'The reply to a chat message: "TTHC <số hồ sơ>" or a bare code gets the status, dates, procedure, receiving unit and masked applicant name; a CCCD/CMND gets a list only when the Zalo user shared the phone of those dossiers; anything else gets the help text. Never a phone, address, e-mail, birth date or full ID number.';
+
+-- ---------------------------------------------------------------------
+-- Event handlers (internal to handle_webhook)
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.enqueue_chat_message(recipient_id bigint, kind text, idempotency_key text,
+	payload jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO zalo_tthc.outbox (channel, kind, recipient_id, idempotency_key, payload)
+	VALUES ('zalo_oa', kind::zalo_tthc.message_kind, recipient_id, idempotency_key, payload)
+	ON CONFLICT ON CONSTRAINT outbox_idempotency_key_key DO NOTHING;
+	RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb) IS
+	'Queue one chat message (a /v3.0/oa/message/cs body) for the delivery worker; false if its key was queued already.';
+
+CREATE FUNCTION zalo_tthc.cs_text_message(user_id text, message_text text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT jsonb_build_object('recipient', jsonb_build_object('user_id', user_id),
+							  'message', jsonb_build_object('text', message_text))
+$$;
+COMMENT ON FUNCTION zalo_tthc.cs_text_message(text, text) IS
+	'The body of a cs text message to a Zalo user.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_follow(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	uid text := ev->>'user_id';
+	occurred timestamptz := to_timestamp((ev->>'timestamp_ms')::bigint / 1000.0);
+	rec record;
+	queued text[] := '{}';
+	t record;
+BEGIN
+	INSERT INTO zalo_tthc.recipient AS r (zalo_user_id, followed, followed_at)
+	VALUES (uid, true, occurred)
+	ON CONFLICT (zalo_user_id) DO UPDATE
+		SET followed = true, followed_at = excluded.followed_at, updated_at = now()
+		WHERE r.unfollowed_at IS NULL OR r.unfollowed_at <= excluded.followed_at
+	RETURNING r.id, r.phone, (r.xmax = 0) AS created INTO rec;
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('action', 'ignored_out_of_order',
+								  'detail', 'an unfollow later than this follow was handled already');
+	END IF;
+
+	IF zalo_tthc.enqueue_chat_message(rec.id, 'welcome', format('welcome-%s-%s', rec.id, ev->>'timestamp_ms'),
+			zalo_tthc.cs_text_message(uid, zalo_tthc.chat_template_text('welcome'))) THEN
+		queued := queued || 'welcome'::text;
+	END IF;
+	IF rec.phone IS NULL THEN
+		SELECT title, body, image_url INTO t FROM zalo_tthc.chat_template WHERE kind = 'request_user_info';
+		IF zalo_tthc.enqueue_chat_message(rec.id, 'request_user_info',
+				format('request-info-%s-%s', rec.id, ev->>'timestamp_ms'),
+				jsonb_build_object('recipient', jsonb_build_object('user_id', uid),
+					'message', jsonb_build_object('attachment', jsonb_build_object(
+						'type', 'template',
+						'payload', jsonb_build_object(
+							'template_type', 'request_user_info',
+							'elements', jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+								'title', t.title, 'subtitle', t.body, 'image_url', t.image_url)))))))) THEN
+			queued := queued || 'request_user_info'::text;
+		END IF;
+	END IF;
+	RETURN jsonb_build_object('action', CASE WHEN rec.created THEN 'recipient_created' ELSE 'recipient_followed' END,
+							  'queued', to_jsonb(queued), 'phone_known', rec.phone IS NOT NULL);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_follow(jsonb) IS
+	'follow: create or revive the recipient, queue the welcome message and, when no phone is known, the request for it.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_unfollow(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	occurred timestamptz := to_timestamp((ev->>'timestamp_ms')::bigint / 1000.0);
+BEGIN
+	UPDATE zalo_tthc.recipient
+	SET followed = false, unfollowed_at = occurred, updated_at = now()
+	WHERE zalo_user_id = ev->>'user_id' AND (followed_at IS NULL OR followed_at <= occurred);
+	IF FOUND THEN
+		RETURN jsonb_build_object('action', 'recipient_unfollowed');
+	ELSIF EXISTS (SELECT FROM zalo_tthc.recipient WHERE zalo_user_id = ev->>'user_id') THEN
+		RETURN jsonb_build_object('action', 'ignored_out_of_order',
+								  'detail', 'a follow later than this unfollow was handled already');
+	END IF;
+	RETURN jsonb_build_object('action', 'unknown_recipient');
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_unfollow(jsonb) IS
+	'unfollow: mark the recipient; later notifications go by ZNS or end undeliverable, and queued OA messages are not sent.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_submit_info(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	uid text := ev->>'user_id';
+	new_phone text := ev->>'phone';
+	moved bigint;
+	open_dossiers bigint;
+BEGIN
+	IF NOT (ev ? 'phone_valid') THEN
+		RETURN jsonb_build_object('action', 'no_phone');
+	ELSIF NOT (ev->>'phone_valid')::boolean THEN
+		RETURN jsonb_build_object('action', 'invalid_phone',
+								  'detail', 'info.phone is not a Vietnamese mobile number');
+	END IF;
+
+	-- one phone, one Zalo link: the latest to share it gets the notifications
+	UPDATE zalo_tthc.recipient r SET phone = NULL, updated_at = now()
+	WHERE r.phone = new_phone AND r.zalo_user_id <> uid;
+	GET DIAGNOSTICS moved = ROW_COUNT;
+
+	INSERT INTO zalo_tthc.recipient AS r (zalo_user_id, phone, display_name, followed)
+	VALUES (uid, new_phone, ev->>'name', true)
+	ON CONFLICT (zalo_user_id) DO UPDATE
+		SET phone = excluded.phone, display_name = coalesce(excluded.display_name, r.display_name),
+			updated_at = now();
+
+	-- the dossiers whose next notifications now go to this follower
+	SELECT count(*) INTO open_dossiers
+	FROM zalo_tthc.dossier d JOIN zalo_tthc.stage_info s ON s.stage = d.stage
+	WHERE d.applicant_phone = new_phone AND NOT s.is_final;
+
+	RETURN jsonb_build_object('action', 'phone_linked', 'open_dossiers', open_dossiers,
+							  'unlinked_from_others', moved);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_submit_info(jsonb) IS
+	'user_submit_info: link the normalised phone to the recipient (and unlink it from any other), so the next stage notifications of the dossiers with that phone go to Zalo.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_send_text(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	uid text := ev->>'user_id';
+	rid bigint;
+BEGIN
+	SELECT id INTO rid FROM zalo_tthc.recipient WHERE zalo_user_id = uid;
+	PERFORM zalo_tthc.enqueue_chat_message(rid, 'chat_reply', 'reply-' || (ev->>'msg_id'),
+		zalo_tthc.cs_text_message(uid, zalo_tthc.chat_answer(ev->>'text', uid)));
+	RETURN jsonb_build_object('action', 'reply_queued');
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_send_text(jsonb) IS
+	'user_send_text: queue the reply of zalo_tthc.chat_answer as a cs message.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_receipt(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	occurred timestamptz := to_timestamp(coalesce((ev->>'delivery_time_ms')::bigint,
+											(ev->>'timestamp_ms')::bigint) / 1000.0);
+	ev_kind text := ev->>'kind';
+	n bigint;
+BEGIN
+	IF ev_kind = 'user_seen_message' THEN
+		UPDATE zalo_tthc.outbox
+		SET status = CASE WHEN status = 'sending' THEN status ELSE 'seen' END,
+			seen_at = coalesce(seen_at, occurred), delivered_at = coalesce(delivered_at, occurred)
+		WHERE provider_msg_id IN (SELECT jsonb_array_elements_text(ev->'msg_ids'))
+		  AND status IN ('sending', 'sent', 'delivered', 'seen');
+	ELSIF ev_kind = 'zns_delivered' THEN
+		UPDATE zalo_tthc.outbox
+		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
+			delivered_at = coalesce(delivered_at, occurred)
+		WHERE idempotency_key = ev->>'tracking_id' AND channel = 'zns'
+		  AND status IN ('sending', 'sent', 'delivered', 'seen');
+	ELSE
+		UPDATE zalo_tthc.outbox
+		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
+			delivered_at = coalesce(delivered_at, occurred)
+		WHERE provider_msg_id = ev->>'msg_id' AND status IN ('sending', 'sent', 'delivered', 'seen');
+	END IF;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN jsonb_build_object('action', CASE WHEN ev_kind = 'user_seen_message' THEN 'marked_seen'
+										 ELSE 'marked_delivered' END,
+							  'messages', n);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_receipt(jsonb) IS
+	'user_received_message (msg_id), its ZNS form (tracking_id = outbox.idempotency_key) and user_seen_message (msg_ids[]): mark the outbox rows delivered or seen with the time; a seen message is never set back to delivered.';
+
+-- ---------------------------------------------------------------------
+-- The entry point for the portal
+-- ---------------------------------------------------------------------
+
+CREATE FUNCTION zalo_tthc.handle_webhook(body text, signature text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ev jsonb := zalo_tthc.webhook_verify(body, signature);
+	dedupe bytea;
+	result jsonb;
+BEGIN
+	IF NOT (ev->>'ok')::boolean THEN
+		RETURN ev;
+	END IF;
+
+	-- a second delivery of a handled event waits here for the first to commit
+	dedupe := decode(ev->>'dedupe_key', 'hex');
+	INSERT INTO zalo_tthc.webhook_event (dedupe_key, event_name, zalo_user_id, occurred_at)
+	VALUES (dedupe, ev->>'event', ev->>'user_id', to_timestamp((ev->>'timestamp_ms')::bigint / 1000.0))
+	ON CONFLICT (dedupe_key) DO NOTHING;
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event',
+								  'action', 'duplicate_ignored');
+	END IF;
+
+	result := CASE ev->>'kind'
+		WHEN 'follow' THEN zalo_tthc.webhook_on_follow(ev)
+		WHEN 'unfollow' THEN zalo_tthc.webhook_on_unfollow(ev)
+		WHEN 'user_submit_info' THEN zalo_tthc.webhook_on_submit_info(ev)
+		WHEN 'user_send_text' THEN zalo_tthc.webhook_on_send_text(ev)
+		WHEN 'user_received_message' THEN zalo_tthc.webhook_on_receipt(ev)
+		WHEN 'user_seen_message' THEN zalo_tthc.webhook_on_receipt(ev)
+		WHEN 'zns_delivered' THEN zalo_tthc.webhook_on_receipt(ev)
+		ELSE jsonb_build_object('action', 'recorded')
+	END;
+	UPDATE zalo_tthc.webhook_event SET action = result->>'action' WHERE dedupe_key = dedupe;
+
+	-- forget handled events after the retention (never within twice the window)
+	IF random() < 0.01 THEN
+		DELETE FROM zalo_tthc.webhook_event
+		WHERE received_at < now() - greatest(current_setting('zalo_tthc.webhook_replay_retention')::interval,
+											 2 * current_setting('zalo_tthc.webhook_max_age')::interval);
+	END IF;
+	RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event') || result;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
+	'Verify and process one Zalo webhook delivery: body = the raw bytes as received, signature = the X-ZEvent-Signature header. Returns {"ok", "verified", "event", "action", ...}; ok false with a reason when refused, and then nothing changed.';
+REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
+
+DO $$
+DECLARE
+	f text;
+BEGIN
+	FOREACH f IN ARRAY ARRAY['zalo_tthc.chat_answer(text, text)', 'zalo_tthc.chat_template_text(text)',
+		'zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb)', 'zalo_tthc.webhook_on_follow(jsonb)',
+		'zalo_tthc.webhook_on_unfollow(jsonb)', 'zalo_tthc.webhook_on_submit_info(jsonb)',
+		'zalo_tthc.webhook_on_send_text(jsonb)', 'zalo_tthc.webhook_on_receipt(jsonb)']
+	LOOP
+		EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+	END LOOP;
+END
+$$;
