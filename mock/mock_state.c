@@ -131,6 +131,16 @@ mock_pick_fault(const char *path)
 	}
 	for (int i = 0; i < MAX_FAULT_KINDS; i++)
 	{
+		/*
+		 * The token endpoint answers no application error of the message
+		 * APIs (-32, an expired access token, quota, follower): at rates,
+		 * it only fails the way any HTTP server can.
+		 */
+		bool		transport = i == FAULT_HTTP_500 || i == FAULT_TIMEOUT || i == FAULT_RESET ||
+			i == FAULT_LATENCY_SPIKE;
+
+		if (!transport && strcmp(path, "/v4/oa/access_token") == 0)
+			continue;
 		if (mock.fault_rate[i] > 0 &&
 			(double) rand_r(&mock.seed) / RAND_MAX < mock.fault_rate[i])
 			return (MockFault) i;
