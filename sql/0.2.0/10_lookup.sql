@@ -40,7 +40,11 @@ BEGIN
 		'AS $body$ SELECT zalo_tthc.unaccent_dict(%L::regdictionary, input) $body$',
 		pg_catalog.format('%I.unaccent', unaccent_schema));
 
-	-- name search: trigram index on the accent-free, lower-case name
+	-- name search: whole names through a btree (index-only for the
+	-- ranking), words of names through trigrams; both on the accent-free,
+	-- lower-case name
+	CREATE INDEX dossier_applicant_name_key_idx ON zalo_tthc.dossier
+		(pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))) INCLUDE (id, applicant_name, submitted_at);
 	EXECUTE pg_catalog.format(
 		'CREATE INDEX dossier_applicant_name_trgm_idx ON zalo_tthc.dossier '
 		'USING gin (pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name)) %I.gin_trgm_ops)',
@@ -51,19 +55,17 @@ COMMENT ON FUNCTION zalo_tthc.unaccent_dict(regdictionary, text) IS
 	'unaccent(dictionary, text) declared IMMUTABLE, for zalo_tthc.f_unaccent and the name index.';
 COMMENT ON FUNCTION zalo_tthc.f_unaccent(text) IS
 	'Bỏ dấu: the text without Vietnamese diacritics, đ/Đ folded to d/D (unaccent with its dictionary named); IMMUTABLE, so it can be indexed.';
+COMMENT ON INDEX zalo_tthc.dossier_applicant_name_key_idx IS
+	'Tra cứu theo họ tên đầy đủ: lower(f_unaccent(applicant_name)), for lookups of a whole name with or without diacritics.';
 COMMENT ON INDEX zalo_tthc.dossier_applicant_name_trgm_idx IS
-	'Tra cứu theo tên: trigrams of lower(f_unaccent(applicant_name)), for name lookups with or without diacritics.';
+	'Tra cứu theo tên: trigrams of lower(f_unaccent(applicant_name)), for lookups of part of a name (its words) with or without diacritics.';
 
 -- Case folding of Vietnamese letters whatever the collation: lower() folds
 -- only ASCII under the C collation.
 CREATE FUNCTION zalo_tthc.vn_lower(t text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-	SELECT pg_catalog.lower(pg_catalog.translate(t,
-		'ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴĐ',
-		'àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ'))
-$$;
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'zt_vn_lower';
 COMMENT ON FUNCTION zalo_tthc.vn_lower(text) IS
 	'Chữ thường: lower case that also folds Vietnamese capitals (Ễ → ễ, Đ → đ) under any collation; keeps diacritics.';
 
@@ -416,9 +418,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	-- a broad name (one common word) is ranked among this many matches,
-	-- so that no lookup reads a large part of the table
+	-- a broad word search (one common word) is ranked among this many
+	-- matches, so that no lookup reads a large part of the table
 	max_candidates constant integer := 1000;
+	-- the rows the second factor ($3 kind, $4 value) lets through
+	factor_filter constant text := $filter$
+		CASE $3
+			WHEN 'code' THEN d.code = $4
+			WHEN 'digits' THEN extract(year FROM d.applicant_birth_date)::text = $4
+				OR right(d.applicant_id_number, 4) = $4 OR right(d.applicant_phone, 4) = $4
+			ELSE true
+		END$filter$;
 	clean text;
 	folded text;
 	pattern text;
@@ -434,46 +444,54 @@ BEGIN
 		SELECT f.kind, f.value INTO factor_kind, factor_value
 		FROM zalo_tthc.lookup_second_factor(second_factor) AS f;
 	END IF;
-
-	-- the words of the name, in order, each a whole word of the folded
-	-- applicant name: "thanh man" finds "Nguyễn Thị Thanh Mẫn", "man" does
-	-- not find "Mạnh"
 	folded := lower(zalo_tthc.f_unaccent(clean));
-	pattern := '(^| )'
-		|| array_to_string(ARRAY(
-			SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
-			FROM unnest(string_to_array(folded, ' ')) WITH ORDINALITY AS u(w, i) ORDER BY i), ' (.* )?')
-		|| '( |$)';
 
-	-- exact spelling (diacritics included) first, then the whole query
-	-- spelt exactly inside the name, then the closest length, newest first
-	EXECUTE $query$
-		SELECT ARRAY(
-			SELECT c.id FROM (
-				SELECT d.id, d.applicant_name, d.submitted_at
-				FROM zalo_tthc.dossier d
-				WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1
-				  AND CASE $3
-					WHEN 'code' THEN d.code = $4
-					WHEN 'digits' THEN extract(year FROM d.applicant_birth_date)::text = $4
-						OR right(d.applicant_id_number, 4) = $4 OR right(d.applicant_phone, 4) = $4
-					ELSE true END
-				LIMIT $6) c
-			ORDER BY zalo_tthc.vn_lower(c.applicant_name) = $2 DESC,
-				strpos(' ' || zalo_tthc.vn_lower(c.applicant_name) || ' ', ' ' || $2 || ' ') > 0 DESC,
-				length(c.applicant_name), c.submitted_at DESC, c.id DESC
-			LIMIT $5)
-	$query$
-	INTO ids
-	USING pattern, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
-		current_setting('zalo_tthc.lookup_max_results')::integer, max_candidates;
+	IF EXISTS (SELECT FROM zalo_tthc.dossier d WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = folded) THEN
+		-- someone's full name: the applicants of that name, exact spelling
+		-- (diacritics included) first, newest first
+		EXECUTE $query$
+			SELECT ARRAY(
+				SELECT d.id FROM zalo_tthc.dossier d
+				WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = $1 AND $query$ || factor_filter || $query$
+				ORDER BY zalo_tthc.vn_lower(d.applicant_name) = $2 DESC, d.submitted_at DESC, d.id DESC
+				LIMIT $5)
+		$query$
+		INTO ids
+		USING folded, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
+			current_setting('zalo_tthc.lookup_max_results')::integer;
+	ELSE
+		-- part of a name: its words, in order, each a whole word of the
+		-- applicant's name ("thanh man" finds "Nguyễn Thị Thanh Mẫn", "man"
+		-- does not find "Mạnh"), through the trigram index; exact spelling
+		-- first, then the words spelt exactly, then the shortest names
+		pattern := '(^| )'
+			|| array_to_string(ARRAY(
+				SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
+				FROM unnest(string_to_array(folded, ' ')) WITH ORDINALITY AS u(w, i) ORDER BY i), ' (.* )?')
+			|| '( |$)';
+		EXECUTE $query$
+			SELECT ARRAY(
+				SELECT c.id FROM (
+					SELECT d.id, d.applicant_name, d.submitted_at
+					FROM zalo_tthc.dossier d
+					WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter || $query$
+					LIMIT $6) c
+				ORDER BY zalo_tthc.vn_lower(c.applicant_name) = $2 DESC,
+					strpos(' ' || zalo_tthc.vn_lower(c.applicant_name) || ' ', ' ' || $2 || ' ') > 0 DESC,
+					length(c.applicant_name), c.submitted_at DESC, c.id DESC
+				LIMIT $5)
+		$query$
+		INTO ids
+		USING pattern, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
+			current_setting('zalo_tthc.lookup_max_results')::integer, max_candidates;
+	END IF;
 
 	PERFORM zalo_tthc.lookup_audit_write('name', folded, factor_kind IS NOT NULL, cardinality(ids));
 	RETURN QUERY SELECT * FROM zalo_tthc.lookup_present(ids, factor_kind IS NOT NULL);
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.lookup_by_name(text, text) IS
-	'Tra cứu theo họ tên, with or without diacritics (NFC or NFD, any case, đ = d). Without second_factor the procedure name and the end of the code are hidden; with one (the dossier code, the birth year, or the last 4 digits of the CCCD/CMND or phone) only the dossiers it matches are returned, in full. Exact spellings first; at most zalo_tthc.lookup_max_results rows. Audited.';
+	'Tra cứu theo họ tên, with or without diacritics (NFC or NFD, any case, đ = d). A full name returns the applicants of that name; any other name is searched word by word. Without second_factor the procedure name and the end of the code are hidden; with one (the dossier code, the birth year, or the last 4 digits of the CCCD/CMND or phone) only the dossiers it matches are returned, in full. Exact spellings first; at most zalo_tthc.lookup_max_results rows. Audited.';
 
 CREATE FUNCTION zalo_tthc.lookup(query text)
 RETURNS SETOF zalo_tthc.lookup_result
