@@ -94,7 +94,8 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT repeat('*', greatest(length(d) - 4, 0)) || CASE WHEN length(d) > 4 THEN right(d, 4) ELSE '' END
+	SELECT CASE WHEN length(d) <= 4 THEN repeat('*', length(d))
+				ELSE repeat('*', length(d) - 4) || right(d, 4) END
 	FROM (SELECT regexp_replace(id_number, '\s', '', 'g') AS d) s
 $$;
 COMMENT ON FUNCTION zalo_tthc.mask_id_number(text) IS
