@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup valgrind
+.PHONY: test demo deps bench bench-full bench-lookup valgrind valgrind-lookup
 
 deps:
 	bash scripts/deps.sh
@@ -54,6 +54,9 @@ bench-lookup:
 
 valgrind:
 	bash scripts/valgrind.sh
+
+valgrind-lookup:
+	bash scripts/valgrind_lookup.sh
 
 sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
 	cat $^ > $@
