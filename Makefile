@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full valgrind soak fuzz bench-webhook
+.PHONY: test demo deps bench bench-full bench-lookup bench-webhook valgrind valgrind-lookup soak fuzz
 
 deps:
 	bash scripts/deps.sh
@@ -49,6 +49,9 @@ bench-full:
 	bash bench/trigger_overhead.sh
 	BENCH_MEMORY_N=1000000 bash bench/delivery.sh
 
+bench-lookup:
+	bash bench/lookup.sh
+
 valgrind:
 	bash scripts/valgrind.sh
 
@@ -63,6 +66,9 @@ fuzz:
 
 bench-webhook:
 	bash bench/webhook.sh
+
+valgrind-lookup:
+	bash scripts/valgrind_lookup.sh
 
 sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
 	cat $^ > $@

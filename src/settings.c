@@ -13,6 +13,8 @@ char	   *zt_zns_base_url = NULL;
 char	   *zt_lookup_url = NULL;
 char	   *zt_ca_file = NULL;
 bool		zt_bulk_import = false;
+int			zt_lookup_max_results = 10;
+int			zt_lookup_audit_retention_min = 90 * 24 * 60;
 int			zt_max_in_flight = 32;
 int			zt_batch_size = 100;
 double		zt_rate_limit = 20;
@@ -95,6 +97,24 @@ zt_define_settings(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+
+	/* superuser only, so that a portal role cannot widen its own lookups */
+	DefineCustomIntVariable("zalo_tthc.lookup_max_results",
+							"Most dossiers one lookup returns.",
+							NULL,
+							&zt_lookup_max_results,
+							10, 1, 100,
+							PGC_SUSET,
+							0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("zalo_tthc.lookup_audit_retention",
+							"How long purge_lookup_audit() keeps lookup audit rows; 0 keeps them forever.",
+							NULL,
+							&zt_lookup_audit_retention_min,
+							90 * 24 * 60, 0, INT_MAX,
+							PGC_SUSET,
+							GUC_UNIT_MIN,
+							NULL, NULL, NULL);
 
 	DefineCustomStringVariable("zalo_tthc.ca_file",
 							   "File of trusted CA certificates for HTTPS to Zalo; empty uses the system store.",

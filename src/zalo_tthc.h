@@ -19,6 +19,8 @@ extern char *zt_zns_base_url;
 extern char *zt_lookup_url;
 extern char *zt_ca_file;
 extern bool zt_bulk_import;
+extern int	zt_lookup_max_results;
+extern int	zt_lookup_audit_retention_min;
 extern int	zt_max_in_flight;
 extern int	zt_batch_size;
 extern double zt_rate_limit;
