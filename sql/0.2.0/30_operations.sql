@@ -186,7 +186,7 @@ AS $$
 		(2, 'zalo_tthc_worker_paused', 'gauge', 'Whether sending is paused (back-off, operator, re-authorisation).'),
 		(3, 'zalo_tthc_queue_depth', 'gauge', 'Open notifications by status and channel.'),
 		(4, 'zalo_tthc_oldest_pending_age_seconds', 'gauge', 'Age of the oldest notification waiting for its first attempt (0 if none).'),
-		(5, 'zalo_tthc_notifications', 'counter', 'Outcomes recorded by the delivery worker by stage, channel and status.'),
+		(5, 'zalo_tthc_notifications_total', 'counter', 'Outcomes recorded by the delivery worker by stage, channel and status.'),
 		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since it started.'),
 		(7, 'zalo_tthc_token_expiry_seconds', 'gauge', 'Seconds until the OA access token expires (negative: expired).'),
 		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.')),
