@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full valgrind
+.PHONY: test demo deps bench bench-full bench-ops valgrind
 
 deps:
 	bash scripts/deps.sh
@@ -48,6 +48,10 @@ bench:
 bench-full:
 	bash bench/trigger_overhead.sh
 	BENCH_MEMORY_N=1000000 bash bench/delivery.sh
+
+bench-ops:
+	bash bench/operations.sh
+	bash bench/operations_enqueue.sh
 
 valgrind:
 	bash scripts/valgrind.sh

@@ -45,7 +45,6 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 plain=$(echo "${tps[plain]}" | median)
 c=$(echo "${tps[c]}" | median)
 plpgsql=$(echo "${tps[plpgsql]}" | median)

@@ -15,6 +15,9 @@ PG_CONFIG=${PG_CONFIG:-$PG_SYSTEM_BIN/pg_config}
 ZT_INSTALL=${ZT_INSTALL:-$ZT_ROOT/tmp_install}
 PGBIN=$ZT_INSTALL/usr/lib/postgresql/15/bin
 
+# The median of the numbers on standard input (spaces or lines).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
 # Print a progress line.
 say() { if [[ -t 1 ]]; then printf '\033[1m==> %s\033[0m\n' "$*"; else printf '==> %s\n' "$*"; fi; }
 

@@ -1,65 +1,16 @@
 /*
  * control.c
- *		The operator's pause of the delivery worker.  zalo_tthc.pause() and
- *		resume() write zalo_tthc.worker_control; a statement trigger bumps a
- *		generation in shared memory when that transaction commits, and the
- *		worker reads the table again only when the generation moved.
+ *		The operator's pause, as the delivery worker sees it.
+ *		zalo_tthc.pause() and resume() write zalo_tthc.worker_control; its
+ *		statement trigger (wakeup.c) bumps a generation in shared memory when
+ *		that transaction commits, and the worker reads the table again only
+ *		when the generation moved.
  */
 #include "zalo_tthc.h"
 
-#include "access/xact.h"
-#include "commands/trigger.h"
 #include "executor/spi.h"
-#include "fmgr.h"
 
 #include "queue.h"
-
-static bool control_changed = false;
-static bool callback_registered = false;
-
-/* Transaction callback: publish a committed change, forget an aborted one. */
-static void
-control_xact_callback(XactEvent event, void *arg)
-{
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (control_changed && zt_shared != NULL)
-			{
-				pg_atomic_fetch_add_u32(&zt_shared->control_generation, 1);
-				zt_wake_worker();
-			}
-			control_changed = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			control_changed = false;
-			break;
-		default:
-			break;
-	}
-}
-
-PG_FUNCTION_INFO_V1(zt_worker_control_changed);
-
-/* Statement trigger on worker_control: tell the worker at commit. */
-Datum
-zt_worker_control_changed(PG_FUNCTION_ARGS)
-{
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("zalo_tthc.worker_control_changed() must be called as a trigger")));
-	if (!callback_registered)
-	{
-		RegisterXactCallback(control_xact_callback, NULL);
-		callback_registered = true;
-	}
-	control_changed = true;
-	return PointerGetDatum(NULL);
-}
 
 /*
  * In the delivery worker: true while an operator has paused sending.  Reads

@@ -59,24 +59,26 @@ COMMENT ON COLUMN zalo_tthc.operator_log.outbox_id IS 'Thông báo (retry of one
 COMMENT ON COLUMN zalo_tthc.operator_log.rows_affected IS 'Số bản ghi bị thay đổi.';
 COMMENT ON COLUMN zalo_tthc.operator_log.details IS 'Tham số của lệnh (filters, reason, previous status).';
 
-CREATE FUNCTION zalo_tthc.forbid_operator_log_change()
+-- The append-only guard of dossier_event, made to name the table it guards
+-- and to take its hint as an argument, serves the operator log too.
+CREATE OR REPLACE FUNCTION zalo_tthc.forbid_event_change()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog
 AS $$
 BEGIN
-	RAISE EXCEPTION 'operator_log is append-only'
+	RAISE EXCEPTION '% is append-only', TG_TABLE_NAME
 		USING ERRCODE = 'object_not_in_prerequisite_state',
-			  DETAIL = format('%s on zalo_tthc.operator_log was refused.', TG_OP),
-			  HINT = 'The operator log is an audit trail.';
+			  DETAIL = format('%s on %s.%s was refused.', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+			  HINT = coalesce(TG_ARGV[0], 'Stage history is an audit trail; record a new stage change instead.');
 END
 $$;
-COMMENT ON FUNCTION zalo_tthc.forbid_operator_log_change() IS
-	'Refuse UPDATE and DELETE on zalo_tthc.operator_log.';
+COMMENT ON FUNCTION zalo_tthc.forbid_event_change() IS
+	'Refuse changes to an append-only table (dossier_event, operator_log); the trigger''s argument, if any, is the hint.';
 
 CREATE TRIGGER operator_log_append_only
 	BEFORE UPDATE OR DELETE ON zalo_tthc.operator_log
-	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.forbid_operator_log_change();
+	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.forbid_event_change('The operator log is an audit trail.');
 
 -- Every operator call logs a row: the worker wakes at commit to act on it.
 CREATE TRIGGER operator_log_wake_worker
@@ -102,16 +104,10 @@ COMMENT ON COLUMN zalo_tthc.worker_control.reason IS 'Lý do tạm dừng.';
 COMMENT ON COLUMN zalo_tthc.worker_control.changed_by IS 'Người thay đổi.';
 COMMENT ON COLUMN zalo_tthc.worker_control.changed_at IS 'Thời điểm thay đổi.';
 
-CREATE FUNCTION zalo_tthc.worker_control_changed()
-RETURNS trigger
-LANGUAGE C
-AS 'MODULE_PATHNAME', 'zt_worker_control_changed';
-COMMENT ON FUNCTION zalo_tthc.worker_control_changed() IS
-	'Statement trigger: tell the delivery worker, when the transaction commits, to read worker_control again.';
-
+-- the worker reads the table again when such a transaction commits
 CREATE TRIGGER worker_control_changed
 	AFTER INSERT OR UPDATE OR DELETE ON zalo_tthc.worker_control
-	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.worker_control_changed();
+	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.wake_worker_at_commit();
 
 -- ---------------------------------------------------------------------
 -- Retention: sent notifications older than zalo_tthc.sent_retention are

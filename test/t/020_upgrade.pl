@@ -9,7 +9,6 @@ use utf8;
 use FindBin;
 use IPC::Run;
 use lib $FindBin::RealBin;
-use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZaloTthcTest;
@@ -17,24 +16,9 @@ use ZaloTthcTest;
 my $mock = start_mock();
 mock_call($mock, 'POST', '/_mock/users', [
 	map { { user_id => "20000000000000000$_", follower => JSON::PP::true } } 10 .. 19 ]);
-my $url = $mock->{url};
-my $node = PostgreSQL::Test::Cluster->new('upgrade');
-$node->init;
-$node->append_conf('postgresql.conf', qq{
-shared_preload_libraries = 'zalo_tthc'
-zalo_tthc.database_name = 'tthc'
-zalo_tthc.api_base_url = '$url'
-zalo_tthc.oauth_base_url = '$url'
-zalo_tthc.zns_base_url = '$url'
-zalo_tthc.rate_limit = 0
-});
-$node->start;
-$node->safe_psql('postgres', 'CREATE DATABASE tthc');
-$node->safe_psql('tthc', q{SET client_min_messages = warning; CREATE EXTENSION zalo_tthc VERSION '0.1.0' CASCADE});
+my $node = new_tthc_node('upgrade', $mock, extension_version => '0.1.0');
 is($node->safe_psql('tthc', q{SELECT extversion FROM pg_extension WHERE extname = 'zalo_tthc'}), '0.1.0',
 	'installed at 0.1.0');
-$node->safe_psql('tthc', q{SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
-	now() + interval '25 hours', 'OAKEY')});
 
 # data of every kind, some of it sent by the worker on the 0.1.0 schema
 for my $i (10 .. 14)

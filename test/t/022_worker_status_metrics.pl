@@ -136,6 +136,27 @@ is($m->{'zalo_tthc_notifications_total{channel=zalo_oa,stage=submitted,status=se
 is($node->safe_psql('tthc', q{SELECT notifications FROM zalo_tthc.delivery_totals
 	WHERE stage = 'submitted' AND channel = 'zalo_oa' AND status = 'sent'}), '9', 'delivery_totals agrees');
 
+# contrib/postgres_exporter/queries.yaml: each query runs as the operator
+# and returns every column it declares
+my $yaml = "$FindBin::RealBin/../../contrib/postgres_exporter/queries.yaml";
+my ($json, $err);
+IPC::Run::run([ '/usr/bin/python3', '-c', q{
+import json, sys, yaml
+queries = yaml.safe_load(open(sys.argv[1]))
+print(json.dumps({name: {"query": q["query"], "columns": sorted(list(m)[0] for m in q["metrics"])}
+                  for name, q in queries.items()}))
+}, $yaml ], '>', \$json, '2>', \$err) or die "reading $yaml: $err";
+my $queries = JSON::PP->new->decode($json);
+for my $name (sort keys %$queries)
+{
+	my $columns = $node->safe_psql('tthc', qq{SET SESSION AUTHORIZATION dba;
+		SELECT string_agg(k, ',' ORDER BY k) FROM (SELECT jsonb_object_keys(to_jsonb(q)) k
+		FROM ($queries->{$name}{query}) q LIMIT 100) c});
+	my %have = map { $_ => 1 } split(/,/, $columns);
+	my @missing = grep { !$have{$_} } @{ $queries->{$name}{columns} };
+	is("@missing", '', "postgres_exporter query $name runs as the operator with its columns");
+}
+
 $node->stop;
 stop_mock($mock);
 done_testing();
