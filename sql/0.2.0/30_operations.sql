@@ -253,7 +253,8 @@ COMMENT ON FUNCTION zalo_tthc.metrics() IS
 	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry and the worker; see contrib/postgres_exporter/queries.yaml for the same through postgres_exporter.';
 
 CREATE FUNCTION zalo_tthc.dossier_notifications(code text)
-RETURNS TABLE (outbox_id bigint, seq integer, stage zalo_tthc.stage, channel zalo_tthc.channel,
+RETURNS TABLE (seq integer, stage zalo_tthc.stage, occurred_at timestamptz,
+	notify zalo_tthc.notify_decision, outbox_id bigint, channel zalo_tthc.channel,
 	kind zalo_tthc.message_kind, status zalo_tthc.delivery_status, attempts integer,
 	created_at timestamptz, next_attempt_at timestamptz, sent_at timestamptz,
 	last_error text, last_error_code integer, provider_msg_id text,
@@ -262,12 +263,12 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT o.id, e.seq, o.stage, o.channel, o.kind, o.status, o.attempts,
-		   o.created_at, o.next_attempt_at, o.sent_at, o.last_error, o.last_error_code,
+	SELECT e.seq, e.stage_after, e.occurred_at, e.notify, o.id, o.channel, o.kind, o.status,
+		   o.attempts, o.created_at, o.next_attempt_at, o.sent_at, o.last_error, o.last_error_code,
 		   o.provider_msg_id, a.started_at, a.outcome, a.http_status
 	FROM zalo_tthc.dossier d
-	JOIN zalo_tthc.outbox o ON o.dossier_id = d.id
-	JOIN zalo_tthc.dossier_event e ON e.id = o.event_id
+	JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id
+	LEFT JOIN zalo_tthc.outbox o ON o.event_id = e.id
 	LEFT JOIN LATERAL (
 		SELECT da.started_at, da.outcome, da.http_status FROM zalo_tthc.delivery_attempt da
 		WHERE da.outbox_id = o.id ORDER BY da.id DESC LIMIT 1) a ON true
@@ -275,7 +276,7 @@ AS $$
 	ORDER BY e.seq, o.id
 $$;
 COMMENT ON FUNCTION zalo_tthc.dossier_notifications(text) IS
-	'Every notification of one dossier (by its code) with its status, error and last attempt: the answer to "the citizen says no message arrived". No personal data.';
+	'Every stage change of one dossier (by its code) with what it did about the citizen''s notification (notify) and each notification''s status, error and last attempt: the answer to "the citizen says no message arrived". No personal data.';
 
 -- ---------------------------------------------------------------------
 -- Operator functions (audited in operator_log)
