@@ -21,14 +21,11 @@ OUT_DIR=$ZT_ROOT/bench/out
 mkdir -p "$OUT_DIR"
 OUT=$OUT_DIR/operations.txt
 
-prepare_machine
-WORK=$(make_work_dir bench)
-trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$WORK/pg" "$WORK/log"
+start_bench_work
+mkdir -p "$WORK/log"
 cp "$ZT_ROOT"/bench/operations/*.sql "$WORK/"
 chmod 644 "$WORK"/*.sql
-[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg" "$WORK/log"
+[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/log"
 
 # the worker serves the benchmark database (it has no credentials, so it
 # sends nothing): worker_status() reads a live worker

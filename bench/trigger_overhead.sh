@@ -17,12 +17,7 @@ SYNC=${BENCH_SYNC:-on}
 OUT_DIR=$ZT_ROOT/bench/out
 mkdir -p "$OUT_DIR"
 
-prepare_machine
-WORK=$(make_work_dir bench)
-trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$WORK/pg"
-[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
+start_bench_work
 cp "$ZT_ROOT"/bench/trigger/*.sql "$WORK/"
 chmod 644 "$WORK"/*.sql
 

@@ -68,6 +68,17 @@ prepare_machine() {
 	build_and_install
 }
 
+# A benchmark's start: the machine prepared, a work directory with an
+# empty cluster directory $WORK/pg, both removed (cluster stopped) on exit.
+start_bench_work() {
+	prepare_machine
+	WORK=$(make_work_dir bench)
+	trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$WORK/pg"
+	[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
+}
+
 # Make a work directory the unprivileged account owns; prints its path.
 make_work_dir() {
 	local dir
