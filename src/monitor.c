@@ -225,7 +225,7 @@ PG_FUNCTION_INFO_V1(zt_latency_histogram);
 
 /*
  * zalo_tthc.latency_histogram(): the cumulative buckets of the request
- * latency since the worker started, in seconds, the last one +Inf.
+ * latency since the server started, in seconds, the last one +Inf.
  */
 Datum
 zt_latency_histogram(PG_FUNCTION_ARGS)

@@ -86,7 +86,7 @@ typedef struct ZtSharedState
 	TimestampTz paused_until;
 	char		pause_reason[ZT_TEXT_LEN];
 	double		rate_limit;
-	/* monitor.c: request latency since the worker started */
+	/* monitor.c: request latency since the server started */
 	uint64		latency_buckets[ZT_LATENCY_BUCKETS];	/* not cumulative */
 	double		latency_sum_s;
 	/* control.c: bumped when an operator's pause() or resume() commits */

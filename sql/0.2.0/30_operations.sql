@@ -184,7 +184,7 @@ RETURNS record
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'zt_worker_status';
 COMMENT ON FUNCTION zalo_tthc.worker_status() IS
-	'Live state of the delivery worker, from shared memory: state (not_running, starting, waiting_for_extension, no_credentials, idle, sending, paused, reauthorization_required, standby), requests in flight, counters since it started, last success and error, token expiry and the current back-off.';
+	'Live state of the delivery worker, from shared memory: state (not_running, starting, waiting_for_extension, no_credentials, idle, sending, paused, reauthorization_required, standby), requests in flight, counters since the server started, last success and error, token expiry and the current back-off.';
 
 CREATE FUNCTION zalo_tthc.latency_histogram(OUT le double precision, OUT requests bigint,
 	OUT sum_seconds double precision)
@@ -192,7 +192,7 @@ RETURNS SETOF record
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'zt_latency_histogram';
 COMMENT ON FUNCTION zalo_tthc.latency_histogram() IS
-	'Cumulative histogram of the response time of the worker''s requests to Zalo since it started: requests answered within le seconds (le = Infinity: all); sum_seconds is the total time.';
+	'Cumulative histogram of the response time of the worker''s requests to Zalo since the server started: requests answered within le seconds (le = Infinity: all); sum_seconds is the total time.';
 
 CREATE FUNCTION zalo_tthc.metrics()
 RETURNS text
@@ -208,7 +208,7 @@ AS $$
 		(3, 'zalo_tthc_queue_depth', 'gauge', 'Open notifications by status and channel.'),
 		(4, 'zalo_tthc_oldest_pending_age_seconds', 'gauge', 'Age of the oldest notification waiting for its first attempt (0 if none).'),
 		(5, 'zalo_tthc_notifications_total', 'counter', 'Outcomes recorded by the delivery worker by stage, channel and status.'),
-		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since it started.'),
+		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since the server started.'),
 		(7, 'zalo_tthc_token_expiry_seconds', 'gauge', 'Seconds until the OA access token expires (negative: expired).'),
 		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.')),
 	samples (n, k, sample) AS (
