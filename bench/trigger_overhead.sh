@@ -17,12 +17,7 @@ SYNC=${BENCH_SYNC:-on}
 OUT_DIR=$ZT_ROOT/bench/out
 mkdir -p "$OUT_DIR"
 
-prepare_machine
-WORK=$(make_work_dir bench)
-trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-mkdir -p "$WORK/pg"
-[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
+start_bench_work
 cp "$ZT_ROOT"/bench/trigger/*.sql "$WORK/"
 chmod 644 "$WORK"/*.sql
 
@@ -45,7 +40,6 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 plain=$(echo "${tps[plain]}" | median)
 c=$(echo "${tps[c]}" | median)
 plpgsql=$(echo "${tps[plpgsql]}" | median)

@@ -128,3 +128,4 @@ curl -sf "$MOCK_URL/_mock/stats" | jq -r '
 		 + (if $r.other > 0 then [n($r.other; "other request"; "other requests")] else [] end)
 		 | join(", "))'
 echo
+zt_psql "$WORK/pg" tthc -f "$ZT_ROOT/demo/operations.sql"

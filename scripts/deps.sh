@@ -9,6 +9,7 @@ packages=(
 	libcurl4-openssl-dev libjson-c-dev libmicrohttpd-dev libssl-dev
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
 	curl jq bc wrk
+	python3-prometheus-client python3-yaml
 )
 
 missing=()

@@ -15,6 +15,9 @@ PG_CONFIG=${PG_CONFIG:-$PG_SYSTEM_BIN/pg_config}
 ZT_INSTALL=${ZT_INSTALL:-$ZT_ROOT/tmp_install}
 PGBIN=$ZT_INSTALL/usr/lib/postgresql/15/bin
 
+# The median of the numbers on standard input (spaces or lines).
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
 # Print a progress line.
 say() { if [[ -t 1 ]]; then printf '\033[1m==> %s\033[0m\n' "$*"; else printf '==> %s\n' "$*"; fi; }
 
@@ -63,6 +66,17 @@ prepare_machine() {
 	ensure_run_user
 	say "building and installing zalo_tthc"
 	build_and_install
+}
+
+# A benchmark's start: the machine prepared, a work directory with an
+# empty cluster directory $WORK/pg, both removed (cluster stopped) on exit.
+start_bench_work() {
+	prepare_machine
+	WORK=$(make_work_dir bench)
+	trap 'cluster_stop "$WORK/pg" immediate; rm -rf "$WORK"' EXIT
+	trap 'exit 130' INT TERM
+	mkdir -p "$WORK/pg"
+	[[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
 }
 
 # Make a work directory the unprivileged account owns; prints its path.

@@ -373,6 +373,7 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 
 	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record delivery outcomes");
+	zt_add_delivery_totals(args[0], args[1]);
 	end_work();
 }
 
@@ -495,5 +496,22 @@ zt_flag_reauthorization(void)
 	if (SPI_execute("UPDATE zalo_tthc.oa_credentials SET reauthorization_required = true,"
 					" updated_at = now()", false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not flag re-authorisation");
+	end_work();
+}
+
+/*
+ * The same short transaction with SPI, for the worker's other jobs
+ * (retention, the operator's pause).
+ */
+void
+zt_worker_begin(const char *activity)
+{
+	begin_work(activity);
+}
+
+/* Commit a transaction started by zt_worker_begin(). */
+void
+zt_worker_end(void)
+{
 	end_work();
 }

@@ -79,5 +79,11 @@ extern bool zt_store_refreshed_tokens(const char *old_refresh_token,
 									  const char *access_token,
 									  const char *refresh_token, long expires_in);
 extern void zt_flag_reauthorization(void);
+extern void zt_worker_begin(const char *activity);
+extern void zt_worker_end(void);
+
+/* monitor.c: count recorded outcomes (totals table, latency histogram) */
+extern void zt_add_delivery_totals(Datum outbox_ids, Datum statuses);
+extern void zt_monitor_note_outcomes(const ZtOutcome *outcomes, int n);
 
 #endif							/* ZT_QUEUE_H */

@@ -30,6 +30,10 @@ int			zt_token_refresh_margin_s = 3600;
 int			zt_webhook_max_age_s = 3600;
 int			zt_webhook_replay_retention_s = 24 * 3600;
 int			zt_webhook_max_body_size = 64 * 1024;
+int			zt_attempt_retention_min = 30 * 24 * 60;
+int			zt_sent_retention_min = 90 * 24 * 60;
+int			zt_retention_batch_size = 1000;
+int			zt_retention_interval_ms = 60 * 1000;
 
 /* Define one integer setting reloaded on SIGHUP. */
 static void
@@ -166,6 +170,18 @@ zt_define_settings(void)
 	define_sighup_int("zalo_tthc.token_refresh_margin",
 					  "Refresh the access token when it expires within this time.",
 					  &zt_token_refresh_margin_s, 3600, 0, 24 * 3600, GUC_UNIT_S);
+	define_sighup_int("zalo_tthc.delivery_attempt_retention",
+					  "Age after which the delivery worker deletes delivery_attempt rows; 0 keeps them.",
+					  &zt_attempt_retention_min, 30 * 24 * 60, 0, INT_MAX, GUC_UNIT_MIN);
+	define_sighup_int("zalo_tthc.sent_retention",
+					  "Age (since sent_at) after which the delivery worker deletes sent, delivered and seen notifications; 0 keeps them.",
+					  &zt_sent_retention_min, 90 * 24 * 60, 0, INT_MAX, GUC_UNIT_MIN);
+	define_sighup_int("zalo_tthc.retention_batch_size",
+					  "Most rows of each table deleted in one retention transaction.",
+					  &zt_retention_batch_size, 1000, 1, 100000, 0);
+	define_sighup_int("zalo_tthc.retention_interval",
+					  "Pause between retention runs once nothing old is left.",
+					  &zt_retention_interval_ms, 60 * 1000, 100, 24 * 3600 * 1000, GUC_UNIT_MS);
 
 	DefineCustomIntVariable("zalo_tthc.webhook_max_age",
 							"Webhook deliveries whose signed timestamp is further than this from now are refused.",

@@ -14,6 +14,7 @@
 
 static bool wake_at_commit = false;
 static bool credentials_changed = false;
+static bool control_changed = false;	/* worker_control: pause(), resume() */
 
 /* Remember to wake the worker if this transaction commits. */
 void
@@ -32,16 +33,20 @@ wakeup_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_COMMIT:
 			if (credentials_changed && zt_shared != NULL)
 				pg_atomic_fetch_add_u32(&zt_shared->credentials_generation, 1);
+			if (control_changed && zt_shared != NULL)
+				pg_atomic_fetch_add_u32(&zt_shared->control_generation, 1);
 			if (wake_at_commit)
 				zt_wake_worker();
 			wake_at_commit = false;
 			credentials_changed = false;
+			control_changed = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			wake_at_commit = false;
 			credentials_changed = false;
+			control_changed = false;
 			break;
 		default:
 			break;
@@ -58,8 +63,9 @@ zt_wakeup_register(void)
 PG_FUNCTION_INFO_V1(zt_wake_worker_at_commit_trigger);
 
 /*
- * Statement trigger on outbox (INSERT) and oa_credentials (INSERT OR
- * UPDATE).  The worker's own writes do not wake itself.
+ * Statement trigger on outbox (INSERT), oa_credentials (INSERT OR UPDATE),
+ * worker_control and operator_log.  The worker's own writes do not wake
+ * itself.
  */
 Datum
 zt_wake_worker_at_commit_trigger(PG_FUNCTION_ARGS)
@@ -72,6 +78,8 @@ zt_wake_worker_at_commit_trigger(PG_FUNCTION_ARGS)
 				 errmsg("zalo_tthc.wake_worker_at_commit() must be called as a trigger")));
 	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "oa_credentials") == 0)
 		credentials_changed = true;
+	else if (strcmp(RelationGetRelationName(trigdata->tg_relation), "worker_control") == 0)
+		control_changed = true;
 	if (!zt_am_delivery_worker)
 		wake_at_commit = true;
 	return PointerGetDatum(NULL);

@@ -361,6 +361,7 @@ flush_outcomes(WorkerLoop *w)
 	if (w->n_outcomes == 0)
 		return;
 	zt_record_outcomes(w->outcomes, w->n_outcomes);
+	zt_monitor_note_outcomes(w->outcomes, w->n_outcomes);
 	for (int i = 0; i < w->n_outcomes; i++)
 	{
 		const char *s = w->outcomes[i].status;
@@ -720,6 +721,7 @@ idle_timeout_ms(WorkerLoop *w)
 		wake = w->paused_until;
 	if (w->paused_until == 0 && zt_next_due(&due))
 		wake = Min(wake, due);
+	wake = Min(wake, zt_retention_next_at());
 	if (w->creds.present && !w->creds.reauthorization_required)
 		wake = Min(wake, w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC);
 	if (wake == DT_NOEND)
@@ -759,6 +761,15 @@ worker_iteration(WorkerLoop *w)
 		return -1;
 	}
 
+	/* an operator's pause() holds until resume(); the only endless pause here */
+	if (zt_paused_by_operator())
+	{
+		if (w->paused_until != DT_NOEND)
+			pause_sending(w, DT_NOEND, ZT_WS_PAUSED, "paused by an operator: zalo_tthc.resume() resumes");
+	}
+	else if (w->paused_until == DT_NOEND)
+		resume_sending(w);
+
 	now = GetCurrentTimestamp();
 	if (w->paused_until != 0 && w->paused_until <= now)
 	{
@@ -795,6 +806,8 @@ worker_iteration(WorkerLoop *w)
 		 (zalo_client_in_flight(w->client) == 0 ||
 		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), 20))))
 		flush_outcomes(w);
+
+	zt_retention_run_if_due();
 
 	if (zalo_client_in_flight(w->client) > 0)
 		return 0;

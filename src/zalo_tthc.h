@@ -36,11 +36,18 @@ extern int	zt_token_refresh_margin_s;
 extern int	zt_webhook_max_age_s;
 extern int	zt_webhook_replay_retention_s;
 extern int	zt_webhook_max_body_size;
+extern int	zt_attempt_retention_min;
+extern int	zt_sent_retention_min;
+extern int	zt_retention_batch_size;
+extern int	zt_retention_interval_ms;
 extern void zt_define_settings(void);
 
 /* shmem.c */
 #define ZT_NO_WORKER PG_UINT32_MAX
 #define ZT_TEXT_LEN 256
+/* upper bounds (ms) of the request latency histogram; one more for +Inf */
+#define ZT_LATENCY_BOUNDS_MS {25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000}
+#define ZT_LATENCY_BUCKETS 11
 
 /* What the delivery worker is doing, for worker_status(). */
 typedef enum ZtWorkerState
@@ -84,11 +91,26 @@ typedef struct ZtSharedState
 	TimestampTz paused_until;
 	char		pause_reason[ZT_TEXT_LEN];
 	double		rate_limit;
+	/* monitor.c: request latency since the server started */
+	uint64		latency_buckets[ZT_LATENCY_BUCKETS];	/* not cumulative */
+	double		latency_sum_s;
+	/* control.c: bumped when an operator's pause() or resume() commits */
+	pg_atomic_uint32 control_generation;
 } ZtSharedState;
 
 extern ZtSharedState *zt_shared;
 extern void zt_shmem_install_hooks(void);
 extern void zt_wake_worker(void);
+
+/* control.c: the operator's pause, as the delivery worker sees it */
+extern bool zt_paused_by_operator(void);
+
+/* retention.c: the worker's retention batches */
+extern void zt_retention_run_if_due(void);
+extern TimestampTz zt_retention_next_at(void);
+
+/* monitor.c */
+extern bool zt_operations_installed(void);
 
 /* wakeup.c */
 extern bool zt_am_delivery_worker;

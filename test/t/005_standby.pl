@@ -39,6 +39,8 @@ $primary->wait_for_catchup($standby);
 is($standby->safe_psql('tthc', q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'}),
 	'0', 'no worker runs on the standby');
 is(scalar @{ mock_requests($mock_b, '/v3.0/') }, 0, 'the standby sent nothing');
+is($standby->safe_psql('tthc', q{SELECT state || '|' || (pid IS NULL) FROM zalo_tthc.worker_status()}),
+	'standby|true', 'worker_status() says standby');
 
 # the primary's Zalo is down: the next notifications stay queued
 mock_call($mock_a, 'POST', '/_mock/faults', { http_500 => 1.0 });

@@ -91,7 +91,8 @@ sub mock_requests
 	return mock_call($mock, 'GET', "/_mock/requests$q");
 }
 
-# A started node serving database tthc through the mock, with credentials.
+# A started node serving database tthc through the mock, with credentials
+# (extension_version => '0.1.0' installs an older version).
 sub new_tthc_node
 {
 	my ($name, $mock, %opts) = @_;
@@ -114,7 +115,8 @@ zalo_tthc.connect_timeout = 1s
 } . ($opts{conf} // ''));
 	$node->start;
 	$node->safe_psql('postgres', 'CREATE DATABASE tthc');
-	$node->safe_psql('tthc', 'SET client_min_messages = warning; CREATE EXTENSION zalo_tthc CASCADE');
+	my $version = defined $opts{extension_version} ? " VERSION '$opts{extension_version}'" : '';
+	$node->safe_psql('tthc', "SET client_min_messages = warning; CREATE EXTENSION zalo_tthc$version CASCADE");
 	$node->safe_psql('tthc',
 		q{SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
 		  now() + interval '25 hours', 'OAKEY')}) unless $opts{no_credentials};

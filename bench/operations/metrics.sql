@@ -1,0 +1,1 @@
+SELECT zalo_tthc.metrics();

@@ -1,0 +1,1 @@
+SELECT * FROM zalo_tthc.queue_summary;

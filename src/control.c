@@ -1,0 +1,50 @@
+/*
+ * control.c
+ *		The operator's pause, as the delivery worker sees it.
+ *		zalo_tthc.pause() and resume() write zalo_tthc.worker_control; its
+ *		statement trigger (wakeup.c) bumps a generation in shared memory when
+ *		that transaction commits, and the worker reads the table again only
+ *		when the generation moved.
+ */
+#include "zalo_tthc.h"
+
+#include "executor/spi.h"
+
+#include "queue.h"
+
+/*
+ * In the delivery worker: true while an operator has paused sending.  Reads
+ * worker_control (in a short transaction of its own) at the first call and
+ * after each committed change; otherwise one atomic read.
+ */
+bool
+zt_paused_by_operator(void)
+{
+	static bool loaded = false;
+	static uint32 seen_generation = 0;
+	static bool paused = false;
+	uint32		generation = pg_atomic_read_u32(&zt_shared->control_generation);
+
+	if (loaded && generation == seen_generation)
+		return paused;
+
+	zt_worker_begin("zalo_tthc: reading worker_control");
+	paused = false;
+	if (zt_operations_installed())
+	{
+		if (SPI_execute("SELECT paused FROM zalo_tthc.worker_control", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read zalo_tthc.worker_control");
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+
+			paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		}
+	}
+	zt_worker_end();
+	if (loaded || paused)
+		elog(LOG, "zalo_tthc worker: %s by an operator", paused ? "sending paused" : "sending resumed");
+	loaded = true;
+	seen_generation = generation;
+	return paused;
+}

@@ -1,0 +1,259 @@
+/*
+ * monitor.c
+ *		What operators see of the delivery worker: worker_status() and the
+ *		request latency histogram from shared memory, and the outcome totals
+ *		(zalo_tthc.delivery_total) the worker adds in its outcome
+ *		transactions.  metrics() (SQL) puts them together with the queue.
+ */
+#include "zalo_tthc.h"
+
+#include "access/xlog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+
+#include "queue.h"
+
+static const int latency_bounds_ms[ZT_LATENCY_BUCKETS - 1] = ZT_LATENCY_BOUNDS_MS;
+
+/*
+ * True when the objects of the operations part (0.2.0) exist: a new library
+ * may run against a database still at 0.1.0 until ALTER EXTENSION UPDATE.
+ * Needs a transaction.
+ */
+bool
+zt_operations_installed(void)
+{
+	Oid			schema = get_namespace_oid("zalo_tthc", true);
+
+	return OidIsValid(schema) && OidIsValid(get_relname_relid("delivery_total", schema));
+}
+
+/*
+ * Add a batch of recorded outcomes to zalo_tthc.delivery_total, in the
+ * transaction that recorded them.  Counts only the rows whose status is
+ * now the outcome's (the outcome statement skips rows no longer 'sending').
+ */
+void
+zt_add_delivery_totals(Datum outbox_ids, Datum statuses)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[2] = {outbox_ids, statuses};
+
+	if (!zt_operations_installed())
+		return;
+	if (plan == NULL)
+	{
+		Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
+
+		plan = SPI_prepare("INSERT INTO zalo_tthc.delivery_total AS t (stage, channel, status, notifications)"
+						   " SELECT o.stage, o.channel, o.status, count(*)"
+						   " FROM unnest($1::int8[], $2::text[]) r(id, status)"
+						   " JOIN zalo_tthc.outbox o ON o.id = r.id AND o.status::text = r.status"
+						   " WHERE o.lease_until IS NULL"
+						   " GROUP BY o.stage, o.channel, o.status"
+						   " ON CONFLICT (stage, channel, status) DO UPDATE"
+						   " SET notifications = t.notifications + excluded.notifications, updated_at = now()",
+						   2, types);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the totals statement: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not add to zalo_tthc.delivery_total");
+}
+
+/* Count the latency of a batch of outcomes in the shared histogram. */
+void
+zt_monitor_note_outcomes(const ZtOutcome *outcomes, int n)
+{
+	uint64		buckets[ZT_LATENCY_BUCKETS] = {0};
+	double		sum_s = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		double		ms = outcomes[i].latency_ms;
+		int			b = 0;
+
+		if (ms < 0)
+			continue;			/* decided without a request */
+		while (b < ZT_LATENCY_BUCKETS - 1 && ms > latency_bounds_ms[b])
+			b++;
+		buckets[b]++;
+		sum_s += ms / 1000.0;
+	}
+	SpinLockAcquire(&zt_shared->mutex);
+	for (int b = 0; b < ZT_LATENCY_BUCKETS; b++)
+		zt_shared->latency_buckets[b] += buckets[b];
+	zt_shared->latency_sum_s += sum_s;
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/* Name of a worker state in worker_status(). */
+static const char *
+worker_state_name(ZtWorkerState state)
+{
+	switch (state)
+	{
+		case ZT_WS_NOT_RUNNING:
+			return "not_running";
+		case ZT_WS_STARTING:
+			return "starting";
+		case ZT_WS_WAITING_FOR_EXTENSION:
+			return "waiting_for_extension";
+		case ZT_WS_NO_CREDENTIALS:
+			return "no_credentials";
+		case ZT_WS_IDLE:
+			return "idle";
+		case ZT_WS_SENDING:
+			return "sending";
+		case ZT_WS_PAUSED:
+			return "paused";
+		case ZT_WS_REAUTHORIZATION_REQUIRED:
+			return "reauthorization_required";
+	}
+	return "unknown";
+}
+
+/* A timestamp column: NULL when never set. */
+static Datum
+timestamp_or_null(TimestampTz t, bool *isnull)
+{
+	*isnull = (t == 0);
+	return TimestampTzGetDatum(t);
+}
+
+/* A text column: NULL when empty. */
+static Datum
+text_or_null(const char *s, bool *isnull)
+{
+	*isnull = (s[0] == '\0');
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
+}
+
+PG_FUNCTION_INFO_V1(zt_worker_status);
+
+/*
+ * zalo_tthc.worker_status(): one row, read from shared memory under the
+ * spinlock into a local copy.  A standby reports 'standby': its worker
+ * starts only at promotion.
+ */
+Datum
+zt_worker_status(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	ZtSharedState s;
+	Datum		values[21];
+	bool		nulls[21] = {0};
+	const char *state;
+	TimestampTz now = GetCurrentTimestamp();
+	char	   *dbname = NULL;
+	int			i = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	if (zt_shared == NULL)
+	{
+		memset(&s, 0, sizeof(s));
+		s.state = ZT_WS_NOT_RUNNING;
+	}
+	else
+	{
+		SpinLockAcquire(&zt_shared->mutex);
+		memcpy(&s, zt_shared, sizeof(s));
+		SpinLockRelease(&zt_shared->mutex);
+	}
+	if (s.worker_pid == 0)
+		s.state = ZT_WS_NOT_RUNNING;
+	state = worker_state_name(s.state);
+	if (s.worker_pid == 0 && RecoveryInProgress())
+		state = "standby";
+	if (s.worker_pid != 0 && OidIsValid(s.database_oid))
+		dbname = get_database_name(s.database_oid);
+
+	values[i] = Int32GetDatum(s.worker_pid);
+	nulls[i++] = s.worker_pid == 0;
+	values[i] = dbname ? DirectFunctionCall1(namein, CStringGetDatum(dbname)) : (Datum) 0;
+	nulls[i++] = dbname == NULL;
+	values[i++] = CStringGetTextDatum(state);
+	values[i] = timestamp_or_null(s.worker_pid ? s.started_at : 0, &nulls[i]);
+	i++;
+	values[i++] = Int32GetDatum(s.in_flight);
+	values[i++] = Int64GetDatum((int64) s.sent);
+	values[i++] = Int64GetDatum((int64) s.failed);
+	values[i++] = Int64GetDatum((int64) s.dead);
+	values[i++] = Int64GetDatum((int64) s.undeliverable);
+	values[i++] = Int64GetDatum((int64) s.fallbacks);
+	values[i++] = Int64GetDatum((int64) s.unknown_outcomes);
+	values[i++] = Int64GetDatum((int64) s.token_refreshes);
+	values[i++] = Int64GetDatum(zt_shared ? (int64) pg_atomic_read_u64(&zt_shared->commit_wakeups) : 0);
+	values[i] = timestamp_or_null(s.last_success_at, &nulls[i]);
+	i++;
+	values[i] = timestamp_or_null(s.last_error_at, &nulls[i]);
+	i++;
+	values[i] = text_or_null(s.last_error, &nulls[i]);
+	i++;
+	values[i] = timestamp_or_null(s.token_expires_at, &nulls[i]);
+	i++;
+	/* DT_NOEND: until an operator or new credentials end it */
+	values[i] = timestamp_or_null(s.paused_until, &nulls[i]);
+	i++;
+	values[i] = text_or_null(s.pause_reason, &nulls[i]);
+	i++;
+	if (s.paused_until != 0 && s.paused_until != DT_NOEND && s.paused_until > now)
+		values[i] = IntervalPGetDatum(DatumGetIntervalP(DirectFunctionCall2(timestamp_mi,
+																			TimestampTzGetDatum(s.paused_until),
+																			TimestampTzGetDatum(now))));
+	else
+		nulls[i] = true;
+	i++;
+	values[i++] = Float8GetDatum(s.rate_limit);
+	Assert(i == lengthof(values));
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(zt_latency_histogram);
+
+/*
+ * zalo_tthc.latency_histogram(): the cumulative buckets of the request
+ * latency since the server started, in seconds, the last one +Inf.
+ */
+Datum
+zt_latency_histogram(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint64		buckets[ZT_LATENCY_BUCKETS] = {0};
+	double		sum_s = 0;
+	uint64		cumulative = 0;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (zt_shared != NULL)
+	{
+		SpinLockAcquire(&zt_shared->mutex);
+		memcpy(buckets, zt_shared->latency_buckets, sizeof(buckets));
+		sum_s = zt_shared->latency_sum_s;
+		SpinLockRelease(&zt_shared->mutex);
+	}
+	for (int b = 0; b < ZT_LATENCY_BUCKETS; b++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		cumulative += buckets[b];
+		values[0] = Float8GetDatum(b < ZT_LATENCY_BUCKETS - 1 ? latency_bounds_ms[b] / 1000.0
+								   : get_float8_infinity());
+		values[1] = Int64GetDatum((int64) cumulative);
+		values[2] = Float8GetDatum(sum_s);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
