@@ -57,7 +57,7 @@ zt_add_delivery_totals(Datum outbox_ids, Datum statuses)
 						   " SELECT o.stage, o.channel, o.status, count(*)"
 						   " FROM unnest($1::int8[], $2::text[]) r(id, status)"
 						   " JOIN zalo_tthc.outbox o ON o.id = r.id AND o.status::text = r.status"
-						   " WHERE o.lease_until IS NULL"
+						   " WHERE o.lease_until IS NULL AND o.stage IS NOT NULL"
 						   " GROUP BY o.stage, o.channel, o.status"
 						   " ON CONFLICT (stage, channel, status) DO UPDATE"
 						   " SET notifications = t.notifications + excluded.notifications, updated_at = now()",

@@ -70,6 +70,7 @@ typedef struct ZtCredentials
 } ZtCredentials;
 
 extern bool zt_extension_ready(void);
+extern const char *zt_installed_schema_version(void);
 extern int	zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows);
 extern void zt_record_outcomes(ZtOutcome *outcomes, int n);
 extern int	zt_reclaim_abandoned(void);

@@ -820,7 +820,11 @@ worker_iteration(WorkerLoop *w)
 	return idle_timeout_ms(w);
 }
 
-/* Wait for the latch until the extension exists in the database. */
+/*
+ * Wait until the extension exists in the database at the version this
+ * library works with (after a new library is installed, until ALTER
+ * EXTENSION ... UPDATE).
+ */
 static void
 wait_for_extension(void)
 {
@@ -829,8 +833,10 @@ wait_for_extension(void)
 	while (!zt_extension_ready())
 	{
 		if (!logged)
-			elog(LOG, "zalo_tthc worker: extension zalo_tthc is not installed in database \"%s\"; waiting",
-				 zt_database_name);
+			ereport(LOG,
+					(errmsg("zalo_tthc worker: extension zalo_tthc %s is not installed in database \"%s\"; waiting",
+							ZT_SCHEMA_VERSION, zt_database_name),
+					 errhint("CREATE EXTENSION zalo_tthc, or ALTER EXTENSION zalo_tthc UPDATE after installing a new version.")));
 		logged = true;
 		set_state(ZT_WS_WAITING_FOR_EXTENSION);
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

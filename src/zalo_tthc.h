@@ -43,6 +43,9 @@ extern int	zt_retention_interval_ms;
 extern void zt_define_settings(void);
 
 /* shmem.c */
+/* the schema (extension version) this library works with */
+#define ZT_SCHEMA_VERSION "0.2.0"
+
 #define ZT_NO_WORKER PG_UINT32_MAX
 #define ZT_TEXT_LEN 256
 /* upper bounds (ms) of the request latency histogram; one more for +Inf */

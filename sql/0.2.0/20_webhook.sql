@@ -131,17 +131,7 @@ REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) FROM PUBLI
 -- Chat lookup (tra cứu qua tin nhắn)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.mask_name(name text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT string_agg(CASE WHEN t.n = 1 THEN t.w ELSE left(t.w, 1) || repeat('*', length(t.w) - 1) END,
-					  ' ' ORDER BY t.n)
-	FROM regexp_split_to_table(btrim(name), '\s+') WITH ORDINALITY AS t(w, n)
-$$;
-COMMENT ON FUNCTION zalo_tthc.mask_name(text) IS
-	'Mask a person''s name for lookup answers: family name kept, other words reduced to their initial (Nguyễn V** Đ**).';
+-- masks: zalo_tthc.mask_name() and friends (10_lookup.sql)
 
 CREATE FUNCTION zalo_tthc.chat_template_text(kind text)
 RETURNS text

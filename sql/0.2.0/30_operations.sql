@@ -20,7 +20,7 @@ CREATE TABLE zalo_tthc.delivery_total (
 	PRIMARY KEY (stage, channel, status)
 );
 COMMENT ON TABLE zalo_tthc.delivery_total IS
-	'Tổng kết quả gửi: how many times the delivery worker recorded each outcome (sent, failed = a retry was scheduled, dead, undeliverable) per stage and channel, updated in the worker''s own outcome transaction. Never decreases: queue retention and purge() do not change it. Rows written undeliverable by the stage change itself are not counted here.';
+	'Tổng kết quả gửi: how many times the delivery worker recorded each outcome (sent, failed = a retry was scheduled, dead, undeliverable) of a stage notification (chat messages are not counted) per stage and channel, updated in the worker''s own outcome transaction. Never decreases: queue retention and purge() do not change it. Rows written undeliverable by the stage change itself are not counted here.';
 COMMENT ON COLUMN zalo_tthc.delivery_total.stage IS 'Giai đoạn.';
 COMMENT ON COLUMN zalo_tthc.delivery_total.channel IS 'Kênh gửi.';
 COMMENT ON COLUMN zalo_tthc.delivery_total.status IS 'Kết quả: sent, failed, dead or undeliverable.';
@@ -33,7 +33,7 @@ SELECT stage, channel,
 	   CASE WHEN status IN ('delivered', 'seen') THEN 'sent' ELSE status END,
 	   count(*)
 FROM zalo_tthc.outbox
-WHERE status IN ('sent', 'delivered', 'seen', 'dead')
+WHERE status IN ('sent', 'delivered', 'seen', 'dead') AND stage IS NOT NULL
 GROUP BY 1, 2, 3;
 
 -- ---------------------------------------------------------------------

@@ -1,6 +1,5 @@
 # Upgrade 0.1.0 -> 0.2.0: a database installed at 0.1.0, with dossiers,
-# edited configuration and delivered notifications (sent by the current
-# library while the schema is still 0.1.0), is updated with ALTER
+# edited configuration and delivered notifications, is updated with ALTER
 # EXTENSION ... UPDATE.  Its data is intact, the new objects are there and
 # work, and its schema is the schema of a fresh 0.2.0 install.
 use strict;
@@ -27,8 +26,15 @@ for my $i (10 .. 14)
 		follower => "20000000000000000$i");
 }
 move_stage($node, '000.00.04.H60-261124-2010', 'received');
-wait_until($node, q{SELECT count(*) FILTER (WHERE status = 'sent') FROM zalo_tthc.outbox}, '6',
-	'the worker sends while the schema is still 0.1.0');
+# this library works with the 0.2.0 schema: on 0.1.0 its worker waits for
+# ALTER EXTENSION ... UPDATE and sends nothing
+ok($node->wait_for_log(qr/extension zalo_tthc 0\.2\.0 is not installed in database "tthc"; waiting/),
+	'the worker waits for the update while the schema is still 0.1.0');
+is(scalar @{ mock_requests($mock, '/v3.0/') }, 0, 'and sends nothing meanwhile');
+# the notifications an older library had sent
+$node->safe_psql('tthc', q{
+	UPDATE zalo_tthc.outbox SET status = 'sent', attempts = 1, sent_at = now(),
+		provider_msg_id = md5(id::text)::varchar(20)});
 $node->safe_psql('tthc', q{
 	UPDATE zalo_tthc.template SET header = 'Tiêu đề đã sửa' WHERE stage = 'assigned';
 	INSERT INTO zalo_tthc.stage_transition VALUES ('submitted', 'returned');
@@ -39,7 +45,9 @@ $node->safe_psql('tthc', q{
 
 # a fingerprint of every table's rows
 my $data_sql = join(' UNION ALL ', map {
-	"SELECT '$_', count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM zalo_tthc.$_ t"
+	# columns that 0.2.0 adds (outbox.payload) are left out of the comparison
+	"SELECT '$_', count(*), md5(coalesce(string_agg((to_jsonb(t) - 'payload')::text, '|'
+		ORDER BY (to_jsonb(t) - 'payload')::text), '')) FROM zalo_tthc.$_ t"
 } qw(stage_info stage_transition dossier dossier_event recipient template outbox delivery_attempt
 	dossier_document oa_credentials));
 my $before = $node->safe_psql('tthc', $data_sql);
@@ -52,7 +60,7 @@ is($node->safe_psql('tthc', q{SELECT string_agg(status || ':' || notifications, 
 	FROM zalo_tthc.delivery_total}), 'sent:5,dead:1', 'the totals start from the notifications already final');
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.queue_summary}), '6', 'queue_summary works');
 
-# the worker goes on, now counting its outcomes
+# the worker starts sending, now counting its outcomes
 seed_dossier($node, code => '000.00.04.H60-261124-2015', phone => '0912342015', follower => '2000000000000000015');
 wait_until($node, q{SELECT notifications FROM zalo_tthc.delivery_total
 	WHERE stage = 'submitted' AND status = 'sent'}, '6', 'the worker counts its outcomes after the update');
