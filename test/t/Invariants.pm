@@ -85,7 +85,8 @@ sub check_invariants
 			SELECT o.* FROM zalo_tthc.dossier d
 			JOIN zalo_tthc.template t ON t.header = a.header
 			JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = t.stage
-			JOIN zalo_tthc.outbox o ON o.event_id = e.id AND o.channel = 'zalo_oa' AND o.kind = 'stage'
+			JOIN zalo_tthc.outbox o ON o.dossier_id = d.id AND o.event_id = e.id
+				AND o.channel = 'zalo_oa' AND o.kind = 'stage'
 			WHERE a.channel = 'zalo_oa' AND d.code = a.code
 		) o ON true
 		LEFT JOIN zalo_tthc.dossier_event e ON e.id = o.event_id;
