@@ -18,16 +18,7 @@ for my $m ($mock_a, $mock_b)
 		map { { user_id => "50000000000000000$_", follower => JSON::PP::true } } 10 .. 29 ]);
 }
 my $primary = new_tthc_node('primary', $mock_a, init => { allows_streaming => 1 });
-$primary->backup('base');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'base', has_streaming => 1);
-my $url = $mock_b->{url};
-$standby->append_conf('postgresql.conf', qq{
-zalo_tthc.api_base_url = '$url'
-zalo_tthc.oauth_base_url = '$url'
-zalo_tthc.zns_base_url = '$url'
-});
-$standby->start;
+my $standby = new_tthc_standby('standby', $primary, $mock_b);
 
 for my $i (10 .. 19)
 {

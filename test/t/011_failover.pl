@@ -29,16 +29,7 @@ my $mock_b = start_mock(seed => $p->{seed} + 1);
 soak_mock_setup($_, $p) for $mock_a, $mock_b;
 
 my $primary = new_tthc_node('primary', $mock_a, init => { allows_streaming => 1 }, conf => soak_node_conf());
-$primary->backup('base');
-my $standby = PostgreSQL::Test::Cluster->new('standby');
-$standby->init_from_backup($primary, 'base', has_streaming => 1);
-my $url = $mock_b->{url};
-$standby->append_conf('postgresql.conf', qq{
-zalo_tthc.api_base_url = '$url'
-zalo_tthc.oauth_base_url = '$url'
-zalo_tthc.zns_base_url = '$url'
-});
-$standby->start;
+my $standby = new_tthc_standby('standby', $primary, $mock_b);
 $primary->append_conf('postgresql.conf', "synchronous_standby_names = '*'\n");
 $primary->reload;
 $primary->poll_query_until('postgres',

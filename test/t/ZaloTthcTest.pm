@@ -14,7 +14,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node
+our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
   wait_until seed_dossier move_stage json_decode_utf8);
 
 my $json = JSON::PP->new->utf8->canonical;
@@ -125,6 +125,24 @@ zalo_tthc.connect_timeout = 1s
 		WHERE backend_type = 'zalo_tthc worker'}, '1')
 	  or die "the zalo_tthc worker did not start";
 	return $node;
+}
+
+# A started streaming standby of a node, from a new base backup, whose
+# worker (once promoted) talks to its own mock.
+sub new_tthc_standby
+{
+	my ($name, $primary, $mock) = @_;
+	$primary->backup("base_$name");
+	my $standby = PostgreSQL::Test::Cluster->new($name);
+	$standby->init_from_backup($primary, "base_$name", has_streaming => 1);
+	my $url = $mock->{url};
+	$standby->append_conf('postgresql.conf', qq{
+zalo_tthc.api_base_url = '$url'
+zalo_tthc.oauth_base_url = '$url'
+zalo_tthc.zns_base_url = '$url'
+});
+	$standby->start;
+	return $standby;
 }
 
 # Poll an SQL query until it returns the expected text (default 't').
