@@ -467,9 +467,18 @@ route_oauth(const char *secret_key, const char *body)
 
 		if (refresh)
 			json_object_object_add(mock.used_refresh, refresh, json_object_new_boolean(1));
-		mock.token_serial++;
+		/*
+		 * Like Zalo's, a refresh token is never handed out twice, not even
+		 * one loaded through /_mock/tokens from another mock (a failover
+		 * test moves the stored pair to the new primary's mock).
+		 */
+		do
+		{
+			mock.token_serial++;
+			snprintf(rt, sizeof(rt), "RT_%ld", mock.token_serial);
+		} while (json_object_object_get_ex(mock.used_refresh, rt, NULL) ||
+				 strcmp(rt, mock.refresh_token) == 0);
 		snprintf(at, sizeof(at), "AT_%ld", mock.token_serial);
-		snprintf(rt, sizeof(rt), "RT_%ld", mock.token_serial);
 		snprintf(exp, sizeof(exp), "%ld", mock.expires_in);
 		json_object_object_add(mock.valid_access, at, json_object_new_boolean(1));
 		strcpy(mock.refresh_token, rt);
