@@ -500,10 +500,41 @@ flush_loop(void *arg)
 }
 
 /* Print the command-line usage. */
+/*
+ * --init FILE: the state a test would otherwise post right after start,
+ * applied before the port is open, so that no client ever meets a mock
+ * without its tokens and followers: {"tokens": {"access_token": …,
+ * "refresh_token": …}, "users": [ … as /_mock/users … ]}.
+ */
+static bool
+apply_init_file(const char *path)
+{
+	json_object *in = json_object_from_file(path);
+	json_object *v;
+
+	if (in == NULL || !json_object_is_type(in, json_type_object))
+	{
+		fprintf(stderr, "zalo-mock: %s is not a JSON object\n", path);
+		json_object_put(in);
+		return false;
+	}
+	if (json_object_object_get_ex(in, "tokens", &v) && json_object_is_type(v, json_type_object))
+	{
+		copy_member(v, "access_token", mock.current_access, sizeof(mock.current_access));
+		copy_member(v, "refresh_token", mock.refresh_token, sizeof(mock.refresh_token));
+		if (mock.current_access[0])
+			json_object_object_add(mock.valid_access, mock.current_access, json_object_new_boolean(1));
+	}
+	if (json_object_object_get_ex(in, "users", &v) && json_object_is_type(v, json_type_array))
+		control_users(v);
+	json_object_put(in);
+	return true;
+}
+
 static void
 usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --port N [--bind 127.0.0.1] [--record FILE.jsonl] [--seed N]\n", prog);
+	fprintf(stderr, "usage: %s --port N [--bind 127.0.0.1] [--record FILE.jsonl] [--seed N] [--init FILE.json]\n", prog);
 }
 
 int
@@ -515,11 +546,13 @@ main(int argc, char **argv)
 		{"record", required_argument, NULL, 'r'},
 		{"seed", required_argument, NULL, 's'},
 		{"threads", required_argument, NULL, 't'},
+		{"init", required_argument, NULL, 'i'},
 		{NULL, 0, NULL, 0}
 	};
 	int			port = -1;
 	const char *bind_addr = "127.0.0.1";
 	const char *record = NULL;
+	const char *init = NULL;
 	unsigned int seed = 1;
 	int			c;
 	struct sockaddr_in sa;
@@ -547,6 +580,9 @@ main(int argc, char **argv)
 				break;
 			case 't':
 				break;
+			case 'i':
+				init = optarg;
+				break;
 			default:
 				usage(argv[0]);
 				return 2;
@@ -571,6 +607,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	mock_state_init(seed, record);
+	if (init && !apply_init_file(init))
+		return 2;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t) port);

@@ -138,6 +138,24 @@ want="mac=$(printf '%s' "1234567890123456789${body}1714529559833OAKEY" | sha256s
 check "webhook signature is SHA-256(app_id + body + timestamp + OA secret key)" "$want" "$sig"
 check "the record file is written" "true" "$(sleep 0.3; [[ -s $DIR/requests.jsonl ]] && echo true)"
 
+# --- --init: tokens and followers in place before the first request ---
+echo '{"tokens":{"access_token":"AT_I","refresh_token":"RT_I"},"users":[{"user_id":"2468458835296197922","follower":true}]}' >"$DIR/init.json"
+"$MOCK" --port 0 --init "$DIR/init.json" >"$DIR/out2" 2>"$DIR/err2" &
+MOCK2_PID=$!
+for _ in $(seq 100); do
+	grep -q 'listening on' "$DIR/out2" 2>/dev/null && break
+	sleep 0.05
+done
+URL2="http://$(sed -n 's/^listening on //p' "$DIR/out2")"
+a=$(curl -s -X POST "$URL2/v3.0/oa/message/transaction" -H 'Content-Type: application/json' \
+	-H 'access_token: AT_I' --data-binary "$TX")
+check "--init: the first message with the initial token to an initial follower is accepted" "0" "$(err "$a")"
+a=$(curl -s -X POST "$URL2/v4/oa/access_token" -H 'secret_key: S3CR3T' \
+	--data 'refresh_token=RT_I&app_id=1234567890123456789&grant_type=refresh_token')
+check "--init: the initial refresh token refreshes" "AT_1" "$(jq -r .access_token <<<"$a")"
+kill $MOCK2_PID 2>/dev/null
+wait $MOCK2_PID 2>/dev/null
+
 echo "1..$n"
 echo "$((n - failed)) passed, $failed failed"
 ((failed == 0))

@@ -37,9 +37,9 @@ sleep 4;
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('dead', 'undeliverable')}),
 	'0', 'nothing is given up while Zalo is down, although max_attempts is 3');
 
-# Zalo is back on the same address
-$mock = start_mock(port => $port);
-mock_call($mock, 'POST', '/_mock/users', \@users);
+# Zalo is back on the same address, knowing its followers and tokens from
+# its first request on
+$mock = start_mock(port => $port, users => \@users);
 wait_until($node, q{SELECT count(*) = 20 AND bool_and(status = 'sent') FROM zalo_tthc.outbox}, 't',
 	'every notification is sent once Zalo answers again');
 is($node->safe_psql('tthc', q{SELECT max(attempts) FROM zalo_tthc.outbox}), '1',

@@ -20,7 +20,9 @@ our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
 
-# Start the mock on a free port; returns { pid, port, url, record }.
+# Start the mock on a free port (or opts port), with the tokens AT_0/RT_0
+# and opts users (as /_mock/users) in place before it accepts a request;
+# returns { pid, port, url, record }.
 sub start_mock
 {
 	my (%opts) = @_;
@@ -28,13 +30,18 @@ sub start_mock
 	my $dir = PostgreSQL::Test::Utils::tempdir();
 	my $record = "$dir/requests.jsonl";
 	my $out = "$dir/mock.out";
+	my $init = "$dir/init.json";
+	PostgreSQL::Test::Utils::append_to_file($init, $json->encode({
+		tokens => { access_token => 'AT_0', refresh_token => 'RT_0' },
+		users => $opts{users} // [] }));
 	my $pid = fork();
 	die "fork: $!" unless defined $pid;
 	if ($pid == 0)
 	{
 		open(STDOUT, '>', $out) or die;
 		open(STDERR, '>', "$dir/mock.err") or die;
-		exec($bin, '--port', $opts{port} // '0', '--record', $record, '--seed', $opts{seed} // 1)
+		exec($bin, '--port', $opts{port} // '0', '--record', $record, '--seed', $opts{seed} // 1,
+			'--init', $init)
 		  or die "exec $bin: $!";
 	}
 	my $port;
@@ -57,8 +64,6 @@ sub start_mock
 	my $mock = { pid => $pid, port => $port, url => "http://127.0.0.1:$port", record => $record };
 	mock_call($mock, 'POST', '/_mock/config',
 		{ app_id => '1234567890123456789', app_secret => 'S3CR3T', oa_secret_key => 'OAKEY' });
-	mock_call($mock, 'POST', '/_mock/tokens',
-		{ access_token => 'AT_0', refresh_token => 'RT_0', expires_in => 90000 });
 	return $mock;
 }
 
