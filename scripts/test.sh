@@ -55,7 +55,7 @@ pg_regress_suite() {
 	"$pgxs_dir/../test/regress/pg_regress" \
 		--bindir="$PGBIN" --inputdir="$WORK/test" --outputdir="$WORK/regress" \
 		--host="$WORK/sql" --port=5432 --user=postgres --dbname=zalo_tthc_regress \
-		--load-extension=pg_trgm --load-extension=unaccent --load-extension=zalo_tthc \
+		--load-extension=unaccent --load-extension=zalo_tthc \
 		"${tests[@]}" || {
 		[[ -f $WORK/regress/regression.diffs ]] && head -n 200 "$WORK/regress/regression.diffs"
 		return 1

@@ -43,7 +43,7 @@ pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")
 status=0
 "$pgxs_dir/../test/regress/pg_regress" --bindir="$PGBIN" --inputdir="$WORK/test" --outputdir="$WORK/regress" \
 	--host="$WORK/pg" --port=5432 --user=postgres --dbname=zalo_tthc_valgrind \
-	--load-extension=pg_trgm --load-extension=unaccent --load-extension=zalo_tthc "${tests[@]}" || status=$?
+	--load-extension=unaccent --load-extension=zalo_tthc "${tests[@]}" || status=$?
 say "stopping the server"
 stop_server
 

@@ -15,15 +15,13 @@
 -- dictionary explicitly, built here once the schema of unaccent is known.
 -- The wrapper is a C function over unaccent's own library entry point, so
 -- that f_unaccent() below is inlined and costs no SQL function call per row.
--- After editing unaccent.rules, REINDEX INDEX zalo_tthc.dossier_applicant_name_trgm_idx.
+-- After editing unaccent.rules, REINDEX INDEX zalo_tthc.dossier_applicant_name_key_idx and
+-- zalo_tthc.dossier_applicant_name_words_idx.
 DO $$
 DECLARE
 	unaccent_schema name := (SELECT n.nspname FROM pg_catalog.pg_extension e
 							 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
 							 WHERE e.extname = 'unaccent');
-	trgm_schema name := (SELECT n.nspname FROM pg_catalog.pg_extension e
-						 JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-						 WHERE e.extname = 'pg_trgm');
 	entry record;
 BEGIN
 	SELECT p.probin, p.prosrc INTO entry
@@ -41,14 +39,13 @@ BEGIN
 		pg_catalog.format('%I.unaccent', unaccent_schema));
 
 	-- name search: whole names through a btree (index-only for the
-	-- ranking), words of names through trigrams; both on the accent-free,
-	-- lower-case name
+	-- ranking), words of names through a GIN index of the name's words
+	-- (whole words, as the search wants them: no trigram of "anh" matches
+	-- "thanh"); both on the accent-free, lower-case name
 	CREATE INDEX dossier_applicant_name_key_idx ON zalo_tthc.dossier
 		(pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))) INCLUDE (id, applicant_name, submitted_at);
-	EXECUTE pg_catalog.format(
-		'CREATE INDEX dossier_applicant_name_trgm_idx ON zalo_tthc.dossier '
-		'USING gin (pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name)) %I.gin_trgm_ops)',
-		trgm_schema);
+	CREATE INDEX dossier_applicant_name_words_idx ON zalo_tthc.dossier USING gin
+		(pg_catalog.to_tsvector('pg_catalog.simple', pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))));
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.unaccent_dict(regdictionary, text) IS
@@ -57,8 +54,8 @@ COMMENT ON FUNCTION zalo_tthc.f_unaccent(text) IS
 	'Bỏ dấu: the text without Vietnamese diacritics, đ/Đ folded to d/D (unaccent with its dictionary named); IMMUTABLE, so it can be indexed.';
 COMMENT ON INDEX zalo_tthc.dossier_applicant_name_key_idx IS
 	'Tra cứu theo họ tên đầy đủ: lower(f_unaccent(applicant_name)), for lookups of a whole name with or without diacritics.';
-COMMENT ON INDEX zalo_tthc.dossier_applicant_name_trgm_idx IS
-	'Tra cứu theo tên: trigrams of lower(f_unaccent(applicant_name)), for lookups of part of a name (its words) with or without diacritics.';
+COMMENT ON INDEX zalo_tthc.dossier_applicant_name_words_idx IS
+	'Tra cứu theo tên: the words of lower(f_unaccent(applicant_name)) (text search configuration simple), for lookups of part of a name (its words) with or without diacritics.';
 
 -- Case folding of Vietnamese letters whatever the collation: lower() folds
 -- only ASCII under the C collation.
@@ -436,6 +433,7 @@ DECLARE
 	factor_kind text;
 	factor_value text;
 	ids bigint[];
+	words tsquery;
 BEGIN
 	IF name IS NULL THEN
 		RETURN;
@@ -463,8 +461,14 @@ BEGIN
 	ELSE
 		-- part of a name: its words, in order, each a whole word of the
 		-- applicant's name ("thanh man" finds "Nguyễn Thị Thanh Mẫn", "man"
-		-- does not find "Mạnh"), through the trigram index; exact spelling
+		-- does not find "Mạnh"), through the index of the names' words,
+		-- the regular expression checking their order; exact spelling
 		-- first, then the words spelt exactly, then the shortest names
+		-- (a query without a letter or digit the text search parser
+		-- knows has no words to look up: the expression alone decides)
+		IF folded ~ '[a-z0-9]' THEN
+			words := plainto_tsquery('simple', folded);
+		END IF;
 		pattern := '(^| )'
 			|| array_to_string(ARRAY(
 				SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
@@ -475,7 +479,10 @@ BEGIN
 				SELECT c.id FROM (
 					SELECT d.id, d.applicant_name, d.submitted_at
 					FROM zalo_tthc.dossier d
-					WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter || $query$
+					WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter
+					|| CASE WHEN coalesce(numnode(words), 0) > 0 THEN $words$
+						AND to_tsvector('simple', lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $7$words$
+					   ELSE '' END || $query$
 					LIMIT $6) c
 				ORDER BY zalo_tthc.vn_lower(c.applicant_name) = $2 DESC,
 					strpos(' ' || zalo_tthc.vn_lower(c.applicant_name) || ' ', ' ' || $2 || ' ') > 0 DESC,
@@ -484,7 +491,7 @@ BEGIN
 		$query$
 		INTO ids
 		USING pattern, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
-			current_setting('zalo_tthc.lookup_max_results')::integer, max_candidates;
+			current_setting('zalo_tthc.lookup_max_results')::integer, max_candidates, words;
 	END IF;
 
 	PERFORM zalo_tthc.lookup_audit_write('name', folded, factor_kind IS NOT NULL, cardinality(ids));
