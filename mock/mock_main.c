@@ -258,6 +258,20 @@ copy_member(json_object *o, const char *key, char *buf, size_t len)
 }
 
 /* The /_mock/ control API (caller holds no lock). */
+/* /_mock/tokens (and --init): the current token pair, valid from now on. */
+static void
+control_tokens(json_object *in)
+{
+	json_object *v;
+
+	copy_member(in, "access_token", mock.current_access, sizeof(mock.current_access));
+	copy_member(in, "refresh_token", mock.refresh_token, sizeof(mock.refresh_token));
+	if (mock.current_access[0])
+		json_object_object_add(mock.valid_access, mock.current_access, json_object_new_boolean(1));
+	if (json_object_object_get_ex(in, "expires_in", &v))
+		mock.expires_in = json_object_get_int64(v);
+}
+
 static enum MHD_Result
 handle_control(struct MHD_Connection *conn, const char *method, const char *path, const char *body)
 {
@@ -292,14 +306,7 @@ handle_control(struct MHD_Connection *conn, const char *method, const char *path
 			mock.record_limit = json_object_get_int64(v);
 	}
 	else if (strcmp(path, "/_mock/tokens") == 0 && in)
-	{
-		copy_member(in, "access_token", mock.current_access, sizeof(mock.current_access));
-		copy_member(in, "refresh_token", mock.refresh_token, sizeof(mock.refresh_token));
-		if (mock.current_access[0])
-			json_object_object_add(mock.valid_access, mock.current_access, json_object_new_boolean(1));
-		if (json_object_object_get_ex(in, "expires_in", &v))
-			mock.expires_in = json_object_get_int64(v);
-	}
+		control_tokens(in);
 	else if (strcmp(path, "/_mock/expire_token") == 0)
 	{
 		/* every access token handed out so far expires */
@@ -499,7 +506,6 @@ flush_loop(void *arg)
 	return NULL;
 }
 
-/* Print the command-line usage. */
 /*
  * --init FILE: the state a test would otherwise post right after start,
  * applied before the port is open, so that no client ever meets a mock
@@ -519,18 +525,14 @@ apply_init_file(const char *path)
 		return false;
 	}
 	if (json_object_object_get_ex(in, "tokens", &v) && json_object_is_type(v, json_type_object))
-	{
-		copy_member(v, "access_token", mock.current_access, sizeof(mock.current_access));
-		copy_member(v, "refresh_token", mock.refresh_token, sizeof(mock.refresh_token));
-		if (mock.current_access[0])
-			json_object_object_add(mock.valid_access, mock.current_access, json_object_new_boolean(1));
-	}
+		control_tokens(v);
 	if (json_object_object_get_ex(in, "users", &v) && json_object_is_type(v, json_type_array))
 		control_users(v);
 	json_object_put(in);
 	return true;
 }
 
+/* Print the command-line usage. */
 static void
 usage(const char *prog)
 {

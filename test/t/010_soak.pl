@@ -58,7 +58,7 @@ for (1 .. 2)
 my ($drained, $reauths) = soak_drain($node, $mock);
 ok($drained, 'the queue drains');
 soak_faults($mock, $p, 0);
-my $faults = mock_call($mock, 'GET', '/_mock/stats')->{faults};
+my $faults = soak_faults_injected($mock);
 stop_mock($mock);    # flushes the record file
 
 load_records($node, $mock->{record});
@@ -68,8 +68,7 @@ is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.dossier WHERE soak_
 	'0', 'every dossier reached its last stage');
 ok($kills >= 1, "the worker was killed ($kills times)");
 diag(sprintf('soak: seed %d, %d dossiers, %d clients, %d kills, %d immediate restarts, %d re-authorisations, %.0f s; faults: %s',
-	$p->{seed}, $p->{dossiers}, $p->{clients}, $kills, $restarts, $reauths, time - $started,
-	join(', ', map { "$_ $faults->{$_}" } grep { $faults->{$_} } sort keys %$faults)));
+	$p->{seed}, $p->{dossiers}, $p->{clients}, $kills, $restarts, $reauths, time - $started, $faults));
 
 $node->stop;
 done_testing();

@@ -69,15 +69,8 @@ soak_finish_stages($standby);
 my ($drained, $reauths) = soak_drain($standby, $mock_b);
 ok($drained, 'the promoted standby finishes the queue');
 soak_faults($_, $p, 0) for $mock_a, $mock_b;
-my %faults;
-for my $m ($mock_a, $mock_b)
-{
-	my $f = mock_call($m, 'GET', '/_mock/stats')->{faults};
-	$faults{$_} += $f->{$_} for keys %$f;
-}
 diag(sprintf('failover: seed %d, %d dossiers, %d re-authorisations; faults on both mocks: %s',
-	$p->{seed}, $p->{dossiers}, $reauths,
-	join(', ', map { "$_ $faults{$_}" } grep { $faults{$_} } sort keys %faults)));
+	$p->{seed}, $p->{dossiers}, $reauths, soak_faults_injected($mock_a, $mock_b)));
 stop_mock($_) for $mock_a, $mock_b;
 
 load_records($standby, $mock_a->{record}, $mock_b->{record});

@@ -19,7 +19,7 @@ use Time::HiRes qw(usleep time);
 use ZaloTthcTest;
 
 our @EXPORT = qw(soak_params soak_mock_setup soak_node_conf soak_seed soak_start_load
-  soak_finish_stages soak_faults soak_kill_worker soak_drain);
+  soak_finish_stages soak_faults soak_faults_injected soak_kill_worker soak_drain);
 
 # The scenario's size, from the environment.
 sub soak_params
@@ -148,6 +148,19 @@ sub soak_faults
 	my $r = $on ? $p->{fault_rate} : 0;
 	mock_call($mock, 'POST', '/_mock/faults',
 		{ http_500 => $r, timeout => $r / 2, reset => $r, rate_limit => $r, token_expired => $r / 4 });
+}
+
+# The faults the mocks injected, summed by kind: "http_500 12, reset 9, …".
+sub soak_faults_injected
+{
+	my (@mocks) = @_;
+	my %faults;
+	for my $m (@mocks)
+	{
+		my $f = mock_call($m, 'GET', '/_mock/stats')->{faults};
+		$faults{$_} += $f->{$_} for keys %$f;
+	}
+	return join(', ', map { "$_ $faults{$_}" } grep { $faults{$_} } sort keys %faults);
 }
 
 # SIGKILL the node's worker if it runs; returns 1 when it killed one.
