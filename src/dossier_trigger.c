@@ -652,6 +652,23 @@ take_column(Datum *values, bool *nulls, int i, Datum *value, bool *isnull)
 	*isnull = nulls[i];
 }
 
+/*
+ * True when more than one trigger of the table calls this function, so that
+ * one change reaches it more than once.
+ */
+static bool
+enqueue_attached_twice(Relation rel, Oid fn_oid)
+{
+	int			n = 0;
+
+	if (rel->trigdesc == NULL)
+		return false;
+	for (int i = 0; i < rel->trigdesc->numtriggers; i++)
+		if (rel->trigdesc->triggers[i].tgfoid == fn_oid)
+			n++;
+	return n > 1;
+}
+
 PG_FUNCTION_INFO_V1(zt_dossier_enqueue);
 
 /* AFTER INSERT OR UPDATE OF stage row trigger on zalo_tthc.dossier. */
@@ -717,6 +734,7 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 	else
 		change.notify = "enqueued";
 	change.enqueue = strcmp(change.notify, "enqueued") == 0;
+	change.may_repeat = enqueue_attached_twice(rel, fcinfo->flinfo->fn_oid);
 
 	zt_record_stage_change(&change);
 

@@ -9,6 +9,12 @@
  * found with an index probe; whether a stage has a ZNS template is read
  * once and kept until the template table changes.
  *
+ * What the executor would rebuild for every row is built once per backend
+ * instead: the column defaults, the CHECK constraints and the index
+ * descriptions (with partial-index predicates), all as ready expression
+ * states.  They are checked against the relation cache each time the
+ * tables are locked, so a new index is never missed.
+ *
  * Columns this file does not set take their defaults (identity, times),
  * so a column a later version adds with a default needs no change here.
  * Everything looked up by name is cached per backend and forgotten when
@@ -21,6 +27,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "commands/trigger.h"
@@ -53,6 +60,12 @@ typedef struct TargetTable
 	int			ndefaults;		/* other columns with a default */
 	AttrNumber *default_attnum;
 	ExprState **default_expr;	/* evaluated per row, no parent plan */
+	int			ncheck;			/* CHECK constraints, in relcache order */
+	char	  **check_name;
+	ExprState **check_expr;
+	int			nindexes;		/* indexes, in RelationGetIndexList order */
+	Oid		   *index_oid;
+	IndexInfo **index_info;		/* predicate and expressions prepared */
 } TargetTable;
 
 /* dossier_event columns set here, in this order */
@@ -124,6 +137,12 @@ enqueue_catalog_invalidate(Datum arg, Oid relid)
 		relid == catalog.outbox.relid || relid == catalog.recipient_relid ||
 		relid == catalog.template_relid)
 		catalog.valid = false;
+	for (int i = 0; catalog.valid && i < catalog.event.nindexes; i++)
+		if (relid == catalog.event.index_oid[i])
+			catalog.valid = false;
+	for (int i = 0; catalog.valid && i < catalog.outbox.nindexes; i++)
+		if (relid == catalog.outbox.index_oid[i])
+			catalog.valid = false;
 }
 
 /* OID of a relation of schema zalo_tthc, or an error naming it. */
@@ -206,6 +225,49 @@ resolve_target(TargetTable *t, Oid nsp)
 		n++;
 	}
 	t->ndefaults = n;
+
+	/* CHECK constraints, as ExecRelCheck would prepare them */
+	t->ncheck = desc->constr ? desc->constr->num_check : 0;
+	t->check_name = palloc(Max(t->ncheck, 1) * sizeof(char *));
+	t->check_expr = palloc(Max(t->ncheck, 1) * sizeof(ExprState *));
+	for (int i = 0; i < t->ncheck; i++)
+	{
+		t->check_name[i] = pstrdup(desc->constr->check[i].ccname);
+		t->check_expr[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)),
+										NULL);
+	}
+
+	/* indexes, as ExecOpenIndices and ExecInsertIndexTuples would prepare them */
+	{
+		List	   *indexes = RelationGetIndexList(rel);
+		ListCell   *lc;
+
+		t->nindexes = 0;
+		t->index_oid = palloc(Max(list_length(indexes), 1) * sizeof(Oid));
+		t->index_info = palloc(Max(list_length(indexes), 1) * sizeof(IndexInfo *));
+		foreach(lc, indexes)
+		{
+			Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+			IndexInfo  *ii = BuildIndexInfo(index);
+
+			if (ii->ii_Predicate != NIL)
+				ii->ii_PredicateState =
+					ExecInitQual((List *) expression_planner((Expr *) ii->ii_Predicate), NULL);
+			if (ii->ii_Expressions != NIL)
+			{
+				List	   *states = NIL;
+				ListCell   *e;
+
+				foreach(e, ii->ii_Expressions)
+					states = lappend(states, ExecInitExpr(expression_planner((Expr *) lfirst(e)), NULL));
+				ii->ii_ExpressionsState = states;
+			}
+			t->index_oid[t->nindexes] = lfirst_oid(lc);
+			t->index_info[t->nindexes] = ii;
+			t->nindexes++;
+			index_close(index, AccessShareLock);
+		}
+	}
 	table_close(rel, AccessShareLock);
 }
 
@@ -404,15 +466,80 @@ typedef struct TargetInsert
 	TupleTableSlot *slot;
 } TargetInsert;
 
-/* Open a target table for inserting one row; its values start NULL. */
+/*
+ * Open the indexes of a target table for inserting, from what was prepared
+ * once; if the relation cache lists other indexes than those (one was
+ * created or dropped since), let the executor open them itself.
+ */
 static void
-begin_insert(TargetInsert *ins, TargetTable *table, EState *estate, Index rti)
+open_indexes(ResultRelInfo *rri, const TargetTable *t)
+{
+	List	   *current = RelationGetIndexList(rri->ri_RelationDesc);
+	bool		same = list_length(current) == t->nindexes;
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, current)
+	{
+		if (!same)
+			break;
+		same = lfirst_oid(lc) == t->index_oid[i++];
+	}
+	list_free(current);
+	if (!same)
+	{
+		ExecOpenIndices(rri, false);
+		return;
+	}
+	if (t->nindexes == 0)
+		return;
+
+	rri->ri_NumIndices = t->nindexes;
+	rri->ri_IndexRelationDescs = palloc(t->nindexes * sizeof(Relation));
+	rri->ri_IndexRelationInfo = palloc(t->nindexes * sizeof(IndexInfo *));
+	for (i = 0; i < t->nindexes; i++)
+	{
+		Relation	index = index_open(t->index_oid[i], RowExclusiveLock);
+		IndexInfo  *ii = palloc(sizeof(IndexInfo));
+
+		memcpy(ii, t->index_info[i], sizeof(IndexInfo));
+		/* CREATE INDEX CONCURRENTLY turns this on while we keep the rest */
+		ii->ii_ReadyForInserts = index->rd_index->indisready;
+		ii->ii_AmCache = NULL;
+		ii->ii_Context = CurrentMemoryContext;
+		rri->ri_IndexRelationDescs[i] = index;
+		rri->ri_IndexRelationInfo[i] = ii;
+	}
+}
+
+/*
+ * The prepared CHECK constraints of a target table, or NULL (the executor
+ * prepares them) if the relation cache has others.
+ */
+static ExprState **
+prepared_checks(Relation rel, const TargetTable *t)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	int			ncheck = constr ? constr->num_check : 0;
+
+	if (ncheck == 0 || ncheck != t->ncheck)
+		return NULL;
+	for (int i = 0; i < ncheck; i++)
+		if (strcmp(constr->check[i].ccname, t->check_name[i]) != 0)
+			return NULL;
+	return t->check_expr;
+}
+
+/* Start inserting one row into a locked target table; its values start NULL. */
+static void
+begin_insert(TargetInsert *ins, TargetTable *table, Relation rel, EState *estate, Index rti)
 {
 	ins->table = table;
-	ins->rel = table_open(table->relid, RowExclusiveLock);
+	ins->rel = rel;
 	ins->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(ins->rri, ins->rel, rti, NULL, 0);
-	ExecOpenIndices(ins->rri, false);
+	open_indexes(ins->rri, table);
+	ins->rri->ri_ConstraintExprs = prepared_checks(rel, table);
 	ins->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(ins->rel), &TTSOpsVirtual);
 	ExecClearTuple(ins->slot);
 	memset(ins->slot->tts_isnull, true, ins->slot->tts_tupleDescriptor->natts * sizeof(bool));
@@ -445,12 +572,11 @@ finish_insert(TargetInsert *ins, EState *estate)
 	ExecSimpleRelationInsert(ins->rri, estate, ins->slot);
 }
 
-/* Close what begin_insert opened. */
+/* Close what begin_insert opened (the table stays open). */
 static void
 end_insert(TargetInsert *ins)
 {
 	ExecCloseIndices(ins->rri);
-	table_close(ins->rel, NoLock);
 }
 
 /*
@@ -466,11 +592,30 @@ zt_record_stage_change(const ZtStageChange *c)
 {
 	EState	   *estate;
 	RangeTblEntry *rtes[2];
+	Relation	event_rel;
+	Relation	outbox_rel;
 	TargetInsert ev;
 	TargetInsert ob;
 	int64		event_id;
 
+	/*
+	 * Lock the tables before trusting what was resolved: locking takes in
+	 * the invalidations of changes committed meanwhile, and while the locks
+	 * are held no ALTER TABLE or CREATE INDEX can commit.
+	 */
 	load_catalog();
+	event_rel = table_open(catalog.event.relid, RowExclusiveLock);
+	outbox_rel = table_open(catalog.outbox.relid, RowExclusiveLock);
+	if (!catalog.valid)
+	{
+		load_catalog();
+		if (catalog.event.relid != RelationGetRelid(event_rel) ||
+			catalog.outbox.relid != RelationGetRelid(outbox_rel))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("zalo_tthc.dossier_event or zalo_tthc.outbox was replaced during a stage change"),
+					 errhint("Retry the transaction.")));
+	}
 
 	estate = CreateExecutorState();
 	for (int i = 0; i < 2; i++)
@@ -485,13 +630,21 @@ zt_record_stage_change(const ZtStageChange *c)
 	estate->es_output_cid = GetCurrentCommandId(true);
 	AfterTriggerBeginQuery();
 
-	begin_insert(&ev, &catalog.event, estate, 1);
-	if (event_exists(ev.rel, c->dossier_id, c->seq))
+	/*
+	 * stage_seq is taken from the locked row, so one change has one
+	 * (dossier, seq); only a second trigger calling this function sees the
+	 * same change again, and then it adds nothing.  Any other repeat is
+	 * refused by the unique key of dossier_event.
+	 */
+	begin_insert(&ev, &catalog.event, event_rel, estate, 1);
+	if (c->may_repeat && event_exists(ev.rel, c->dossier_id, c->seq))
 	{
 		end_insert(&ev);
 		AfterTriggerEndQuery(estate);
 		ExecResetTupleTable(estate->es_tupleTable, false);
 		FreeExecutorState(estate);
+		table_close(outbox_rel, NoLock);
+		table_close(event_rel, NoLock);
 		return;
 	}
 
@@ -524,7 +677,7 @@ zt_record_stage_change(const ZtStageChange *c)
 		else if (recipient == 0 && !by_zns)
 			reason = "no Zalo follower is linked to the applicant and the dossier has no mobile phone for ZNS";
 
-		begin_insert(&ob, &catalog.outbox, estate, 2);
+		begin_insert(&ob, &catalog.outbox, outbox_rel, estate, 2);
 		set_value(&ob, OB_EVENT_ID, Int64GetDatum(event_id), false);
 		set_value(&ob, OB_DOSSIER_ID, Int64GetDatum(c->dossier_id), false);
 		set_value(&ob, OB_STAGE, ObjectIdGetDatum(c->stage_after), false);
@@ -547,4 +700,6 @@ zt_record_stage_change(const ZtStageChange *c)
 	AfterTriggerEndQuery(estate);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
+	table_close(outbox_rel, NoLock);
+	table_close(event_rel, NoLock);
 }

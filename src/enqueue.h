@@ -29,6 +29,7 @@ typedef struct ZtStageChange
 	bool		due_after_null;
 	const char *notify;			/* a zalo_tthc.notify_decision label */
 	bool		enqueue;		/* write the outbox row too */
+	bool		may_repeat;		/* the same change may arrive twice */
 	Datum		phone;			/* text, normalised +84… */
 	bool		phone_null;
 	Datum		id_number;		/* text */
