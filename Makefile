@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-webhook bench-ops valgrind valgrind-lookup soak fuzz
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-webhook bench-ops valgrind valgrind-lookup soak fuzz
 
 deps:
 	bash scripts/deps.sh
@@ -51,6 +51,10 @@ bench-full:
 
 bench-lookup:
 	bash bench/lookup.sh
+
+# this checkout's trigger against BENCH_BASE's (default HEAD~1) on one cluster
+bench-compare:
+	bash bench/trigger_compare.sh
 
 bench-ops:
 	bash bench/operations.sh
