@@ -7,8 +7,9 @@
  * CCCD/CMND or phone, its second factor), with the same code and number
  * rules as the dossier trigger (validate.c).  lookup_second_factor() reads
  * the second factor given on its own.  vn_lower() folds the case of
- * Vietnamese letters for the exact-spelling rank.  Searching, masking and
- * auditing are done in SQL (sql/0.2.0/10_lookup.sql); nothing here reads a
+ * Vietnamese letters for the exact-spelling rank.  name_terms() and
+ * name_terms_query() give the terms of the name index and the queries on
+ * them.  Searching, masking and auditing are done in SQL (sql/0.2.0/10_lookup.sql); nothing here reads a
  * table.
  *
  * Error messages never repeat the query: it may be an ID number or a name,
@@ -17,9 +18,11 @@
 #include "zalo_tthc.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "mb/pg_wchar.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 
 #include "validate.h"
@@ -399,4 +402,166 @@ zt_vn_lower(PG_FUNCTION_ARGS)
 		i += w;
 	}
 	PG_RETURN_TEXT_P(result);
+}
+
+/* The words of a folded name: runs of characters between spaces. */
+typedef struct NameWords
+{
+	int			n;
+	const char **start;
+	int		   *len;
+} NameWords;
+
+static void
+split_words(const char *s, int len, NameWords *w)
+{
+	w->n = 0;
+	w->start = palloc((len / 2 + 1) * sizeof(char *));
+	w->len = palloc((len / 2 + 1) * sizeof(int));
+	for (int i = 0; i < len;)
+	{
+		int			j = i;
+
+		while (j < len && s[j] != ' ')
+			j++;
+		if (j > i)
+		{
+			w->start[w->n] = s + i;
+			w->len[w->n] = j - i;
+			w->n++;
+		}
+		i = j + 1;
+	}
+}
+
+/*
+ * Terms of a name, as lexemes: each word; each two neighbouring words
+ * ("van an"); and the first word with the last ("nguyen .. an", for names
+ * of three words or more).  A word never holds a space, so the three kinds
+ * cannot be mistaken for each other.
+ */
+static void
+append_term(StringInfo buf, const NameWords *w, int a, int b, bool first_last)
+{
+	resetStringInfo(buf);
+	appendBinaryStringInfo(buf, w->start[a], w->len[a]);
+	if (b >= 0)
+	{
+		appendStringInfoString(buf, first_last ? " .. " : " ");
+		appendBinaryStringInfo(buf, w->start[b], w->len[b]);
+	}
+}
+
+PG_FUNCTION_INFO_V1(zt_name_terms);
+
+/*
+ * SQL: name_terms(folded_name text) returns tsvector.  The terms of a name
+ * already folded by lower(f_unaccent()), for the GIN index of name search:
+ * a query of a family and a given name ("nguyen an") or of neighbouring
+ * words ("thanh man") then reads one short posting list instead of
+ * intersecting two long ones.
+ */
+Datum
+zt_name_terms(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	NameWords	w;
+	Datum	   *lexemes;
+	int			n = 0;
+	StringInfoData buf;
+
+	split_words(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &w);
+	lexemes = palloc((2 * w.n + 1) * sizeof(Datum));
+	initStringInfo(&buf);
+	for (int i = 0; i < w.n; i++)
+	{
+		append_term(&buf, &w, i, -1, false);
+		lexemes[n++] = PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+		if (i + 1 < w.n)
+		{
+			append_term(&buf, &w, i, i + 1, false);
+			lexemes[n++] = PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+		}
+	}
+	if (w.n > 2)
+	{
+		append_term(&buf, &w, 0, w.n - 1, true);
+		lexemes[n++] = PointerGetDatum(cstring_to_text_with_len(buf.data, buf.len));
+	}
+	PG_RETURN_DATUM(DirectFunctionCall1(array_to_tsvector,
+										PointerGetDatum(construct_array(lexemes, n, TEXTOID, -1,
+																		false, TYPALIGN_INT))));
+}
+
+/* Append a term to a tsquery being written, quoted. */
+static void
+append_query_term(StringInfo q, const NameWords *w, int a, int b, bool first_last)
+{
+	StringInfoData term;
+
+	initStringInfo(&term);
+	append_term(&term, w, a, b, first_last);
+	appendStringInfoChar(q, '\'');
+	for (int i = 0; i < term.len; i++)
+	{
+		if (term.data[i] == '\'' || term.data[i] == '\\')
+			appendStringInfoChar(q, '\\');
+		appendStringInfoChar(q, term.data[i]);
+	}
+	appendStringInfoChar(q, '\'');
+	pfree(term.data);
+}
+
+PG_FUNCTION_INFO_V1(zt_name_terms_query);
+
+/*
+ * SQL: name_terms_query(folded_query text, pairs boolean) returns tsquery.
+ * Without pairs: every word of the query (a name with these words, in any
+ * place).  With pairs, for a query of two words or more: the names whose
+ * terms say the words are neighbours ("van an") or are the first and last
+ * words with the others in between ("nguyen .. an" and each middle word);
+ * NULL for a single word.  Both only preselect: the caller's regular
+ * expression checks the order.
+ */
+Datum
+zt_name_terms_query(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	bool		pairs = PG_GETARG_BOOL(1);
+	NameWords	w;
+	StringInfoData q;
+
+	split_words(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &w);
+	if (w.n == 0 || (pairs && w.n < 2))
+		PG_RETURN_NULL();
+
+	initStringInfo(&q);
+	if (!pairs)
+	{
+		for (int i = 0; i < w.n; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(&q, " & ");
+			append_query_term(&q, &w, i, -1, false);
+		}
+	}
+	else
+	{
+		appendStringInfoChar(&q, '(');
+		for (int i = 0; i + 1 < w.n; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(&q, " & ");
+			append_query_term(&q, &w, i, i + 1, false);
+		}
+		appendStringInfoString(&q, ") | (");
+		append_query_term(&q, &w, 0, w.n - 1, true);
+		for (int i = 1; i + 1 < w.n; i++)
+		{
+			appendStringInfoString(&q, " & ");
+			append_query_term(&q, &w, i, -1, false);
+		}
+		appendStringInfoChar(&q, ')');
+	}
+	PG_RETURN_DATUM(DirectFunctionCall1(tsqueryin, CStringGetDatum(q.data)));
 }

@@ -17,6 +17,26 @@
 -- that f_unaccent() below is inlined and costs no SQL function call per row.
 -- After editing unaccent.rules, REINDEX INDEX zalo_tthc.dossier_applicant_name_key_idx and
 -- zalo_tthc.dossier_applicant_name_words_idx.
+
+-- The terms of a name for the GIN index of name search: its words, its
+-- neighbouring words and its first word with its last.  Searching "nguyen
+-- an" (family and given name, the commonest way of typing a name) then
+-- reads the one posting list of "nguyen .. an" instead of intersecting
+-- those of "nguyen" and "an", each in a large part of the table.
+CREATE FUNCTION zalo_tthc.name_terms(folded_name text)
+RETURNS tsvector
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'zt_name_terms';
+COMMENT ON FUNCTION zalo_tthc.name_terms(text) IS
+	'Các từ của tên: the terms of a name already folded by lower(f_unaccent()): each word, each two neighbouring words ("van an") and the first with the last ("nguyen .. an"); indexed by dossier_applicant_name_words_idx.';
+
+CREATE FUNCTION zalo_tthc.name_terms_query(folded_query text, pairs boolean)
+RETURNS tsquery
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'zt_name_terms_query';
+COMMENT ON FUNCTION zalo_tthc.name_terms_query(text, boolean) IS
+	'The name_terms query of a folded name query: all its words (pairs false), or its words as neighbours or as first and last word with the others between (pairs true; NULL for one word). Preselection only: the order is checked by lookup_by_name.';
+
 DO $$
 DECLARE
 	unaccent_schema name := (SELECT n.nspname FROM pg_catalog.pg_extension e
@@ -39,13 +59,13 @@ BEGIN
 		pg_catalog.format('%I.unaccent', unaccent_schema));
 
 	-- name search: whole names through a btree (index-only for the
-	-- ranking), words of names through a GIN index of the name's words
+	-- ranking), words of names through a GIN index of the name's terms
 	-- (whole words, as the search wants them: no trigram of "anh" matches
 	-- "thanh"); both on the accent-free, lower-case name
 	CREATE INDEX dossier_applicant_name_key_idx ON zalo_tthc.dossier
 		(pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))) INCLUDE (id, applicant_name, submitted_at);
 	CREATE INDEX dossier_applicant_name_words_idx ON zalo_tthc.dossier USING gin
-		(pg_catalog.to_tsvector('pg_catalog.simple', pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))));
+		(zalo_tthc.name_terms(pg_catalog.lower(zalo_tthc.f_unaccent(applicant_name))));
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.unaccent_dict(regdictionary, text) IS
@@ -55,7 +75,7 @@ COMMENT ON FUNCTION zalo_tthc.f_unaccent(text) IS
 COMMENT ON INDEX zalo_tthc.dossier_applicant_name_key_idx IS
 	'Tra cứu theo họ tên đầy đủ: lower(f_unaccent(applicant_name)), for lookups of a whole name with or without diacritics.';
 COMMENT ON INDEX zalo_tthc.dossier_applicant_name_words_idx IS
-	'Tra cứu theo tên: the words of lower(f_unaccent(applicant_name)) (text search configuration simple), for lookups of part of a name (its words) with or without diacritics.';
+	'Tra cứu theo tên: name_terms(lower(f_unaccent(applicant_name))), the words of the name, its neighbouring words and its first with its last word, for lookups of part of a name with or without diacritics.';
 
 -- Case folding of Vietnamese letters whatever the collation: lower() folds
 -- only ASCII under the C collation.
@@ -433,6 +453,7 @@ DECLARE
 	factor_kind text;
 	factor_value text;
 	ids bigint[];
+	candidates bigint[];
 	words tsquery;
 BEGIN
 	IF name IS NULL THEN
@@ -461,37 +482,61 @@ BEGIN
 	ELSE
 		-- part of a name: its words, in order, each a whole word of the
 		-- applicant's name ("thanh man" finds "Nguyễn Thị Thanh Mẫn", "man"
-		-- does not find "Mạnh"), through the index of the names' words,
-		-- the regular expression checking their order; exact spelling
-		-- first, then the words spelt exactly, then the shortest names
-		-- (a query without a letter or digit the text search parser
-		-- knows has no words to look up: the expression alone decides)
-		IF folded ~ '[a-z0-9]' THEN
-			words := plainto_tsquery('simple', folded);
-		END IF;
+		-- does not find "Mạnh"), the regular expression checking their
+		-- order.  Candidates come first from the names where the words are
+		-- neighbours or the first and last word ("nguyen an" in "Nguyễn
+		-- Văn An"): one short posting list of the index of name terms.
+		-- Only when those are fewer than max_candidates are names with the
+		-- words anywhere added (the intersection of each word's list, long
+		-- for common words).  Then: exact spelling first, then the words
+		-- spelt exactly, then the shortest names (a query without a letter
+		-- or digit has no terms to look up: the expression alone decides)
 		pattern := '(^| )'
 			|| array_to_string(ARRAY(
 				SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
 				FROM unnest(string_to_array(folded, ' ')) WITH ORDINALITY AS u(w, i) ORDER BY i), ' (.* )?')
 			|| '( |$)';
-		EXECUTE $query$
-			SELECT ARRAY(
-				SELECT c.id FROM (
-					SELECT d.id, d.applicant_name, d.submitted_at
-					FROM zalo_tthc.dossier d
+		candidates := '{}';
+		IF folded ~ '[a-z0-9]' THEN
+			words := zalo_tthc.name_terms_query(folded, true);
+		END IF;
+		IF words IS NOT NULL THEN
+			EXECUTE $query$
+				SELECT ARRAY(
+					SELECT d.id FROM zalo_tthc.dossier d
+					WHERE zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $5
+						AND lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter || $query$
+					LIMIT $2)
+			$query$
+			INTO candidates
+			USING pattern, max_candidates, factor_kind, factor_value, words;
+		END IF;
+		IF cardinality(candidates) < max_candidates THEN
+			words := NULL;
+			IF folded ~ '[a-z0-9]' THEN
+				words := zalo_tthc.name_terms_query(folded, false);
+			END IF;
+			EXECUTE $query$
+				SELECT $6 || ARRAY(
+					SELECT d.id FROM zalo_tthc.dossier d
 					WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter
-					|| CASE WHEN coalesce(numnode(words), 0) > 0 THEN $words$
-						AND to_tsvector('simple', lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $7$words$
+					|| CASE WHEN words IS NOT NULL THEN $words$
+						AND zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $5$words$
 					   ELSE '' END || $query$
-					LIMIT $6) c
-				ORDER BY zalo_tthc.vn_lower(c.applicant_name) = $2 DESC,
-					strpos(' ' || zalo_tthc.vn_lower(c.applicant_name) || ' ', ' ' || $2 || ' ') > 0 DESC,
-					length(c.applicant_name), c.submitted_at DESC, c.id DESC
-				LIMIT $5)
-		$query$
-		INTO ids
-		USING pattern, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
-			current_setting('zalo_tthc.lookup_max_results')::integer, max_candidates, words;
+						AND d.id <> ALL ($6)
+					LIMIT $2 - cardinality($6))
+			$query$
+			INTO candidates
+			USING pattern, max_candidates, factor_kind, factor_value, words, candidates;
+		END IF;
+		SELECT ARRAY(
+			SELECT d.id FROM zalo_tthc.dossier d
+			WHERE d.id = ANY (candidates)
+			ORDER BY zalo_tthc.vn_lower(d.applicant_name) = zalo_tthc.vn_lower(clean) DESC,
+				strpos(' ' || zalo_tthc.vn_lower(d.applicant_name) || ' ', ' ' || zalo_tthc.vn_lower(clean) || ' ') > 0 DESC,
+				length(d.applicant_name), d.submitted_at DESC, d.id DESC
+			LIMIT current_setting('zalo_tthc.lookup_max_results')::integer)
+		INTO ids;
 	END IF;
 
 	PERFORM zalo_tthc.lookup_audit_write('name', folded, factor_kind IS NOT NULL, cardinality(ids));

@@ -1,5 +1,6 @@
 -- Name lookups are backed by indexes on the accent-free, lower-case name:
--- a btree for whole names and a GIN index of their words for words of names, both
+-- a btree for whole names and a GIN index of their terms (words, neighbouring
+-- words, first and last word) for words of names, both
 -- through the IMMUTABLE wrapper f_unaccent, applied to the very
 -- expressions lookup_by_name uses.
 SELECT zalo_tthc.f_unaccent('Nguyễn Văn Đức - ĐẶNG THỊ HƯƠNG'),
@@ -8,7 +9,7 @@ SELECT zalo_tthc.f_unaccent('Nguyễn Văn Đức - ĐẶNG THỊ HƯƠNG'),
 SELECT p.proname, p.provolatile
 FROM pg_proc p WHERE p.pronamespace = 'zalo_tthc'::regnamespace
 	AND p.proname IN ('f_unaccent', 'unaccent_dict', 'vn_lower') ORDER BY 1;
-SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) ~ 'to_tsvector' AS words
+SELECT indexrelid::regclass AS index, pg_get_indexdef(indexrelid) ~ 'name_terms' AS terms
 FROM pg_index WHERE indrelid = 'zalo_tthc.dossier'::regclass
 	AND pg_get_indexdef(indexrelid) ~ 'f_unaccent' ORDER BY 1;
 
@@ -27,13 +28,29 @@ SELECT d.id FROM zalo_tthc.dossier d
 WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = 'nguyen van duc'
 ORDER BY zalo_tthc.vn_lower(d.applicant_name) = 'nguyễn văn đức' DESC, d.submitted_at DESC, d.id DESC
 LIMIT 10;
--- the word search's condition, as lookup_by_name writes it, through the
--- index of words (a table this small would otherwise be read whole)
+-- the terms of a name, and the two conditions of a word search as
+-- lookup_by_name writes them, through the index of terms (a table this
+-- small would otherwise be read whole)
+SELECT zalo_tthc.name_terms('nguyen thi thanh man');
+SELECT zalo_tthc.name_terms('le an'), zalo_tthc.name_terms(''), zalo_tthc.name_terms('  an  ');
+SELECT zalo_tthc.name_terms_query('nguyen man', true), zalo_tthc.name_terms_query('thi thanh man', true),
+	zalo_tthc.name_terms_query('man', true) IS NULL AS one_word,
+	zalo_tthc.name_terms_query('nguyen thi man', false),
+	zalo_tthc.name_terms_query($$o'neil a\b$$, false);
+SELECT zalo_tthc.name_terms('nguyen thi thanh man') @@ zalo_tthc.name_terms_query('nguyen man', true) AS first_last,
+	zalo_tthc.name_terms('nguyen thi thanh man') @@ zalo_tthc.name_terms_query('thanh man', true) AS neighbours,
+	zalo_tthc.name_terms('nguyen thi thanh man') @@ zalo_tthc.name_terms_query('nguyen thi man', true) AS first_middle_last,
+	zalo_tthc.name_terms('nguyen thi thanh man') @@ zalo_tthc.name_terms_query('thi man', true) AS apart,
+	zalo_tthc.name_terms('nguyen thi thanh man') @@ zalo_tthc.name_terms_query('thi man', false) AS apart_all_words;
 SET LOCAL enable_seqscan = off;
 EXPLAIN (COSTS OFF)
 SELECT d.id FROM zalo_tthc.dossier d
+WHERE zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ zalo_tthc.name_terms_query('binh 1234', true)
+	AND lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ '(^| )binh (.* )?1234( |$)';
+EXPLAIN (COSTS OFF)
+SELECT d.id FROM zalo_tthc.dossier d
 WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ '(^| )binh (.* )?1234( |$)'
-	AND to_tsvector('simple', lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ plainto_tsquery('simple', 'binh 1234');
+	AND zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ zalo_tthc.name_terms_query('binh 1234', false);
 -- and the search finds the words in order, as whole words only
 SELECT (SELECT count(*) FROM zalo_tthc.lookup_by_name('cường 1234')) AS in_order,
 	(SELECT count(*) FROM zalo_tthc.lookup_by_name('1234 cuong')) AS reversed,
