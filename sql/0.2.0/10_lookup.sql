@@ -90,18 +90,21 @@ COMMENT ON FUNCTION zalo_tthc.vn_lower(text) IS
 -- Masks (che thông tin cá nhân)
 -- ---------------------------------------------------------------------
 
+-- mask_name and mask_dossier_code are single expressions, not STRICT and
+-- without a SET clause, so that the planner inlines them into the lookup
+-- query (a SQL function it cannot inline is parsed and planned again at
+-- every lookup).  Only names of pg_catalog are used, qualified.
 CREATE FUNCTION zalo_tthc.mask_name(name text)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT CASE
-		WHEN w[1] = '' THEN ''
-		WHEN cardinality(w) = 1 THEN left(w[1], 1) || '**'
-		ELSE w[1] || ' ' || array_to_string(ARRAY(
-			SELECT left(x, 1) || '**' FROM unnest(w[2:]) WITH ORDINALITY AS u(x, i) ORDER BY i), ' ')
+		WHEN pg_catalog.btrim(name) OPERATOR(pg_catalog.=) '' OR pg_catalog.btrim(name) OPERATOR(pg_catalog.~) '^\s'
+			THEN ''
+		WHEN pg_catalog.btrim(name) OPERATOR(pg_catalog.!~) '\s'
+			THEN pg_catalog.left(pg_catalog.btrim(name), 1) OPERATOR(pg_catalog.||) '**'
+		ELSE pg_catalog.regexp_replace(pg_catalog.btrim(name), '\s+(\S)?\S*', ' \1**', 'g')
 	END
-	FROM (SELECT regexp_split_to_array(btrim(name), '\s+') AS w) s
 $$;
 COMMENT ON FUNCTION zalo_tthc.mask_name(text) IS
 	'Che tên: the family name and the initials of the other words, "Nguyễn Văn Đức" → "Nguyễn V** Đ**"; a one-word name keeps its initial only.';
@@ -134,9 +137,8 @@ COMMENT ON FUNCTION zalo_tthc.mask_phone(text) IS
 CREATE FUNCTION zalo_tthc.mask_dossier_code(code text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT left(code, -4) || '****'
+	SELECT pg_catalog.left(code, -4) OPERATOR(pg_catalog.||) '****'
 $$;
 COMMENT ON FUNCTION zalo_tthc.mask_dossier_code(text) IS
 	'Che mã hồ sơ: the code without its last 4 characters (the daily sequence of a standard code), "000.00.04.H60-230215-0028" → "000.00.04.H60-230215-****".';
@@ -271,14 +273,18 @@ COMMENT ON FUNCTION zalo_tthc.lookup_key_hash(text) IS
 	'The keyed hash written to lookup_audit.key_hash for a normalised key (e.g. lookup_key_hash(''008090001234'')), to find the lookups of one dossier, ID number or name. Owner only.';
 REVOKE ALL ON FUNCTION zalo_tthc.lookup_key_hash(text) FROM PUBLIC;
 
+-- PL/pgSQL keeps the plan of its INSERT for the session; a SQL function
+-- would plan it again at every lookup.
 CREATE FUNCTION zalo_tthc.lookup_audit_write(kind zalo_tthc.lookup_kind, key text,
 	second_factor boolean, results integer)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
 	INSERT INTO zalo_tthc.lookup_audit (kind, key_hash, second_factor, results)
-	VALUES (kind, zalo_tthc.lookup_key_hash(key), second_factor, results)
+	VALUES (kind, zalo_tthc.lookup_key_hash(key), second_factor, results);
+END
 $$;
 COMMENT ON FUNCTION zalo_tthc.lookup_audit_write(zalo_tthc.lookup_kind, text, boolean, integer) IS
 	'Write the audit row of one lookup.';
@@ -360,11 +366,12 @@ COMMENT ON TYPE zalo_tthc.lookup_result IS
 	'Kết quả tra cứu hồ sơ: one dossier as a lookup shows it, personal data masked. When verified is false (a name search without a matching second factor), procedure_name is NULL and the last 4 characters of code are hidden.';
 
 -- The rows of a lookup, in the order of ids: the only place that decides
--- what a lookup shows.
+-- what a lookup shows.  No SET clause: the planner inlines it into the
+-- calling lookup function's query (whose search_path is pinned), so that
+-- it is planned once per session with that query instead of at every call.
 CREATE FUNCTION zalo_tthc.lookup_present(ids bigint[], verified boolean)
 RETURNS SETOF zalo_tthc.lookup_result
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT
 		CASE WHEN verified THEN d.code ELSE zalo_tthc.mask_dossier_code(d.code) END,
@@ -390,11 +397,16 @@ COMMENT ON FUNCTION zalo_tthc.lookup_present(bigint[], boolean) IS
 	'The lookup_result rows of the given dossiers, in the given order: channel and status in Vietnamese, the overdue flag, the name masked; no phone, address, birth date or ID number.';
 REVOKE ALL ON FUNCTION zalo_tthc.lookup_present(bigint[], boolean) FROM PUBLIC;
 
+-- The lookup functions run with plan_cache_mode = force_generic_plan:
+-- PL/pgSQL would otherwise plan some of their statements again at every
+-- call (with the array of ids as a constant each custom plan looks cheaper
+-- than the generic one), and that planning cost more than the lookup.
 CREATE FUNCTION zalo_tthc.lookup_by_code(code text)
 RETURNS SETOF zalo_tthc.lookup_result
 LANGUAGE plpgsql VOLATILE STRICT
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	normalized text := zalo_tthc.normalize_dossier_code(code);
@@ -413,6 +425,7 @@ RETURNS SETOF zalo_tthc.lookup_result
 LANGUAGE plpgsql VOLATILE STRICT
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	normalized text := zalo_tthc.normalize_id_number(id_number);
@@ -434,6 +447,7 @@ RETURNS SETOF zalo_tthc.lookup_result
 LANGUAGE plpgsql VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	-- a broad word search (one common word) is ranked among this many
@@ -551,6 +565,7 @@ RETURNS SETOF zalo_tthc.lookup_result
 LANGUAGE plpgsql VOLATILE STRICT
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	q record := zalo_tthc.lookup_classify(query);
@@ -573,6 +588,7 @@ RETURNS jsonb
 LANGUAGE plpgsql VOLATILE STRICT
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	normalized text := zalo_tthc.normalize_dossier_code(code);

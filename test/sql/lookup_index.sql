@@ -56,3 +56,25 @@ SELECT (SELECT count(*) FROM zalo_tthc.lookup_by_name('cường 1234')) AS in_or
 	(SELECT count(*) FROM zalo_tthc.lookup_by_name('1234 cuong')) AS reversed,
 	(SELECT count(*) FROM zalo_tthc.lookup_by_name('cuong 123')) AS part_of_a_word;
 ROLLBACK;
+
+-- A lookup is planned once per session: the masks and lookup_present are
+-- inlined into the lookup functions' queries, which keep generic plans.
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+	plan text := '';
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
+		plan := plan || line || E'\n';
+	END LOOP;
+	RETURN plan;
+END
+$$;
+SELECT pg_temp.plan_of('SELECT zalo_tthc.mask_name(applicant_name), zalo_tthc.mask_dossier_code(code) FROM zalo_tthc.dossier')
+		!~ 'mask_' AS masks_inlined,
+	pg_temp.plan_of('SELECT * FROM zalo_tthc.lookup_present(ARRAY[1, 2]::bigint[], false)')
+		!~ 'Function Scan on (zalo_tthc\.)?lookup_present' AS present_inlined;
+SELECT p.proname, 'plan_cache_mode=force_generic_plan' = ANY (p.proconfig) AS generic_plans
+FROM pg_proc p WHERE p.pronamespace = 'zalo_tthc'::regnamespace
+	AND p.proname IN ('lookup', 'lookup_by_code', 'lookup_by_id_number', 'lookup_by_name', 'receipt')
+ORDER BY 1;

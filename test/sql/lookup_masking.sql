@@ -3,6 +3,10 @@
 -- A lookup never returns the phone, e-mail, address, birth date or ID.
 SELECT n, zalo_tthc.mask_name(n)
 FROM unnest(ARRAY['Nguyễn Văn Đức', 'Nguyễn Thị Thanh Mẫn', '  Lê   Ánh ', 'Ánh', 'H''Hen Niê', '']) AS n;
+-- white space other than spaces, decomposed (NFD) letters, NULL
+SELECT replace(replace(n, E'\t', '<tab>'), E'\n', '<lf>') AS n, zalo_tthc.mask_name(n)
+FROM unnest(ARRAY[E'\tNguyễn Văn', E'Nguyễn Văn\t', E'Nguyễn\t\tVăn\nĐức', normalize('Đặng Ẩn', NFD),
+	'Nguyễn V. A.', ' ', NULL]) AS n;
 
 SELECT i, zalo_tthc.mask_id_number(i)
 FROM unnest(ARRAY['008090000123', '123456789', '001 190 012 345', '12']) AS i;
