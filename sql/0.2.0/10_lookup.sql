@@ -500,11 +500,12 @@ BEGIN
 		-- order.  Candidates come first from the names where the words are
 		-- neighbours or the first and last word ("nguyen an" in "Nguyễn
 		-- Văn An"): one short posting list of the index of name terms.
-		-- Only when those are fewer than max_candidates are names with the
-		-- words anywhere added (the intersection of each word's list, long
-		-- for common words).  Then: exact spelling first, then the words
-		-- spelt exactly, then the shortest names (a query without a letter
-		-- or digit has no terms to look up: the expression alone decides)
+		-- Only when those are fewer than a page of results are names with
+		-- the words elsewhere added (the intersection of each word's list,
+		-- long for common words); they could not rank above the others on
+		-- spelling.  Then: exact spelling first, then the words spelt
+		-- exactly, then the shortest names (a query without a letter or
+		-- digit has no terms to look up: the expression alone decides)
 		pattern := '(^| )'
 			|| array_to_string(ARRAY(
 				SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
@@ -525,7 +526,7 @@ BEGIN
 			INTO candidates
 			USING pattern, max_candidates, factor_kind, factor_value, words;
 		END IF;
-		IF cardinality(candidates) < max_candidates THEN
+		IF cardinality(candidates) < current_setting('zalo_tthc.lookup_max_results')::integer THEN
 			words := NULL;
 			IF folded ~ '[a-z0-9]' THEN
 				words := zalo_tthc.name_terms_query(folded, false);

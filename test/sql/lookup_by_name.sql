@@ -35,4 +35,18 @@ SELECT count(*) AS prefix_is_not_a_word FROM zalo_tthc.lookup('nguy');
 SELECT count(*) AS out_of_order FROM zalo_tthc.lookup('man thanh');
 
 SELECT code, applicant_name FROM zalo_tthc.lookup_by_name('đoàn đạt');
+
+-- names where the words are neighbours or the first and last word come
+-- first; names with the words elsewhere are added only when those are
+-- fewer than a page of results (zalo_tthc.lookup_max_results, 10)
+INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, submitted_at, due_at)
+SELECT format('000.00.93.H60-240302-%s', lpad(i::text, 4, '0')), 'Chứng thực',
+	CASE WHEN i = 1 THEN 'Hà Mạc Thị Tú Linh' ELSE 'Mạc Văn Tú' END,
+	'2024-03-02 09:00+07', '2099-01-01'
+FROM generate_series(1, 12) AS i;
+SELECT count(*) AS results, count(*) FILTER (WHERE applicant_name = 'Hà M** T** T** L**') AS words_elsewhere
+FROM zalo_tthc.lookup('mac tu');
+DELETE FROM zalo_tthc.dossier WHERE code BETWEEN '000.00.93.H60-240302-0005' AND '000.00.93.H60-240302-0012';
+SELECT count(*) AS results, count(*) FILTER (WHERE applicant_name = 'Hà M** T** T** L**') AS words_elsewhere
+FROM zalo_tthc.lookup('mac tu');
 ROLLBACK;
