@@ -143,9 +143,12 @@ $$;
 COMMENT ON FUNCTION zalo_tthc.chat_template_text(text) IS
 	'The body of one zalo_tthc.chat_template row.';
 
+-- A lookup by chat is audited like one from the portal (kind code or
+-- id_number, the key hashed), refusals included: the audit is for
+-- spotting someone who tries many numbers, whatever the way in.
 CREATE FUNCTION zalo_tthc.chat_answer(query text, zalo_user_id text)
 RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -168,6 +171,7 @@ BEGIN
 		SELECT rc.phone, rc.id_number INTO r
 		FROM zalo_tthc.recipient rc WHERE rc.zalo_user_id = chat_answer.zalo_user_id;
 		IF r.phone IS NULL AND r.id_number IS DISTINCT FROM digits THEN
+			PERFORM zalo_tthc.lookup_audit_write('id_number', digits, false, 0);
 			RETURN zalo_tthc.chat_template_text('id_needs_phone');
 		END IF;
 		SELECT array_agg(format('- %s: %s%s', x.code, x.label_vi,
@@ -179,6 +183,7 @@ BEGIN
 			  WHERE ds.applicant_id_number = digits
 				AND (ds.applicant_phone = r.phone OR r.id_number = digits)
 			  ORDER BY ds.submitted_at DESC LIMIT 10) x;
+		PERFORM zalo_tthc.lookup_audit_write('id_number', digits, true, coalesce(cardinality(lines), 0));
 		IF lines IS NULL THEN
 			RETURN replace(zalo_tthc.chat_template_text('id_not_found'), '{{so_giay_to}}', masked);
 		END IF;
@@ -194,7 +199,8 @@ BEGIN
 	SELECT ds.*, s.label_vi INTO d
 	FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
 	WHERE ds.code = wanted_code;
-	IF NOT FOUND THEN
+	PERFORM zalo_tthc.lookup_audit_write('code', wanted_code, false, CASE WHEN d.code IS NULL THEN 0 ELSE 1 END);
+	IF d.code IS NULL THEN
 		RETURN replace(zalo_tthc.chat_template_text('not_found'), '{{ma_ho_so}}', wanted_code);
 	END IF;
 	RETURN left(concat_ws(E'\n',
@@ -211,7 +217,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.chat_answer(text, text) IS
-	'The reply to a chat message: "TTHC <số hồ sơ>" or a bare code gets the status, dates, procedure, receiving unit and masked applicant name; a CCCD/CMND gets a list only when the Zalo user shared the phone of those dossiers; anything else gets the help text. Never a phone, address, e-mail, birth date or full ID number.';
+	'The reply to a chat message: "TTHC <số hồ sơ>" or a bare code gets the status, dates, procedure, receiving unit and masked applicant name; a CCCD/CMND gets a list only when the Zalo user shared the phone of those dossiers; anything else gets the help text. Never a phone, address, e-mail, birth date or full ID number. Lookups are audited in zalo_tthc.lookup_audit.';
 
 -- ---------------------------------------------------------------------
 -- Event handlers (internal to handle_webhook)

@@ -19,6 +19,7 @@ UPDATE zalo_tthc.dossier SET stage = 'received', received_at = '2026-11-20 10:00
 WHERE code = '000.00.04.H60-261120-0701';
 
 -- the answers themselves
+DELETE FROM zalo_tthc.lookup_audit;
 SELECT zalo_tthc.chat_answer('TTHC 000.00.04.H60-261120-0701', '7000000000000000021');
 SELECT zalo_tthc.chat_answer('  tthc   000.00.04.h60-261120-0701 ', '7000000000000000021') =
 	   zalo_tthc.chat_answer('000.00.04.H60-261120-0701', '7000000000000000021') AS same_answer;
@@ -33,6 +34,12 @@ SELECT zalo_tthc.chat_answer('008090001234', '7000000000000000022');
 -- the Zalo user who shared the dossiers' phone
 INSERT INTO zalo_tthc.recipient (zalo_user_id, phone) VALUES ('7000000000000000021', '+84912345678');
 SELECT zalo_tthc.chat_answer('008090001234', '7000000000000000021');
+-- every lookup by chat is audited (refusals included), the key hashed;
+-- the help text is not a lookup
+SELECT kind, second_factor, results, key_hash = zalo_tthc.lookup_key_hash('008090001234') AS id_hashed
+FROM zalo_tthc.lookup_audit ORDER BY id;
+SELECT count(*) AS raw_keys FROM zalo_tthc.lookup_audit
+WHERE encode(key_hash, 'escape') ~ '(008090001234|261120)';
 -- nothing personal beyond the masked name, in any answer
 SELECT bool_or(a ~ '(0912|345678|duc@|Số 1,|1990|17/05|008090001234|Văn Đức)') AS reveals
 FROM (SELECT zalo_tthc.chat_answer(q, u) AS a
