@@ -412,6 +412,7 @@ typedef struct NameWords
 	int		   *len;
 } NameWords;
 
+/* Split a folded name (or query) into its words, pointing into s. */
 static void
 split_words(const char *s, int len, NameWords *w)
 {
