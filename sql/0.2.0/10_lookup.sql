@@ -614,8 +614,10 @@ COMMENT ON FUNCTION zalo_tthc.receipt(text) IS
 -- Privileges: the portal calls the lookups and nothing else
 -- ---------------------------------------------------------------------
 
--- f_unaccent, unaccent_dict and vn_lower stay open to PUBLIC: the name
--- index evaluates f_unaccent as whoever writes a dossier.
+-- f_unaccent, unaccent_dict, name_terms and vn_lower stay open to PUBLIC:
+-- the name indexes evaluate f_unaccent and name_terms as whoever writes a
+-- dossier.
+REVOKE ALL ON FUNCTION zalo_tthc.name_terms_query(text, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.lookup(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.lookup_by_code(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.lookup_by_id_number(text) FROM PUBLIC;

@@ -3,7 +3,7 @@
 -- salt is refused; the lookups run as their owner (SECURITY DEFINER with a
 -- pinned search_path).  Operators read the audit and purge it.
 BEGIN;
-SELECT plan(31);
+SELECT plan(33);
 
 CREATE ROLE zt_tap_portal_app LOGIN IN ROLE zalo_tthc_portal;
 CREATE ROLE zt_tap_operator_app LOGIN IN ROLE zalo_tthc_operator;
@@ -30,6 +30,11 @@ SELECT function_privs_are('zalo_tthc', 'lookup', ARRAY['text'], 'public', ARRAY[
 	'PUBLIC may not call lookup');
 SELECT function_privs_are('zalo_tthc', 'lookup_by_name', ARRAY['text', 'text'], 'public', ARRAY[]::text[],
 	'PUBLIC may not call lookup_by_name');
+SELECT function_privs_are('zalo_tthc', 'name_terms_query', ARRAY['text', 'boolean'], 'public', ARRAY[]::text[],
+	'PUBLIC may not call name_terms_query');
+-- the name index evaluates name_terms as whoever writes a dossier
+SELECT function_privs_are('zalo_tthc', 'name_terms', ARRAY['text'], 'public', ARRAY['EXECUTE'],
+	'PUBLIC may call name_terms (an index expression)');
 
 SET SESSION AUTHORIZATION zt_tap_portal_app;
 SELECT is((SELECT count(*)::integer FROM zalo_tthc.lookup('000.00.87.H60-240301-0001')), 1,
