@@ -12,6 +12,7 @@
 #   BENCH_ROUNDS (4)     BENCH_CLIENTS (4)    BENCH_SYNC (on)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/trigger/common.sh"
 
 BASE=${BENCH_BASE:-HEAD~1}
 ROWS=${BENCH_ROWS:-100000}
@@ -33,14 +34,7 @@ make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG" zalo_tthc.so >/dev/null
 cp "$WORK/base/zalo_tthc.so" "$WORK/base.so"
 cp "$LIBDIR/zalo_tthc.so" "$WORK/this.so"
 
-cp "$ZT_ROOT"/bench/trigger/*.sql "$WORK/"
-chmod 644 "$WORK"/*.sql
-cluster_init "$WORK/pg" "shared_buffers = 512MB" "synchronous_commit = $SYNC" \
-	"max_wal_size = 4GB" "checkpoint_timeout = 30min" "zalo_tthc.database_name = 'postgres'"
-cluster_start "$WORK/pg"
-zt_psql "$WORK/pg" postgres -c "CREATE DATABASE bench"
-say "loading $ROWS dossiers"
-zt_psql "$WORK/pg" bench -v rows="$ROWS" -f "$WORK/setup.sql" >/dev/null
+trigger_bench_load
 
 # use_library BUILD: the server restarted with that build's library (a new
 # file, never rewritten under a running server)
@@ -52,8 +46,7 @@ use_library() {
 }
 tps_of() {
 	zt_psql "$WORK/pg" bench -c "VACUUM" -c "CHECKPOINT" >/dev/null
-	"$PGBIN/pgbench" -n -h "$WORK/pg" -p 5432 -U postgres -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" \
-		-D rows="$ROWS" -f "$WORK/update_$1.sql" bench 2>&1 | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+	trigger_bench_tps "$1"
 }
 
 declare -A ratios

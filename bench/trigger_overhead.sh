@@ -8,6 +8,7 @@
 #   BENCH_CLIENTS (4)    BENCH_SYNC (on: synchronous_commit)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/trigger/common.sh"
 
 ROWS=${BENCH_ROWS:-100000}
 SECONDS_PER_RUN=${BENCH_SECONDS:-15}
@@ -18,22 +19,12 @@ OUT_DIR=$ZT_ROOT/bench/out
 mkdir -p "$OUT_DIR"
 
 start_bench_work
-cp "$ZT_ROOT"/bench/trigger/*.sql "$WORK/"
-chmod 644 "$WORK"/*.sql
-
-cluster_init "$WORK/pg" "shared_buffers = 512MB" "synchronous_commit = $SYNC" \
-	"max_wal_size = 4GB" "checkpoint_timeout = 30min" "zalo_tthc.database_name = 'postgres'"
-cluster_start "$WORK/pg"
-zt_psql "$WORK/pg" postgres -c "CREATE DATABASE bench"
-say "loading $ROWS dossiers into each of the three tables"
-zt_psql "$WORK/pg" bench -v rows="$ROWS" -f "$WORK/setup.sql" >/dev/null
+trigger_bench_load
 
 declare -A tps
 for round in $(seq 1 "$ROUNDS"); do
 	for variant in plain c plpgsql; do
-		result=$("$PGBIN/pgbench" -n -h "$WORK/pg" -p 5432 -U postgres -c "$CLIENTS" -j 2 \
-			-T "$SECONDS_PER_RUN" -D rows="$ROWS" -f "$WORK/update_$variant.sql" bench 2>&1 |
-			sed -n 's/^tps = \([0-9.]*\).*/\1/p')
+		result=$(trigger_bench_tps "$variant")
 		tps[$variant]="${tps[$variant]:-} $result"
 		say "round $round/$ROUNDS: $variant $result tps"
 		zt_psql "$WORK/pg" bench -c "VACUUM" -c "CHECKPOINT" >/dev/null

@@ -127,6 +127,16 @@ static EnqueueCatalog catalog = {
 };
 static bool callback_registered = false;
 
+/* True when relid is one of the prepared indexes of a target table. */
+static bool
+is_target_index(const TargetTable *t, Oid relid)
+{
+	for (int i = 0; i < t->nindexes; i++)
+		if (t->index_oid[i] == relid)
+			return true;
+	return false;
+}
+
 /* Relcache callback: forget what was resolved when one of the tables changes. */
 static void
 enqueue_catalog_invalidate(Datum arg, Oid relid)
@@ -135,14 +145,9 @@ enqueue_catalog_invalidate(Datum arg, Oid relid)
 		return;
 	if (relid == InvalidOid || relid == catalog.event.relid ||
 		relid == catalog.outbox.relid || relid == catalog.recipient_relid ||
-		relid == catalog.template_relid)
+		relid == catalog.template_relid ||
+		is_target_index(&catalog.event, relid) || is_target_index(&catalog.outbox, relid))
 		catalog.valid = false;
-	for (int i = 0; catalog.valid && i < catalog.event.nindexes; i++)
-		if (relid == catalog.event.index_oid[i])
-			catalog.valid = false;
-	for (int i = 0; catalog.valid && i < catalog.outbox.nindexes; i++)
-		if (relid == catalog.outbox.index_oid[i])
-			catalog.valid = false;
 }
 
 /* OID of a relation of schema zalo_tthc, or an error naming it. */
@@ -579,6 +584,15 @@ end_insert(TargetInsert *ins)
 	ExecCloseIndices(ins->rri);
 }
 
+/* Close the tables zt_record_stage_change locked (the locks stay). */
+static void
+close_tables(Relation event_rel, Relation outbox_rel)
+{
+	if (outbox_rel != NULL)
+		table_close(outbox_rel, NoLock);
+	table_close(event_rel, NoLock);
+}
+
 /*
  * Record a stage change: its dossier_event row, and when `enqueue` is set
  * its outbox row, with the channel decided now, in the transaction of the
@@ -605,12 +619,12 @@ zt_record_stage_change(const ZtStageChange *c)
 	 */
 	load_catalog();
 	event_rel = table_open(catalog.event.relid, RowExclusiveLock);
-	outbox_rel = table_open(catalog.outbox.relid, RowExclusiveLock);
+	outbox_rel = c->enqueue ? table_open(catalog.outbox.relid, RowExclusiveLock) : NULL;
 	if (!catalog.valid)
 	{
 		load_catalog();
 		if (catalog.event.relid != RelationGetRelid(event_rel) ||
-			catalog.outbox.relid != RelationGetRelid(outbox_rel))
+			(outbox_rel != NULL && catalog.outbox.relid != RelationGetRelid(outbox_rel)))
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("zalo_tthc.dossier_event or zalo_tthc.outbox was replaced during a stage change"),
@@ -643,8 +657,7 @@ zt_record_stage_change(const ZtStageChange *c)
 		AfterTriggerEndQuery(estate);
 		ExecResetTupleTable(estate->es_tupleTable, false);
 		FreeExecutorState(estate);
-		table_close(outbox_rel, NoLock);
-		table_close(event_rel, NoLock);
+		close_tables(event_rel, outbox_rel);
 		return;
 	}
 
@@ -700,6 +713,5 @@ zt_record_stage_change(const ZtStageChange *c)
 	AfterTriggerEndQuery(estate);
 	ExecResetTupleTable(estate->es_tupleTable, false);
 	FreeExecutorState(estate);
-	table_close(outbox_rel, NoLock);
-	table_close(event_rel, NoLock);
+	close_tables(event_rel, outbox_rel);
 }

@@ -462,6 +462,7 @@ DECLARE
 			ELSE true
 		END$filter$;
 	clean text;
+	spelt text;					-- the query's spelling, case folded
 	folded text;
 	pattern text;
 	factor_kind text;
@@ -479,6 +480,7 @@ BEGIN
 		FROM zalo_tthc.lookup_second_factor(second_factor) AS f;
 	END IF;
 	folded := lower(zalo_tthc.f_unaccent(clean));
+	spelt := zalo_tthc.vn_lower(clean);
 
 	IF EXISTS (SELECT FROM zalo_tthc.dossier d WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = folded) THEN
 		-- someone's full name: the applicants of that name, exact spelling
@@ -491,7 +493,7 @@ BEGIN
 				LIMIT $5)
 		$query$
 		INTO ids
-		USING folded, zalo_tthc.vn_lower(clean), factor_kind, factor_value,
+		USING folded, spelt, factor_kind, factor_value,
 			current_setting('zalo_tthc.lookup_max_results')::integer;
 	ELSE
 		-- part of a name: its words, in order, each a whole word of the
@@ -547,8 +549,8 @@ BEGIN
 		SELECT ARRAY(
 			SELECT d.id FROM zalo_tthc.dossier d
 			WHERE d.id = ANY (candidates)
-			ORDER BY zalo_tthc.vn_lower(d.applicant_name) = zalo_tthc.vn_lower(clean) DESC,
-				strpos(' ' || zalo_tthc.vn_lower(d.applicant_name) || ' ', ' ' || zalo_tthc.vn_lower(clean) || ' ') > 0 DESC,
+			ORDER BY zalo_tthc.vn_lower(d.applicant_name) = spelt DESC,
+				strpos(' ' || zalo_tthc.vn_lower(d.applicant_name) || ' ', ' ' || spelt || ' ') > 0 DESC,
 				length(d.applicant_name), d.submitted_at DESC, d.id DESC
 			LIMIT current_setting('zalo_tthc.lookup_max_results')::integer)
 		INTO ids;
