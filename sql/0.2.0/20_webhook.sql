@@ -229,10 +229,11 @@ RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 BEGIN
 	INSERT INTO zalo_tthc.outbox (channel, kind, recipient_id, idempotency_key, payload)
 	VALUES ('zalo_oa', kind::zalo_tthc.message_kind, recipient_id, idempotency_key, payload)
-	ON CONFLICT ON CONSTRAINT outbox_idempotency_key_key DO NOTHING;
+	ON CONFLICT (idempotency_key) WHERE event_id IS NULL DO NOTHING;
 	RETURN FOUND;
 END
 $$;
@@ -401,7 +402,10 @@ BEGIN
 		UPDATE zalo_tthc.outbox
 		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
 			delivered_at = coalesce(delivered_at, occurred)
-		WHERE idempotency_key = ev->>'tracking_id' AND channel = 'zns'
+		WHERE idempotency_key = ev->>'tracking_id' AND channel = 'zns' AND kind = 'stage'
+		  AND event_id = (SELECT e.id FROM zalo_tthc.dossier_event e
+						  WHERE e.dossier_id = substring(ev->>'tracking_id' FROM '^([0-9]{1,18})-[0-9]{1,9}-zns$')::bigint
+							AND e.seq = substring(ev->>'tracking_id' FROM '^[0-9]{1,18}-([0-9]{1,9})-zns$')::integer)
 		  AND status IN ('sending', 'sent', 'delivered', 'seen');
 	ELSE
 		UPDATE zalo_tthc.outbox

@@ -1,7 +1,7 @@
 -- Schema objects of zalo_tthc: tables, columns, types, functions,
 -- triggers, and a comment on every table and column.
 BEGIN;
-SELECT plan(45);
+SELECT plan(48);
 
 SELECT has_schema('zalo_tthc');
 SELECT has_extension('zalo_tthc');
@@ -35,7 +35,14 @@ FROM unnest(ARRAY['id', 'code', 'procedure_name', 'field_name', 'agency_name',
 SELECT col_type_is('zalo_tthc'::name, 'dossier'::name, 'stage'::name, 'zalo_tthc'::name, 'stage'::name, 'dossier.stage is zalo_tthc.stage');
 SELECT col_type_is('zalo_tthc'::name, 'recipient'::name, 'zalo_user_id'::name, 'text', 'Zalo user ids are text, never numbers');
 SELECT col_is_unique('zalo_tthc'::name, 'dossier'::name, ARRAY['code']::name[], 'dossier codes are unique');
-SELECT col_is_unique('zalo_tthc'::name, 'outbox'::name, ARRAY['idempotency_key']::name[], 'idempotency keys are unique');
+SELECT col_is_unique('zalo_tthc'::name, 'outbox'::name, ARRAY['event_id', 'channel', 'kind']::name[],
+	'one notification per stage event, channel and kind');
+SELECT index_is_unique('zalo_tthc'::name, 'outbox'::name, 'outbox_chat_key_idx'::name,
+	'chat messages have unique idempotency keys');
+SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 'zalo_tthc.outbox_chat_key_idx'::regclass),
+	'(event_id IS NULL)', 'the chat key index covers chat messages only');
+SELECT hasnt_index('zalo_tthc'::name, 'outbox'::name, 'outbox_idempotency_key_key'::name,
+	'stage notifications add no index entry for their key text');
 SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_deleted', 'zalo_tthc', 'dossier_deleted');
 SELECT trigger_is('zalo_tthc', 'dossier_event', 'dossier_event_deleted', 'zalo_tthc', 'dossier_event_deleted');
 SELECT trigger_is('zalo_tthc', 'recipient', 'recipient_deleted', 'zalo_tthc', 'recipient_deleted');

@@ -38,6 +38,11 @@ INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, idempotency_
 SELECT event_id, dossier_id, stage, channel, idempotency_key
 FROM zalo_tthc.outbox
 WHERE dossier_id = (SELECT id FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230401-0001');
+-- another key text does not make it another notification
+INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, idempotency_key)
+SELECT event_id, dossier_id, stage, channel, idempotency_key || '-again'
+FROM zalo_tthc.outbox
+WHERE dossier_id = (SELECT id FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230401-0001');
 \set VERBOSITY default
 
 SELECT count(*) AS outbox_rows FROM zalo_tthc.outbox

@@ -33,6 +33,10 @@ FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 WHERE d.code = '000.00.04.H60-261120-0802' AND o.channel = 'zns';
 -- unknown ids match nothing
 SELECT webhook_fixture.deliver('{"event_name":"user_received_message","message":{"msg_id":"never-sent"}}');
+-- tracking ids that are no key of ours match nothing, without an error
+SELECT t AS tracking_id, webhook_fixture.deliver(jsonb_build_object('event_name', 'user_received_message',
+	'message', jsonb_build_object('msg_id', 'zns-' || t, 'tracking_id', t)))->>'messages' AS messages
+FROM unnest(ARRAY['1-999-zns', '99999999999999999999-1-zns', '1-99999999999-zns', 'x-1-zns', '1-1-oa']) AS t;
 
 SELECT right(d.code, 4) AS dossier, o.stage, o.channel, o.status,
 	   o.delivered_at IS NOT NULL AS delivered, o.seen_at IS NOT NULL AS seen
