@@ -472,16 +472,19 @@ typedef struct TargetInsert
 } TargetInsert;
 
 /*
- * Open the indexes of a target table for inserting, from what was prepared
- * once; if the relation cache lists other indexes than those (one was
- * created or dropped since), let the executor open them itself.
+ * Open the indexes of a target table that get an entry for the row in the
+ * slot, from what was prepared once: a partial index whose predicate the
+ * row fails (a sent message's index for a new notification) is not opened
+ * at all.  If the relation cache lists other indexes than those prepared
+ * (one was created or dropped since), let the executor open them all.
  */
 static void
-open_indexes(ResultRelInfo *rri, const TargetTable *t)
+open_indexes(ResultRelInfo *rri, const TargetTable *t, TupleTableSlot *slot, EState *estate)
 {
 	List	   *current = RelationGetIndexList(rri->ri_RelationDesc);
 	bool		same = list_length(current) == t->nindexes;
 	ListCell   *lc;
+	ExprContext *econtext;
 	int			i = 0;
 
 	foreach(lc, current)
@@ -499,21 +502,29 @@ open_indexes(ResultRelInfo *rri, const TargetTable *t)
 	if (t->nindexes == 0)
 		return;
 
-	rri->ri_NumIndices = t->nindexes;
+	econtext = GetPerTupleExprContext(estate);
+	econtext->ecxt_scantuple = slot;
+	rri->ri_NumIndices = 0;
 	rri->ri_IndexRelationDescs = palloc(t->nindexes * sizeof(Relation));
 	rri->ri_IndexRelationInfo = palloc(t->nindexes * sizeof(IndexInfo *));
 	for (i = 0; i < t->nindexes; i++)
 	{
-		Relation	index = index_open(t->index_oid[i], RowExclusiveLock);
-		IndexInfo  *ii = palloc(sizeof(IndexInfo));
+		IndexInfo  *prepared = t->index_info[i];
+		Relation	index;
+		IndexInfo  *ii;
 
-		memcpy(ii, t->index_info[i], sizeof(IndexInfo));
+		if (prepared->ii_PredicateState != NULL && !ExecQual(prepared->ii_PredicateState, econtext))
+			continue;
+		index = index_open(t->index_oid[i], RowExclusiveLock);
+		ii = palloc(sizeof(IndexInfo));
+		memcpy(ii, prepared, sizeof(IndexInfo));
 		/* CREATE INDEX CONCURRENTLY turns this on while we keep the rest */
 		ii->ii_ReadyForInserts = index->rd_index->indisready;
 		ii->ii_AmCache = NULL;
 		ii->ii_Context = CurrentMemoryContext;
-		rri->ri_IndexRelationDescs[i] = index;
-		rri->ri_IndexRelationInfo[i] = ii;
+		rri->ri_IndexRelationDescs[rri->ri_NumIndices] = index;
+		rri->ri_IndexRelationInfo[rri->ri_NumIndices] = ii;
+		rri->ri_NumIndices++;
 	}
 }
 
@@ -543,7 +554,6 @@ begin_insert(TargetInsert *ins, TargetTable *table, Relation rel, EState *estate
 	ins->rel = rel;
 	ins->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(ins->rri, ins->rel, rti, NULL, 0);
-	open_indexes(ins->rri, table);
 	ins->rri->ri_ConstraintExprs = prepared_checks(rel, table);
 	ins->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(ins->rel), &TTSOpsVirtual);
 	ExecClearTuple(ins->slot);
@@ -574,6 +584,7 @@ finish_insert(TargetInsert *ins, EState *estate)
 															 &ins->slot->tts_isnull[i]);
 	}
 	ExecStoreVirtualTuple(ins->slot);
+	open_indexes(ins->rri, ins->table, ins->slot, estate);
 	ExecSimpleRelationInsert(ins->rri, estate, ins->slot);
 }
 
