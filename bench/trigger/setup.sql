@@ -93,7 +93,7 @@ BEGIN
 		(CASE WHEN rcp IS NOT NULL OR (zns IS NOT NULL AND NEW.applicant_phone IS NOT NULL) THEN 'pending' ELSE 'undeliverable' END)::zalo_tthc.delivery_status,
 		CASE WHEN rcp IS NOT NULL OR (zns IS NOT NULL AND NEW.applicant_phone IS NOT NULL) THEN NULL
 			 ELSE 'no Zalo follower is linked to the applicant' END)
-	ON CONFLICT (idempotency_key) DO NOTHING;
+	ON CONFLICT (event_id, channel, kind) DO NOTHING;
 	RETURN NULL;
 END
 $$;
