@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-webhook bench-ops valgrind valgrind-lookup soak fuzz
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz
 
 deps:
 	bash scripts/deps.sh
@@ -55,6 +55,10 @@ bench-lookup:
 # this checkout's trigger against BENCH_BASE's (default HEAD~1) on one cluster
 bench-compare:
 	bash bench/trigger_compare.sh
+
+# instructions per stage-changing UPDATE under callgrind: trigger cost free of machine noise
+bench-instructions:
+	bash bench/trigger_instructions.sh
 
 bench-ops:
 	bash bench/operations.sh

@@ -21,14 +21,17 @@ mkdir -p "$OUT_DIR"
 start_bench_work
 trigger_bench_load
 
-declare -A tps
+declare -A tps round_tps
+round_ratios=
 for round in $(seq 1 "$ROUNDS"); do
 	for variant in plain c plpgsql; do
 		result=$(trigger_bench_tps "$variant")
 		tps[$variant]="${tps[$variant]:-} $result"
+		round_tps[$variant]=$result
 		say "round $round/$ROUNDS: $variant $result tps"
 		zt_psql "$WORK/pg" bench -c "VACUUM" -c "CHECKPOINT" >/dev/null
 	done
+	round_ratios="$round_ratios $(printf '%.3f' "$(echo "${round_tps[c]} / ${round_tps[plain]}" | bc -l)")"
 done
 
 plain=$(echo "${tps[plain]}" | median)
@@ -46,4 +49,8 @@ events=$(zt_psql "$WORK/pg" bench -tA -c "SELECT count(*) FROM zalo_tthc.outbox"
 	printf 'C / PL/pgSQL: %.2f   (outbox rows written by the C trigger: %s)\n' \
 		"$(echo "$c / $plpgsql" | bc -l)" "$events"
 	echo "all runs (tps): plain${tps[plain]} | c${tps[c]} | plpgsql${tps[plpgsql]}"
+	# each round's C run against the no-trigger run just before it: the
+	# machine's slow drifts cancel out within a round
+	printf 'C / no trigger, round by round:%s (median %.2f)\n' "$round_ratios" \
+		"$(echo "$round_ratios" | median)"
 } | tee "$OUT_DIR/trigger_overhead_sync_$SYNC.txt"
