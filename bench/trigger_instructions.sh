@@ -10,7 +10,9 @@
 # run minus those of a run with no UPDATE (start-up and shut-down), after
 # a warm-up run.
 #
-#   BENCH_ROWS (100000)  BENCH_UPDATES (3000)  BENCH_REPEAT (2)
+#   BENCH_ROWS (100000)  BENCH_UPDATES (3000)
+#   BENCH_REPEAT (2; keep it even: successive runs move the dossiers back
+#   and forth between two stages, whose checks differ)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/trigger/common.sh"
