@@ -20,7 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/trigger/common.sh"
 ROWS=${BENCH_ROWS:-100000}
 UPDATES=${BENCH_UPDATES:-3000}
 REPEAT=${BENCH_REPEAT:-2}
-SYNC=on CLIENTS=1 SECONDS_PER_RUN=0
+SYNC=on # the cluster setting of trigger_bench_load
 OUT_DIR=$ZT_ROOT/bench/out
 mkdir -p "$OUT_DIR"
 

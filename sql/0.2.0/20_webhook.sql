@@ -403,9 +403,10 @@ BEGIN
 		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
 			delivered_at = coalesce(delivered_at, occurred)
 		WHERE idempotency_key = ev->>'tracking_id' AND channel = 'zns' AND kind = 'stage'
-		  AND event_id = (SELECT e.id FROM zalo_tthc.dossier_event e
-						  WHERE e.dossier_id = substring(ev->>'tracking_id' FROM '^([0-9]{1,18})-[0-9]{1,9}-zns$')::bigint
-							AND e.seq = substring(ev->>'tracking_id' FROM '^[0-9]{1,18}-([0-9]{1,9})-zns$')::integer)
+		  AND event_id = (SELECT e.id
+						  FROM regexp_match(ev->>'tracking_id', '^([0-9]{1,18})-([0-9]{1,9})-zns$') AS k,
+							   zalo_tthc.dossier_event e
+						  WHERE e.dossier_id = k[1]::bigint AND e.seq = k[2]::integer)
 		  AND status IN ('sending', 'sent', 'delivered', 'seen');
 	ELSE
 		UPDATE zalo_tthc.outbox
