@@ -57,4 +57,7 @@ SELECT webhook_fixture.deliver('{"event_name":"user_send_text","sender":{"id":"7
 SELECT webhook_fixture.deliver('{"event_name":"user_send_text","sender":{"id":"7000000000000000029"},"message":{"msg_id":"7f3c02","text":"xin chào"}}');
 SELECT o.recipient_id, o.payload #>> '{message,text}' AS text
 FROM zalo_tthc.outbox o WHERE o.idempotency_key = 'reply-7f3c02';
+-- a chat key is queued once, whatever reaches the queue twice
+SELECT zalo_tthc.enqueue_chat_message(NULL, 'chat_reply', 'reply-7f3c02', '{}') AS queued_again;
+SELECT count(*) AS rows_with_key FROM zalo_tthc.outbox WHERE idempotency_key = 'reply-7f3c02';
 ROLLBACK;
