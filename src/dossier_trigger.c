@@ -9,7 +9,8 @@
  *
  * dossier_enqueue (AFTER INSERT OR UPDATE OF stage) hands the change to
  * enqueue.c, which appends the dossier_event and, for stages that notify
- * the citizen, the outbox row, in the same transaction as the change.  The
+ * the citizen, the outbox row, in the same transaction as the change; a
+ * dossier entering the received stage also gets its receipt slip.  The
  * event is unique per (dossier, stage_seq) and the outbox row per
  * idempotency key, so a trigger that fires twice for one change adds
  * nothing; the delivery worker is woken after commit (wakeup.c).
@@ -23,9 +24,12 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "nodes/value.h"
+#include "parser/parse_func.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -669,6 +673,34 @@ enqueue_attached_twice(Relation rel, Oid fn_oid)
 	return n > 1;
 }
 
+/*
+ * Keep the receipt slip of a dossier that has just entered the received
+ * stage: zalo_tthc.take_receipt_snapshot(dossier), which reads the event
+ * row written just before.  This is not a trigger of its own because a
+ * row trigger's WHEN clause is parsed and prepared again by every
+ * statement that changes a dossier, which cost more than the check here.
+ * A schema still at 0.1.0 (the library is updated before ALTER EXTENSION)
+ * has no slips and no such function.
+ */
+static void
+take_receipt_snapshot(Relation rel, HeapTuple row)
+{
+	List	   *name = list_make2(makeString(get_namespace_name(RelationGetNamespace(rel))),
+								  makeString("take_receipt_snapshot"));
+	Oid			argtype = rel->rd_rel->reltype;
+	Oid			fn = LookupFuncName(name, 1, &argtype, true);
+	LOCAL_FCINFO(fcinfo, 1);
+	FmgrInfo	flinfo;
+
+	if (!OidIsValid(fn))
+		return;
+	fmgr_info(fn, &flinfo);
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = heap_copy_tuple_as_datum(row, RelationGetDescr(rel));
+	fcinfo->args[0].isnull = false;
+	(void) FunctionCallInvoke(fcinfo);
+}
+
 PG_FUNCTION_INFO_V1(zt_dossier_enqueue);
 
 /* AFTER INSERT OR UPDATE OF stage row trigger on zalo_tthc.dossier. */
@@ -737,6 +769,8 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 	change.may_repeat = enqueue_attached_twice(rel, fcinfo->flinfo->fn_oid);
 
 	zt_record_stage_change(&change);
+	if (strcmp(zt_stage_name(change.stage_after), "received") == 0)
+		take_receipt_snapshot(rel, newtup);
 
 	return PointerGetDatum(NULL);
 }

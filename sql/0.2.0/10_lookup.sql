@@ -154,24 +154,21 @@ CREATE TABLE zalo_tthc.receipt_snapshot (
 	slip		jsonb NOT NULL CHECK (jsonb_typeof(slip) = 'object')
 );
 COMMENT ON TABLE zalo_tthc.receipt_snapshot IS
-	'Phiếu tiếp nhận: the receipt slip of a dossier as it stood when it entered the received stage, so that later edits of the dossier do not rewrite what the citizen was given. Written by the dossier_receipt_snapshot trigger.';
+	'Phiếu tiếp nhận: the receipt slip of a dossier as it stood when it entered the received stage, so that later edits of the dossier do not rewrite what the citizen was given. Written by the dossier_enqueue trigger, through take_receipt_snapshot().';
 COMMENT ON COLUMN zalo_tthc.receipt_snapshot.dossier_id IS 'Hồ sơ.';
 COMMENT ON COLUMN zalo_tthc.receipt_snapshot.event_seq IS 'Lần chuyển giai đoạn (dossier_event.seq) of the received stage.';
 COMMENT ON COLUMN zalo_tthc.receipt_snapshot.taken_at IS 'Thời điểm lập phiếu.';
 COMMENT ON COLUMN zalo_tthc.receipt_snapshot.slip IS 'Nội dung phiếu: so_bien_nhan, nguoi_dai_dien, ten_linh_vuc, ten_thu_tuc, ten_don_vi, ten_co_quan, hinh_thuc_tra_ket_qua, ngay_tiep_nhan, ngay_hen_tra, trang_thai (dates DD/MM/YYYY, Asia/Ho_Chi_Minh), with the values of the received notification.';
 
-CREATE FUNCTION zalo_tthc.take_receipt_snapshot()
-RETURNS trigger
+CREATE FUNCTION zalo_tthc.take_receipt_snapshot(d zalo_tthc.dossier)
+RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF TG_OP = 'UPDATE' AND OLD.stage = NEW.stage THEN
-		RETURN NULL;
-	END IF;
 	INSERT INTO zalo_tthc.receipt_snapshot AS r (dossier_id, event_seq, slip)
-	SELECT NEW.id, e.seq, jsonb_build_object(
+	SELECT d.id, e.seq, jsonb_build_object(
 		'so_bien_nhan', v->'ma_ho_so',
 		'nguoi_dai_dien', v->'nguoi_dai_dien',
 		'ten_linh_vuc', v->'ten_linh_vuc',
@@ -183,24 +180,15 @@ BEGIN
 		'ngay_hen_tra', v->'ngay_hen_tra',
 		'trang_thai', v->'trang_thai')
 	FROM zalo_tthc.dossier_event e,
-		LATERAL zalo_tthc.notification_values(NEW, e) AS v
-	WHERE e.dossier_id = NEW.id AND e.seq = NEW.stage_seq
+		LATERAL zalo_tthc.notification_values(d, e) AS v
+	WHERE e.dossier_id = d.id AND e.seq = d.stage_seq
 	ON CONFLICT (dossier_id) DO UPDATE
 	SET event_seq = excluded.event_seq, taken_at = excluded.taken_at, slip = excluded.slip;
-	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION zalo_tthc.take_receipt_snapshot() IS
-	'Row trigger: keep the receipt slip of a dossier that enters the received stage in zalo_tthc.receipt_snapshot.';
-REVOKE ALL ON FUNCTION zalo_tthc.take_receipt_snapshot() FROM PUBLIC;
-
--- Fires after dossier_enqueue (triggers fire in name order), whose
--- dossier_event row gives the due date; the WHEN clause keeps every other
--- stage change free of it.
-CREATE TRIGGER dossier_receipt_snapshot
-	AFTER INSERT OR UPDATE OF stage ON zalo_tthc.dossier
-	FOR EACH ROW WHEN (NEW.stage = 'received')
-	EXECUTE FUNCTION zalo_tthc.take_receipt_snapshot();
+COMMENT ON FUNCTION zalo_tthc.take_receipt_snapshot(zalo_tthc.dossier) IS
+	'Keep the receipt slip of a dossier that has just entered the received stage in zalo_tthc.receipt_snapshot. Called by the dossier_enqueue trigger after it has written the stage''s dossier_event row, whose due date the slip shows.';
+REVOKE ALL ON FUNCTION zalo_tthc.take_receipt_snapshot(zalo_tthc.dossier) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
 -- Audit of lookups (nhật ký tra cứu)

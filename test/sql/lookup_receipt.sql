@@ -38,6 +38,23 @@ SELECT r->>'so_bien_nhan' AS so_bien_nhan, r->>'nguoi_dai_dien' AS nguoi_dai_die
 	r->>'ten_don_vi' AS ten_don_vi, r->>'hinh_thuc_tra_ket_qua' AS hinh_thuc_tra
 FROM zalo_tthc.receipt('000.00.99.H60-240301-0002') AS r;
 
+-- the slip does not depend on the notification: an imported dossier that
+-- enters received, and one whose applicant opted out, have theirs
+SET LOCAL zalo_tthc.bulk_import = on;
+INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, stage, submitted_at, due_at)
+VALUES ('000.00.99.H60-240301-0003', 'Đăng ký khai sinh', 'Vi Thị Hoa', 'submitted', '2024-03-01 09:00+07', '2099-01-01');
+UPDATE zalo_tthc.dossier SET stage = 'received' WHERE code = '000.00.99.H60-240301-0003';
+RESET zalo_tthc.bulk_import;
+INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, notify_zalo, submitted_at, due_at)
+VALUES ('000.00.99.H60-240301-0004', 'Đăng ký kết hôn', 'Ma Văn Thắng', false, '2024-03-01 09:00+07', '2099-01-01');
+UPDATE zalo_tthc.dossier SET stage = 'received' WHERE code = '000.00.99.H60-240301-0004';
+SELECT d.code, e.notify, s.event_seq = e.seq AS slip_of_the_event
+FROM zalo_tthc.dossier d
+JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = 'received'
+LEFT JOIN zalo_tthc.receipt_snapshot s ON s.dossier_id = d.id
+WHERE d.code IN ('000.00.99.H60-240301-0003', '000.00.99.H60-240301-0004')
+ORDER BY d.code;
+
 -- unknown code: NULL; malformed code: an error
 SELECT zalo_tthc.receipt('000.00.99.H60-240301-9999') AS unknown;
 SELECT zalo_tthc.receipt('000.00.99.H60-240231-0001');
