@@ -58,7 +58,7 @@ ok($pid =~ /^\d+$/, 'the worker is running');
 kill 'KILL', $pid;
 mock_call($mock, 'POST', '/_mock/config', { latency_ms => 30 });
 $bench->finish;
-$node->poll_query_until('tthc', 'SELECT 1', '1');
+wait_for_crash_restart($node);
 
 # and once more, with an immediate shutdown of the whole server
 mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });

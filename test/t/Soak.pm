@@ -172,7 +172,7 @@ sub soak_kill_worker
 	return 0 unless $pid =~ /^\d+$/;
 	kill 'KILL', $pid;
 	# the postmaster restarts every backend after a crash: wait for it
-	$node->poll_query_until('tthc', 'SELECT 1', '1');
+	wait_for_crash_restart($node);
 	return 1;
 }
 

@@ -12,10 +12,11 @@ use JSON::PP;
 use Time::HiRes qw(usleep time);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
+use IPC::Run;
 use Test::More;
 
 our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
-  wait_until seed_dossier move_stage json_decode_utf8);
+  wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -159,6 +160,25 @@ sub wait_until
 	ok($ok, $what) if defined $what;
 	diag_queue($node) unless $ok;
 	return $ok;
+}
+
+# Wait until the node accepts connections again after a backend (the
+# worker) was killed and the postmaster reset every backend.  Not
+# poll_query_until: its psql may exit on "the database system is in
+# recovery mode" before reading the query, and the broken pipe kills the
+# test.
+sub wait_for_crash_restart
+{
+	my ($node) = @_;
+	for (1 .. 600)
+	{
+		my ($out, $err) = ('', '');
+		return 1
+		  if IPC::Run::run([ $node->installed_command('psql'), '-XAtq', '-d', $node->connstr('tthc'), '-c', 'SELECT 1' ],
+			'<', '/dev/null', '>', \$out, '2>', \$err);
+		Time::HiRes::usleep(100_000);
+	}
+	die 'the server did not come back after the crash restart';
 }
 
 # Print the latest queue rows and delivery attempts, to explain a failure.
