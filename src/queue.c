@@ -137,19 +137,24 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
 }
 
 /*
- * A notification o is claimable when no notification of its dossier from an
- * earlier event is still open.  The correlated subquery is one probe of
- * outbox_open_idx per candidate; see guard_claim_plan for the order.  A
- * chat message (no event) waits for the citizen's earlier chat messages
+ * A notification o is claimable when no notification of an earlier event of
+ * its dossier is still open.  The earlier events come from dossier_event's
+ * key (dossier_id, seq), a handful per dossier, and their notifications
+ * from the outbox key (event_id, channel, kind): the outbox has no index by
+ * dossier, which every stage change would pay for.  Event ids grow with
+ * each change of a dossier (the row lock orders them).  Inside the CASE the
+ * subqueries stay per-candidate probes; see guard_claim_plan for the order.
+ * A chat message (no event) waits for the citizen's earlier chat messages
  * instead (outbox_chat_open_idx).
  */
 #define FIRST_OPEN_OF_ITS_DOSSIER \
 "CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
 "              WHERE p.recipient_id = o.recipient_id AND p.id < o.id AND p.event_id IS NULL" \
 "                AND p.status IN ('pending', 'sending', 'failed')) ELSE " \
-"o.event_id = (SELECT min(p.event_id) FROM zalo_tthc.outbox p" \
-"              WHERE p.dossier_id = o.dossier_id" \
-"                AND p.status IN ('pending', 'sending', 'failed')) END"
+"NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
+"            WHERE p.event_id = ANY (ARRAY(SELECT pe.id FROM zalo_tthc.dossier_event pe" \
+"                                          WHERE pe.dossier_id = o.dossier_id AND pe.id < o.event_id))" \
+"              AND p.status IN ('pending', 'sending', 'failed')) END"
 
 static const char *const claim_sql =
 "WITH due AS ("

@@ -123,14 +123,25 @@ CREATE INDEX delivery_attempt_started_idx ON zalo_tthc.delivery_attempt (started
 -- Monitoring
 -- ---------------------------------------------------------------------
 
--- The open rows' counts come from outbox_open_idx alone: it now carries
--- the columns they need, so a backlog that autovacuum has marked visible is
--- counted by an index-only scan.  Enqueueing writes the same index entries
--- as before, only wider.
+-- The open rows are counted through two partial indexes that carry the
+-- columns the counts need, so a backlog that autovacuum has marked visible
+-- is counted by index-only scans: the claim index (pending and failed
+-- rows; a new notification enters it at its right end) and a small one of
+-- the rows in flight.  There is no index of the open rows by dossier: a
+-- stage change would pay for its entry at a random leaf, and the worker
+-- keeps each dossier's order through dossier_event's key instead (queue.c).
 DROP INDEX zalo_tthc.outbox_open_idx;
-CREATE INDEX outbox_open_idx ON zalo_tthc.outbox (dossier_id, event_id)
-	INCLUDE (status, channel, created_at, next_attempt_at)
-	WHERE status IN ('pending', 'sending', 'failed');
+DROP INDEX zalo_tthc.outbox_claim_idx;
+CREATE INDEX outbox_claim_idx ON zalo_tthc.outbox (next_attempt_at, id)
+	INCLUDE (status, channel, created_at)
+	WHERE status IN ('pending', 'failed');
+COMMENT ON INDEX zalo_tthc.outbox_claim_idx IS
+	'The notifications waiting to be sent (pending, failed), in the order the worker claims them; with the columns queue_summary counts.';
+CREATE INDEX outbox_sending_idx ON zalo_tthc.outbox (id)
+	INCLUDE (channel, created_at, next_attempt_at)
+	WHERE status = 'sending';
+COMMENT ON INDEX zalo_tthc.outbox_sending_idx IS
+	'The notifications in flight (claimed by the worker, outcome not yet recorded): counted by queue_summary, put back in the queue when a worker starts.';
 
 -- Never a scan of the whole outbox, whatever the statistics say: with a
 -- large backlog the planner would pick a (parallel) sequential scan, which
@@ -147,11 +158,16 @@ SET max_parallel_workers_per_gather = 0
 AS $$
 	SELECT o.status, o.channel, count(*), min(o.created_at), min(o.next_attempt_at)
 	FROM zalo_tthc.outbox o
-	WHERE o.status IN ('pending', 'sending', 'failed')
+	WHERE o.status IN ('pending', 'failed')
+	GROUP BY o.status, o.channel
+	UNION ALL
+	SELECT o.status, o.channel, count(*), min(o.created_at), min(o.next_attempt_at)
+	FROM zalo_tthc.outbox o
+	WHERE o.status = 'sending'
 	GROUP BY o.status, o.channel
 $$;
 COMMENT ON FUNCTION zalo_tthc.open_queue_counts() IS
-	'Open notifications per status and channel, counted through the partial index outbox_open_idx; the source of queue_summary.';
+	'Open notifications per status and channel, counted through the partial indexes outbox_claim_idx and outbox_sending_idx; the source of queue_summary.';
 
 CREATE VIEW zalo_tthc.queue_summary AS
 SELECT s.status, c.channel,

@@ -1,7 +1,7 @@
 -- Schema objects of zalo_tthc: tables, columns, types, functions,
 -- triggers, and a comment on every table and column.
 BEGIN;
-SELECT plan(48);
+SELECT plan(50);
 
 SELECT has_schema('zalo_tthc');
 SELECT has_extension('zalo_tthc');
@@ -43,6 +43,15 @@ SELECT is((SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid 
 	'(event_id IS NULL)', 'the chat key index covers chat messages only');
 SELECT hasnt_index('zalo_tthc'::name, 'outbox'::name, 'outbox_idempotency_key_key'::name,
 	'stage notifications add no index entry for their key text');
+-- what a stage change pays for: a new notification enters outbox_pkey, the
+-- event key and the claim index; the others are partial on other rows
+SELECT indexes_are('zalo_tthc'::name, 'outbox'::name, ARRAY[
+	'outbox_pkey', 'outbox_event_id_channel_kind_key', 'outbox_claim_idx', 'outbox_sending_idx',
+	'outbox_sent_idx', 'outbox_provider_msg_idx', 'outbox_chat_key_idx', 'outbox_chat_open_idx']::name[],
+	'the outbox has no index of open notifications by dossier');
+SELECT triggers_are('zalo_tthc'::name, 'dossier'::name, ARRAY[
+	'dossier_before_write', 'dossier_enqueue', 'dossier_deleted', 'dossier_truncated']::name[],
+	'a stage change runs two row triggers (the receipt slip is taken by dossier_enqueue)');
 SELECT trigger_is('zalo_tthc', 'dossier', 'dossier_deleted', 'zalo_tthc', 'dossier_deleted');
 SELECT trigger_is('zalo_tthc', 'dossier_event', 'dossier_event_deleted', 'zalo_tthc', 'dossier_event_deleted');
 SELECT trigger_is('zalo_tthc', 'recipient', 'recipient_deleted', 'zalo_tthc', 'recipient_deleted');
