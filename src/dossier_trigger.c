@@ -769,7 +769,7 @@ zt_dossier_enqueue(PG_FUNCTION_ARGS)
 	change.may_repeat = enqueue_attached_twice(rel, fcinfo->flinfo->fn_oid);
 
 	zt_record_stage_change(&change);
-	if (strcmp(zt_stage_name(change.stage_after), "received") == 0)
+	if (rule->takes_receipt)
 		take_receipt_snapshot(rel, newtup);
 
 	return PointerGetDatum(NULL);

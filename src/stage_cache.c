@@ -73,7 +73,7 @@ load_stage_rules(void)
 
 	if (SPI_execute("SELECT stage, coalesce(status_code, 0)::int2, notifies, is_initial, "
 					"is_final, requires_note, requires_later_due, "
-					"coalesce(timestamp_column, '')::name "
+					"coalesce(timestamp_column, '')::name, stage = 'received' "
 					"FROM zalo_tthc.stage_info ORDER BY stage",
 					true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read zalo_tthc.stage_info");
@@ -103,6 +103,7 @@ load_stage_rules(void)
 		rule->requires_later_due = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
 		namestrcpy(&rule->timestamp_column,
 				   NameStr(*DatumGetName(SPI_getbinval(tup, desc, 8, &isnull))));
+		rule->takes_receipt = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
 	}
 	stage_rule_count = (int) n;
 

@@ -138,6 +138,7 @@ typedef struct ZtStageRule
 	bool		requires_note;
 	bool		requires_later_due;
 	NameData	timestamp_column;	/* empty: none */
+	bool		takes_receipt;	/* received: the receipt slip is taken */
 	uint64		allowed_targets;	/* bit i: may move to stage index i */
 } ZtStageRule;
 
