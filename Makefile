@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz repeat-tap
 
 deps:
 	bash scripts/deps.sh
@@ -71,6 +71,11 @@ valgrind:
 soak:
 	SOAK_DOSSIERS=$${SOAK_DOSSIERS:-20000} SOAK_KILLS=$${SOAK_KILLS:-6} PG_TEST_TIMEOUT_DEFAULT=3600 \
 		ZT_SUITES=tap TAP_TESTS='01[01]_*.pl' PROVE_FLAGS=-v bash scripts/test.sh
+
+# end-to-end tests run again and again on one build, to count flaky failures:
+# TAP_TESTS (default 005_standby.pl), REPEAT (default 20)
+repeat-tap:
+	bash scripts/repeat_tap.sh
 
 # libFuzzer on the webhook check (FUZZ_RUNS, default 10 million)
 fuzz:
