@@ -55,6 +55,10 @@ typedef struct WorkerLoop
 	int			max_outcomes;
 	TimestampTz first_outcome_at;
 	bool		more_work;		/* the queue may have due rows */
+	TimestampTz claimed_up_to;	/* the last claim took every unlocked row
+								 * due by then */
+	TimestampTz own_retry_at;	/* earliest retry this worker wrote and has
+								 * not looked for since; 0 if none */
 	bool		token_refresh_needed;
 	TimestampTz paused_until;
 	int			outage_retries; /* unreachable-Zalo pauses in a row */
@@ -369,7 +373,14 @@ flush_outcomes(WorkerLoop *w)
 		if (strcmp(s, "sent") == 0)
 			sent++;
 		else if (strcmp(s, "failed") == 0)
+		{
+			TimestampTz next = w->outcomes[i].next_attempt_at;
+
 			failed++;
+			/* the wait must cover every retry written here */
+			if (next != 0 && (w->own_retry_at == 0 || next < w->own_retry_at))
+				w->own_retry_at = next;
+		}
 		else if (strcmp(s, "dead") == 0)
 			dead++;
 		else if (strcmp(s, "undeliverable") == 0)
@@ -698,6 +709,10 @@ fill_pipeline(WorkerLoop *w)
 	want = take_rate_tokens(w, Min(room, zt_batch_size));
 	if (want <= 0)
 		return;
+	/* the claim's now() is later: every row due by this time is covered */
+	w->claimed_up_to = GetCurrentTimestamp();
+	if (w->own_retry_at != 0 && w->own_retry_at <= w->claimed_up_to)
+		w->own_retry_at = 0;
 	n = zt_claim_batch(want, zt_lease_time_ms, &rows);
 	/* tokens not used go back to the bucket */
 	if (zt_rate_limit > 0)
@@ -709,25 +724,70 @@ fill_pipeline(WorkerLoop *w)
 		elog(DEBUG1, "zalo_tthc worker: claimed %d notifications", n);
 }
 
-/* How long to sleep when nothing is in flight; -1 for no timeout. */
+/*
+ * How long to look away from a due notification that the last claim could
+ * not take: another transaction holds its row lock (an operator's open
+ * transaction, say), and its commit may not wake the worker.
+ */
+#define LOCKED_ROW_RECHECK_MS 1000
+
+/*
+ * The earliest time the queue needs the worker, or 0 if never: the next
+ * claimable notification, and the earliest retry this worker wrote itself
+ * (in case the queue was read before that outcome was visible).  A time
+ * the last claim already covered belongs to a locked row: look again a
+ * little later, not in a loop.
+ */
+static TimestampTz
+queue_wake_time(WorkerLoop *w)
+{
+	TimestampTz due = 0;
+	TimestampTz queued;
+
+	if (zt_next_due(&queued))
+		due = queued;
+	if (w->own_retry_at != 0 && (due == 0 || w->own_retry_at < due))
+		due = w->own_retry_at;
+	if (due != 0 && due <= w->claimed_up_to)
+		due = TimestampTzPlusMilliseconds(w->claimed_up_to, LOCKED_ROW_RECHECK_MS);
+	return due;
+}
+
+/*
+ * How long to sleep when nothing is in flight; -1 for no timeout.  It
+ * returns 0 only with more_work set, so that the next turn claims: a turn
+ * that neither sleeps nor claims would spin and never send what fell due.
+ */
 static long
 idle_timeout_ms(WorkerLoop *w)
 {
-	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz now;
 	TimestampTz wake = DT_NOEND;
-	TimestampTz due;
 
-	if (w->paused_until != 0 && w->paused_until != DT_NOEND)
-		wake = w->paused_until;
-	if (w->paused_until == 0 && zt_next_due(&due))
-		wake = Min(wake, due);
+	if (w->paused_until != 0)
+	{
+		/* the token is refreshed when the pause ends, not during it */
+		if (w->paused_until != DT_NOEND)
+			wake = w->paused_until;
+	}
+	else
+	{
+		TimestampTz due = queue_wake_time(w);
+
+		if (due != 0)
+			wake = due;
+		if (w->creds.present && !w->creds.reauthorization_required)
+			wake = Min(wake, w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC);
+	}
 	wake = Min(wake, zt_retention_next_at());
-	if (w->creds.present && !w->creds.reauthorization_required)
-		wake = Min(wake, w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC);
 	if (wake == DT_NOEND)
 		return -1;
+	now = GetCurrentTimestamp();
 	if (wake <= now)
+	{
+		w->more_work = true;
 		return 0;
+	}
 	return (long) Min((wake - now) / 1000 + 1, (int64) 24 * 3600 * 1000);
 }
 
