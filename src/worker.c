@@ -14,16 +14,19 @@
 
 #include <math.h>
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/timeout.h"
 #include "utils/timestamp.h"
 
 #include "message.h"
@@ -64,7 +67,16 @@ typedef struct WorkerLoop
 	int			outage_retries; /* unreachable-Zalo pauses in a row */
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
+	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
+	int			failed_flushes; /* tries to write the current outcomes */
 } WorkerLoop;
+
+/*
+ * After this many turns in a row end in an ERROR the worker exits and the
+ * postmaster starts a new one; until then each error waits longer.
+ */
+#define MAX_ERRORS_IN_A_ROW 10
+#define MAX_ERROR_WAIT_MS (30 * 1000)
 
 bool		zt_am_delivery_worker = false;
 
@@ -351,6 +363,52 @@ outcome_text(WorkerLoop *w, const char *text)
 	return MemoryContextStrdup(w->outcome_cxt, text);
 }
 
+/*
+ * Write the outcomes one at a time, after writing them together failed:
+ * one outcome that cannot be written (whatever the reason) must not hold
+ * back the others.  It is dropped with a WARNING; its notification stays
+ * 'sending' until its lease runs out and it is queued again as an attempt
+ * of unknown outcome.  Returns how many were written, moved to the front.
+ */
+static int
+record_outcomes_one_by_one(WorkerLoop *w)
+{
+	volatile int written = 0;
+
+	for (volatile int i = 0; i < w->n_outcomes; i++)
+	{
+		ZtOutcome  *o = &w->outcomes[i];
+		MemoryContext cxt = CurrentMemoryContext;
+		volatile bool ok = true;
+
+		PG_TRY();
+		{
+			zt_record_outcomes(o, 1);
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			MemoryContextSwitchTo(cxt);
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("zalo_tthc worker: the outcome of notification %lld could not be recorded: %s",
+							(long long) o->outbox_id, edata->message),
+					 errdetail("The notification is queued again as an attempt of unknown outcome when its lease runs out.")));
+			FreeErrorData(edata);
+			ok = false;
+		}
+		PG_END_TRY();
+		if (ok)
+			w->outcomes[written++] = *o;
+	}
+	return written;
+}
+
 /* Write the collected outcomes and count them for worker_status(). */
 static void
 flush_outcomes(WorkerLoop *w)
@@ -364,7 +422,12 @@ flush_outcomes(WorkerLoop *w)
 
 	if (w->n_outcomes == 0)
 		return;
-	zt_record_outcomes(w->outcomes, w->n_outcomes);
+	/* an ERROR here keeps the outcomes for the next turn (worker_main) */
+	if (w->failed_flushes++ == 0)
+		zt_record_outcomes(w->outcomes, w->n_outcomes);
+	else
+		w->n_outcomes = record_outcomes_one_by_one(w);
+	w->failed_flushes = 0;
 	zt_monitor_note_outcomes(w->outcomes, w->n_outcomes);
 	for (int i = 0; i < w->n_outcomes; i++)
 	{
@@ -463,6 +526,24 @@ free_pending(PendingSend *ps)
 }
 
 /*
+ * A claimed notification whose request could not even start (out of
+ * memory in libcurl, say): it goes back to the queue for a later try, not
+ * counted as an attempt, and nothing reached Zalo.
+ */
+static void
+record_not_started(WorkerLoop *w, PendingSend *ps, const char *what)
+{
+	ZtOutcome  *o = add_outcome(w, ps->outbox_id, ps->attempt, "failed", "none");
+
+	o->outcome = "retry";
+	o->refund_attempt = true;
+	o->next_attempt_at = backoff_time(1);
+	o->last_error = outcome_text(w, psprintf("could not start %s", what));
+	note_error(o->last_error);
+	free_pending(ps);
+}
+
+/*
  * A chat message (welcome, phone request, lookup reply): its cs body was
  * built when it was queued.  Not sent to a citizen who unfollowed since.
  */
@@ -479,7 +560,7 @@ send_chat_row(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
 		return;
 	}
 	if (!start_request(w, ps, ZE_OA_CS, row->payload, row))
-		elog(ERROR, "could not start a chat message to Zalo");
+		record_not_started(w, ps, "the chat message request");
 }
 
 /* Build and start the request of one claimed row, or record why not. */
@@ -494,7 +575,9 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	bool		started;
 
 	if (ps == NULL)
-		elog(ERROR, "out of memory");
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
 	ps->outbox_id = row->outbox_id;
 	ps->attempt = row->attempt;
 
@@ -518,7 +601,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		ps->is_receipt_file = true;
 		ps->user_id = strdup(row->user_id);
 		if (!start_request(w, ps, ZE_OA_UPLOAD_FILE, NULL, row))
-			elog(ERROR, "could not start the receipt upload");
+			record_not_started(w, ps, "the receipt upload");
 		return;
 	}
 
@@ -581,7 +664,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	started = start_request(w, ps, endpoint, body, row);
 	free(body);
 	if (!started)
-		elog(ERROR, "could not start a request to Zalo");
+		record_not_started(w, ps, "the request to Zalo");
 }
 
 /* Turn one finished request into an outcome (or the next request). */
@@ -603,8 +686,11 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 
 		free(body);
 		zalo_request_free(req);
-		if (next == NULL || !zalo_client_start(w->client, next))
-			elog(ERROR, "could not start the receipt file message");
+		if (next != NULL && zalo_client_start(w->client, next))
+			return;
+		if (next != NULL)
+			zalo_request_free(next);
+		record_not_started(w, ps, "the receipt file message");
 		return;
 	}
 
@@ -911,11 +997,72 @@ wait_for_extension(void)
 	}
 }
 
+/*
+ * Where an ERROR in a turn of the loop lands: report it, roll back the
+ * transaction it happened in, and go on.  What the worker knows survives:
+ * outcomes not yet written are written at the next turn, and requests on
+ * the wire go on.  So a routine error (a lock timeout, a statement
+ * cancelled by an operator) costs one retry, not a restart that would
+ * resend everything in flight as of unknown outcome.  Errors in a row
+ * wait longer each time; after MAX_ERRORS_IN_A_ROW the worker exits.
+ */
+static void
+recover_from_error(WorkerLoop *w)
+{
+	ErrorData  *edata;
+	long		wait_ms;
+	TimestampTz until;
+
+	/* as PostgresMain and the autovacuum launcher do */
+	error_context_stack = NULL;
+	HOLD_INTERRUPTS();
+	disable_all_timeouts(false);
+	QueryCancelPending = false;
+	EmitErrorReport();
+	MemoryContextSwitchTo(TopMemoryContext);
+	edata = CopyErrorData();
+	AbortCurrentTransaction();
+	LWLockReleaseAll();
+	pgstat_report_wait_end();
+	MemoryContextSwitchTo(TopMemoryContext);
+	FlushErrorState();
+	RESUME_INTERRUPTS();
+
+	note_error(edata->message);
+	FreeErrorData(edata);
+	w->errors_in_a_row++;
+	if (w->errors_in_a_row >= MAX_ERRORS_IN_A_ROW)
+		ereport(FATAL,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("zalo_tthc worker: %d errors in a row; restarting", w->errors_in_a_row),
+				 errhint("The errors before this one in the server log say what went wrong.")));
+
+	wait_ms = Min((long) 1000 << Min(w->errors_in_a_row - 1, 5), (long) MAX_ERROR_WAIT_MS);
+	elog(LOG, "zalo_tthc worker: continuing after the error in %ld ms", wait_ms);
+	until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+	for (;;)
+	{
+		long		left = (long) ((until - GetCurrentTimestamp()) / 1000);
+
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 left, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	w->more_work = true;
+}
+
+/* The worker's state; static, so that it survives the error boundary. */
+static WorkerLoop worker_loop;
+
 /* Entry point of the delivery worker. */
 void
 zt_worker_main(Datum arg)
 {
-	WorkerLoop	w;
+	WorkerLoop *w = &worker_loop;
+	sigjmp_buf	local_sigjmp_buf;
 	char		errbuf[256];
 	int			reclaimed;
 
@@ -939,25 +1086,29 @@ zt_worker_main(Datum arg)
 	on_shmem_exit(worker_on_exit, (Datum) 0);
 
 	if (!zalo_client_global_init(errbuf, sizeof(errbuf)))
-		ereport(FATAL, (errmsg("zalo_tthc worker: %s", errbuf)));
+		ereport(FATAL,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("zalo_tthc worker: %s", errbuf)));
 
-	memset(&w, 0, sizeof(w));
+	memset(w, 0, sizeof(*w));
 	{
 		ZaloClientOptions opts = client_options();
 
-		w.client = zalo_client_create(&opts);
+		w->client = zalo_client_create(&opts);
 	}
-	if (w.client == NULL)
-		ereport(FATAL, (errmsg("zalo_tthc worker: could not create the HTTP client")));
-	w.cycle_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker cycle", ALLOCSET_DEFAULT_SIZES);
-	w.outcome_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker outcomes", ALLOCSET_DEFAULT_SIZES);
-	w.creds_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker credentials", ALLOCSET_SMALL_SIZES);
-	w.max_outcomes = 256;
-	w.outcomes = MemoryContextAlloc(w.outcome_cxt, sizeof(ZtOutcome) * w.max_outcomes);
-	w.tokens_at = GetCurrentTimestamp();
-	w.tokens = Max(zt_rate_limit, 1.0);
-	w.more_work = true;
-	w.creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
+	if (w->client == NULL)
+		ereport(FATAL,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("zalo_tthc worker: could not create the HTTP client")));
+	w->cycle_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker cycle", ALLOCSET_DEFAULT_SIZES);
+	w->outcome_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker outcomes", ALLOCSET_DEFAULT_SIZES);
+	w->creds_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc worker credentials", ALLOCSET_SMALL_SIZES);
+	w->max_outcomes = 256;
+	w->outcomes = MemoryContextAlloc(w->outcome_cxt, sizeof(ZtOutcome) * w->max_outcomes);
+	w->tokens_at = GetCurrentTimestamp();
+	w->tokens = Max(zt_rate_limit, 1.0);
+	w->more_work = true;
+	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
 
 	elog(LOG, "zalo_tthc worker started for database \"%s\"", zt_database_name);
 	wait_for_extension();
@@ -972,18 +1123,25 @@ zt_worker_main(Datum arg)
 			 reclaimed);
 	}
 
+	/* from here on an ERROR ends the turn of the loop, not the worker */
+	if (sigsetjmp(local_sigjmp_buf, 1) != 0)
+		recover_from_error(w);
+	PG_exception_stack = &local_sigjmp_buf;
+
 	for (;;)
 	{
 		long		timeout;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
-			reload_settings(&w);
+			reload_settings(w);
 
-		MemoryContextReset(w.cycle_cxt);
-		MemoryContextSwitchTo(w.cycle_cxt);
-		timeout = worker_iteration(&w);
 		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(w->cycle_cxt);
+		MemoryContextSwitchTo(w->cycle_cxt);
+		timeout = worker_iteration(w);
+		MemoryContextSwitchTo(TopMemoryContext);
+		w->errors_in_a_row = 0;
 
 		if (timeout != 0)
 		{
@@ -993,12 +1151,12 @@ zt_worker_main(Datum arg)
 
 			ResetLatch(MyLatch);
 			if (rc & (WL_LATCH_SET | WL_TIMEOUT))
-				w.more_work = true;
+				w->more_work = true;
 		}
 		else if (MyLatch->is_set)
 		{
 			ResetLatch(MyLatch);
-			w.more_work = true;
+			w->more_work = true;
 		}
 	}
 }
