@@ -522,6 +522,11 @@ zt_store_refreshed_tokens(const char *old_refresh_token, const char *access_toke
 	bool		stored;
 
 	begin_work("zalo_tthc: storing refreshed token");
+	/* the old token is consumed: wait for the row lock rather than fail */
+	set_config_option("lock_timeout", "0", PGC_SUSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
+	set_config_option("statement_timeout", "0", PGC_SUSET, PGC_S_SESSION,
+					  GUC_ACTION_LOCAL, true, 0, false);
 	if (SPI_execute_with_args("UPDATE zalo_tthc.oa_credentials SET access_token = $2,"
 							  " refresh_token = $3, expires_at = now() + $4 * interval '1 second',"
 							  " reauthorization_required = false, updated_at = now()"
@@ -533,13 +538,20 @@ zt_store_refreshed_tokens(const char *old_refresh_token, const char *access_toke
 	return stored;
 }
 
-/* Mark the credentials as needing a new authorisation by the operator. */
+/*
+ * Mark the credentials whose refresh token Zalo refused as needing a new
+ * authorisation by the operator; credentials stored since stay usable.
+ */
 void
-zt_flag_reauthorization(void)
+zt_flag_reauthorization(const char *refused_refresh_token)
 {
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(refused_refresh_token)};
+
 	begin_work("zalo_tthc: flagging re-authorisation");
-	if (SPI_execute("UPDATE zalo_tthc.oa_credentials SET reauthorization_required = true,"
-					" updated_at = now()", false, 0) != SPI_OK_UPDATE)
+	if (SPI_execute_with_args("UPDATE zalo_tthc.oa_credentials SET reauthorization_required = true,"
+							  " updated_at = now() WHERE refresh_token = $1",
+							  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
 		elog(ERROR, "could not flag re-authorisation");
 	end_work();
 }

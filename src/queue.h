@@ -79,7 +79,7 @@ extern void zt_load_credentials(ZtCredentials *creds);
 extern bool zt_store_refreshed_tokens(const char *old_refresh_token,
 									  const char *access_token,
 									  const char *refresh_token, long expires_in);
-extern void zt_flag_reauthorization(void);
+extern void zt_flag_reauthorization(const char *refused_refresh_token);
 extern void zt_worker_begin(const char *activity);
 extern void zt_worker_end(void);
 

@@ -68,6 +68,9 @@ typedef struct WorkerLoop
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
+	bool		pair_unstored;	/* creds hold a refreshed pair not yet stored */
+	char	   *unstored_old_refresh;	/* the refresh token it replaces */
+	TimestampTz unstored_retry_at;	/* next try to store it */
 	int			failed_flushes; /* tries to write the current outcomes */
 } WorkerLoop;
 
@@ -184,6 +187,8 @@ reload_settings(WorkerLoop *w)
 		 zt_rate_limit, zt_max_in_flight);
 }
 
+static bool store_unstored_pair(WorkerLoop *w);
+
 /* Read the credentials again when they changed. */
 static void
 refresh_credentials_cache(WorkerLoop *w, bool force)
@@ -192,6 +197,9 @@ refresh_credentials_cache(WorkerLoop *w, bool force)
 	MemoryContext old;
 
 	if (!force && gen == w->creds_generation)
+		return;
+	/* a refreshed pair only this process knows stays until it is stored */
+	if (w->pair_unstored && !store_unstored_pair(w))
 		return;
 	w->creds_generation = gen;
 	MemoryContextReset(w->creds_cxt);
@@ -211,13 +219,164 @@ refresh_credentials_cache(WorkerLoop *w, bool force)
 	w->token_refresh_needed = false;
 }
 
+/* Tries to store a refreshed token pair before keeping it in memory. */
+#define STORE_TRIES 5
+
+/* A die or cancel request kept aside while a token pair is stored. */
+typedef struct DeferredInterrupts
+{
+	bool		die;
+	bool		cancel;
+} DeferredInterrupts;
+
+/*
+ * Take pending die and cancel requests out of sight.  Holding interrupts
+ * is not enough while a token pair is stored: the regular expression
+ * engine (the CHECK on oa_credentials.app_id) gives up on a pending
+ * request even then.
+ */
+static void
+defer_interrupts(DeferredInterrupts *d)
+{
+	d->die |= ProcDiePending;
+	d->cancel |= QueryCancelPending;
+	ProcDiePending = false;
+	QueryCancelPending = false;
+}
+
+/* Put deferred requests back, to be acted on at the next chance. */
+static void
+restore_interrupts(DeferredInterrupts *d)
+{
+	if (d->die)
+		ProcDiePending = true;
+	if (d->cancel)
+		QueryCancelPending = true;
+	if (d->die || d->cancel)
+		InterruptPending = true;
+}
+
+/*
+ * Store a refreshed token pair, trying again after an error: Zalo consumed
+ * the old refresh token when it answered, so the new pair may be the only
+ * valid one.  Called with interrupts held; a die or cancel request that
+ * comes meanwhile is acted on after the store.  Returns false if every try
+ * failed; *replaced says an operator stored other credentials meanwhile.
+ */
+static bool
+store_refreshed_pair(const char *old_refresh, const char *access_token,
+					 const char *refresh_token, long expires_in, int tries, bool *replaced)
+{
+	DeferredInterrupts deferred = {false, false};
+	uint32		holdoff = InterruptHoldoffCount;
+
+	for (volatile int attempt = 1; attempt <= tries; attempt++)
+	{
+		MemoryContext cxt = CurrentMemoryContext;
+		volatile bool stored = false;
+
+		defer_interrupts(&deferred);
+		PG_TRY();
+		{
+			*replaced = !zt_store_refreshed_tokens(old_refresh, access_token, refresh_token, expires_in);
+			stored = true;
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			/* the error reset the holdoff count: interrupts stay held */
+			InterruptHoldoffCount = holdoff;
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			AbortCurrentTransaction();
+			MemoryContextSwitchTo(cxt);
+			ereport(WARNING,
+					(errcode(edata->sqlerrcode),
+					 errmsg("zalo_tthc worker: could not store the refreshed access token (try %d of %d): %s",
+							attempt, tries, edata->message)));
+			FreeErrorData(edata);
+		}
+		PG_END_TRY();
+		if (stored)
+		{
+			restore_interrupts(&deferred);
+			return true;
+		}
+		if (attempt < tries)
+			(void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000L * attempt, PG_WAIT_EXTENSION);
+	}
+	restore_interrupts(&deferred);
+	return false;
+}
+
+/*
+ * Store the pair kept in memory after earlier stores failed, one try every
+ * few seconds; true once stored or replaced by an operator's credentials.
+ */
+static bool
+store_unstored_pair(WorkerLoop *w)
+{
+	bool		replaced = false;
+	bool		stored;
+	TimestampTz now = GetCurrentTimestamp();
+	long		expires_in = (long) ((w->creds.expires_at - now) / USECS_PER_SEC);
+
+	if (now < w->unstored_retry_at)
+		return false;
+	w->unstored_retry_at = TimestampTzPlusMilliseconds(now, 5000);
+	HOLD_INTERRUPTS();
+	stored = store_refreshed_pair(w->unstored_old_refresh, w->creds.access_token,
+								  w->creds.refresh_token, Max(expires_in, 1), 1, &replaced);
+	RESUME_INTERRUPTS();
+	if (!stored)
+		return false;
+	w->pair_unstored = false;
+	elog(LOG, "zalo_tthc worker: %s", replaced ? "credentials were replaced by an operator; using them" :
+		 "the refreshed access token is stored");
+	/* read them again: the stored pair, or the operator's */
+	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
+	return true;
+}
+
+/*
+ * Keep a refreshed pair in memory when it could not be stored: sending
+ * goes on with it, and the store is tried again at every turn.
+ */
+static void
+keep_unstored_pair(WorkerLoop *w, const char *access_token, const char *refresh_token,
+				   long expires_in)
+{
+	MemoryContext old = MemoryContextSwitchTo(w->creds_cxt);
+
+	if (!w->pair_unstored)
+		w->unstored_old_refresh = pstrdup(w->creds.refresh_token);
+	w->creds.access_token = pstrdup(access_token);
+	w->creds.refresh_token = pstrdup(refresh_token);
+	w->creds.expires_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (int64) expires_in * 1000);
+	MemoryContextSwitchTo(old);
+	w->pair_unstored = true;
+	w->token_refresh_needed = false;
+	ereport(WARNING,
+			(errcode(ERRCODE_IO_ERROR),
+			 errmsg("zalo_tthc worker: the refreshed access token could not be stored; it is kept in memory and stored again at the next chance"),
+			 errhint("Until it is stored, restarting the server loses it and needs a new authorisation of the Official Account.")));
+}
+
 /*
  * Exchange the refresh token for a new pair and commit it before use.
- * On a refusal, sending pauses until an operator stores new credentials.
+ * Interrupts are held from the request until the commit: Zalo consumes the
+ * refresh token when it answers, so a SIGTERM acted on in between (or a
+ * statement cancelled by a timeout) would lose the only valid pair.  A
+ * refusal pauses sending until an operator stores new credentials; a
+ * transient answer (rate limit, 5xx, no answer) is tried again later.
  */
 static void
 refresh_access_token(WorkerLoop *w)
 {
+	bool		rate_limited;
+
 	for (int attempt = 1; attempt <= 2; attempt++)
 	{
 		ZaloRequest *req = zalo_request_refresh(zt_oauth_base_url, w->creds.app_id,
@@ -225,47 +384,66 @@ refresh_access_token(WorkerLoop *w)
 		const ZaloResult *r;
 
 		if (req == NULL)
-			elog(ERROR, "out of memory building the token request");
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory building the token request")));
 		pgstat_report_activity(STATE_RUNNING, "zalo_tthc: refreshing the access token");
+		HOLD_INTERRUPTS();
 		zalo_client_run_one(w->client, req);
 		r = zalo_request_result(req);
 
 		if (r->error_class == ZC_OK)
 		{
-			bool		stored = zt_store_refreshed_tokens(w->creds.refresh_token, r->access_token,
-														   r->refresh_token, r->expires_in > 0 ? r->expires_in : 3600);
+			long		expires_in = r->expires_in > 0 ? r->expires_in : 3600;
+			bool		replaced = false;
 
-			zalo_request_free(req);
 			SpinLockAcquire(&zt_shared->mutex);
 			zt_shared->token_refreshes++;
 			SpinLockRelease(&zt_shared->mutex);
-			if (!stored)
+			if (!store_refreshed_pair(w->creds.refresh_token, r->access_token, r->refresh_token,
+									  expires_in, STORE_TRIES, &replaced))
+			{
+				keep_unstored_pair(w, r->access_token, r->refresh_token, expires_in);
+				zalo_request_free(req);
+				RESUME_INTERRUPTS();
+				return;
+			}
+			zalo_request_free(req);
+			RESUME_INTERRUPTS();
+			if (replaced)
 				elog(LOG, "zalo_tthc worker: credentials were replaced during a token refresh; using the new ones");
 			else
 				elog(LOG, "zalo_tthc worker: access token refreshed");
 			refresh_credentials_cache(w, true);
 			return;
 		}
+		RESUME_INTERRUPTS();
 		if (r->error_class == ZC_CONFIG)
 		{
 			char		reason[ZT_TEXT_LEN];
 
 			snprintf(reason, sizeof(reason), "re-authorisation required: %s", r->error_text);
 			zalo_request_free(req);
-			zt_flag_reauthorization();
+			zt_flag_reauthorization(w->creds.refresh_token);
 			refresh_credentials_cache(w, true);
 			note_error(reason);
-			pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED, reason);
-			ereport(WARNING,
-					(errmsg("zalo_tthc worker: the Zalo token refresh was refused; sending is paused"),
-					 errdetail("%s", reason),
-					 errhint("Authorise the Official Account again and store the new tokens with zalo_tthc.set_oa_credentials().")));
+			if (w->creds.reauthorization_required)
+			{
+				pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED, reason);
+				ereport(WARNING,
+						(errmsg("zalo_tthc worker: the Zalo token refresh was refused; sending is paused"),
+						 errdetail("%s", reason),
+						 errhint("Authorise the Official Account again and store the new tokens with zalo_tthc.set_oa_credentials().")));
+			}
 			return;
 		}
-		/* transport failure: the token may be consumed; retry once */
+		/* rate limit, 5xx or no answer: the token may or may not be consumed */
 		note_error(r->error_text);
 		elog(LOG, "zalo_tthc worker: token refresh attempt %d failed: %s", attempt, r->error_text);
+		rate_limited = r->error_class == ZC_RATE_LIMITED;
 		zalo_request_free(req);
+		if (rate_limited)
+			break;
 	}
 	pause_sending(w, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_rate_limit_backoff_ms),
 				  ZT_WS_PAUSED, "the token endpoint did not answer; retrying later");
@@ -894,6 +1072,8 @@ worker_iteration(WorkerLoop *w)
 {
 	TimestampTz now;
 
+	if (w->pair_unstored)
+		(void) store_unstored_pair(w);
 	refresh_credentials_cache(w, false);
 	if (!w->creds.present)
 	{
@@ -1074,6 +1254,14 @@ zt_worker_main(Datum arg)
 	BackgroundWorkerInitializeConnection(zt_database_name, NULL, 0);
 	/* short queue statements only: compiling them would cost far more */
 	SetConfigOption("jit", "off", PGC_USERSET, PGC_S_OVERRIDE);
+	/*
+	 * The worker's own time limits, whatever ALTER DATABASE or ALTER ROLE
+	 * set for the application: a statement that waits this long fails and
+	 * is tried again at a later turn (the token store waits regardless).
+	 */
+	SetConfigOption("statement_timeout", "300000", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("lock_timeout", "60000", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->worker_pid = MyProcPid;
