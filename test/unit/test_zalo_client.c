@@ -248,6 +248,20 @@ main(void)
 		free(got);
 		zalo_request_free(req);
 	}
+	zalo_client_allow_insecure_http(true);
+	{
+		Server		s = serve_once("{\"error\":0,\"data\":{\"message_id\":\"1\"}}");
+		ZaloRequest *req = zalo_request_json(ZE_OA_CS, s.url, "AT_0", "{}", NULL);
+		char	   *got;
+
+		run_request(client, req);
+		r = *zalo_request_result(req);
+		got = server_received(&s);
+		ok(r.error_class == ZC_OK && strcmp(r.msg_id, "1") == 0 && strstr(got, "access_token: AT_0\r\n") != NULL,
+		   "an http:// base URL is used when allowed");
+		free(got);
+		zalo_request_free(req);
+	}
 
 	/* texts from Zalo's answers: valid UTF-8 whatever Zalo sends */
 	for (int i = 0; i < 120; i++)
@@ -273,6 +287,25 @@ main(void)
 	strcat(want, "\"}}");
 	r = result_of(client, ZE_OA_UPLOAD_FILE, want);
 	ok(r.error_class == ZC_OK && valid_utf8(r.file_token), "a long file token is cut between characters");
+
+	/* the copy itself */
+	{
+		char		buf[8];
+
+		ok(zalo_copy_utf8(buf, sizeof(buf), "abc") == 3 && strcmp(buf, "abc") == 0, "copy: ASCII as is");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "ab\xe1\xbb\x87\xe1\xbb\x87") == 5 && strcmp(buf, "ab\xe1\xbb\x87") == 0,
+		   "copy: a character that does not fit whole is left out");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "a\xff") == 4 && strcmp(buf, "a\xef\xbf\xbd") == 0,
+		   "copy: an invalid byte becomes U+FFFD");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "\xc0\xaf") == 6 && strcmp(buf, "\xef\xbf\xbd\xef\xbf\xbd") == 0,
+		   "copy: an overlong form is invalid");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "\xed\xa0\x80") == 6 && valid_utf8(buf), "copy: a surrogate is invalid");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "\xf4\x90\x80\x80") == 6 && valid_utf8(buf), "copy: above U+10FFFF is invalid");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "\xe1\xbb") == 6 && valid_utf8(buf), "copy: a cut character is invalid");
+		ok(zalo_copy_utf8(buf, sizeof(buf), "\xf0\x9f\x98\x80") == 4 && strcmp(buf, "\xf0\x9f\x98\x80") == 0,
+		   "copy: a 4-byte character is kept");
+		ok(zalo_copy_utf8(buf, 1, "abc") == 0 && buf[0] == '\0', "copy: room for the terminator only");
+	}
 
 	/* tokens: no control character reaches an HTTP header */
 	token_refused(client, "AT_0\r\nX-Injected: yes", "an access token with CR LF");
