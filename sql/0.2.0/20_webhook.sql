@@ -111,20 +111,33 @@ CREATE INDEX webhook_event_received_idx ON zalo_tthc.webhook_event (received_at)
 -- Verification (C)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.webhook_verify(body text, signature text)
+-- The signature covers the bytes Zalo sent, so the body is bytea: a text
+-- argument would have been converted from the client encoding already.
+CREATE FUNCTION zalo_tthc.webhook_verify(body bytea, signature text)
 RETURNS jsonb
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'zt_webhook_verify';
-COMMENT ON FUNCTION zalo_tthc.webhook_verify(text, text) IS
-	'Verify one Zalo webhook delivery (X-ZEvent-Signature, time window) and parse it; no state change. Internal to handle_webhook.';
-REVOKE ALL ON FUNCTION zalo_tthc.webhook_verify(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION zalo_tthc.webhook_verify(bytea, text) IS
+	'Verify one Zalo webhook delivery (X-ZEvent-Signature over the raw body bytes, time window) and parse it; no state change. Internal to handle_webhook.';
+REVOKE ALL ON FUNCTION zalo_tthc.webhook_verify(bytea, text) FROM PUBLIC;
 
-CREATE FUNCTION zalo_tthc.verify_webhook_signature(body text, signature text)
+CREATE FUNCTION zalo_tthc.verify_webhook_signature(body bytea, signature text)
 RETURNS boolean
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'zt_verify_webhook_signature';
+COMMENT ON FUNCTION zalo_tthc.verify_webhook_signature(bytea, text) IS
+	'True when signature is the X-ZEvent-Signature of body, the raw bytes (SHA-256 of app id, body, its timestamp and the OA secret key); the check alone, without time window or parsing. Owner only.';
+REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(bytea, text) FROM PUBLIC;
+
+CREATE FUNCTION zalo_tthc.verify_webhook_signature(body text, signature text)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT zalo_tthc.verify_webhook_signature(convert_to(body, 'UTF8'), signature)
+$$;
 COMMENT ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) IS
-	'True when signature is the X-ZEvent-Signature of body (SHA-256 of app id, body, its timestamp and the OA secret key); the check alone, without time window or parsing. Owner only.';
+	'verify_webhook_signature of the UTF-8 bytes of body (right only when the session''s client_encoding is UTF8). Owner only.';
 REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
@@ -427,7 +440,7 @@ COMMENT ON FUNCTION zalo_tthc.webhook_on_receipt(jsonb) IS
 -- The entry point for the portal
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.handle_webhook(body text, signature text)
+CREATE FUNCTION zalo_tthc.handle_webhook(body bytea, signature text)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -473,8 +486,22 @@ BEGIN
 	RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event') || result;
 END
 $$;
-COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(bytea, text) IS
 	'Verify and process one Zalo webhook delivery: body = the raw bytes as received, signature = the X-ZEvent-Signature header. Returns {"ok", "verified", "event", "action", ...}; ok false with a reason when refused, and then nothing changed.';
+REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(bytea, text) TO zalo_tthc_portal;
+
+-- For a portal that holds the body as text: its UTF-8 bytes, which are
+-- Zalo's only when the session's client_encoding is UTF8.
+CREATE FUNCTION zalo_tthc.handle_webhook(body text, signature text)
+RETURNS jsonb
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT zalo_tthc.handle_webhook(convert_to(body, 'UTF8'), signature)
+$$;
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
+	'handle_webhook of the UTF-8 bytes of body. Text is converted from the client encoding before any function sees it, so in a session whose client_encoding is not UTF8 the signature cannot match: pass the raw body as bytea there.';
 REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
 
