@@ -323,6 +323,10 @@ new_request(ZaloEndpoint endpoint, const char *url, void *tag)
 		refuse_request(req, endpoint == ZE_OAUTH_REFRESH ? ZC_RETRY : ZC_CONFIG,
 					   "not sent: the base URL %.120s is plain http and zalo_tthc.allow_insecure_http is off",
 					   url);
+	/* libcurl would read a URL without a scheme as http */
+	else if (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0)
+		refuse_request(req, endpoint == ZE_OAUTH_REFRESH ? ZC_RETRY : ZC_CONFIG,
+					   "not sent: the base URL %.120s does not start with https://", url);
 	curl_easy_setopt(req->easy, CURLOPT_URL, url);
 	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, collect_answer);

@@ -248,6 +248,15 @@ main(void)
 		free(got);
 		zalo_request_free(req);
 	}
+	{
+		ZaloRequest *req = zalo_request_json(ZE_OA_CS, "127.0.0.1:1", "AT_0", "{}", NULL);
+
+		run_request(client, req);
+		r = *zalo_request_result(req);
+		ok(r.error_class == ZC_CONFIG && strstr(r.error_text, "does not start with https://") != NULL,
+		   "a base URL without a scheme (libcurl would use http) is refused");
+		zalo_request_free(req);
+	}
 	zalo_client_allow_insecure_http(true);
 	{
 		Server		s = serve_once("{\"error\":0,\"data\":{\"message_id\":\"1\"}}");
