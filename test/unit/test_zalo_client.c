@@ -339,6 +339,19 @@ main(void)
 		zalo_request_free(req);
 	}
 
+	/* a refreshed token that could not go into a header is not taken */
+	{
+		Server		s = serve_once("{\"access_token\":\"AT_1\\r\\nX-Injected: yes\",\"refresh_token\":\"RT_1\",\"expires_in\":\"90000\"}");
+		ZaloRequest *req = zalo_request_refresh(s.url, "1234567890123456789", "S3CR3T", "RT_0", NULL);
+
+		zalo_client_run_one(client, req);
+		r = *zalo_request_result(req);
+		free(server_received(&s));
+		ok(r.error_class == ZC_CONFIG && strstr(r.error_text, "token refresh refused") != NULL,
+		   "a refresh answer whose token holds CR LF is refused");
+		zalo_request_free(req);
+	}
+
 	zalo_client_destroy(client);
 	return done_testing();
 }
