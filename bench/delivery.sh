@@ -51,6 +51,7 @@ mkdir -p "$WORK/pg"
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "checkpoint_timeout = 30min" \
 	"zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$URL'" \
 	"zalo_tthc.oauth_base_url = '$URL'" "zalo_tthc.zns_base_url = '$URL'" \
+	"zalo_tthc.allow_insecure_http = on" \
 	"zalo_tthc.rate_limit = 0" "zalo_tthc.max_in_flight = $IN_FLIGHT" "zalo_tthc.batch_size = 200" \
 	"track_commit_timestamp = on"
 cluster_start "$WORK/pg"

@@ -604,6 +604,18 @@ mock_fault_answer(MockFault f, const char *path)
 			return zns ? zalo_error(-144, "OA daily quota exceeded") : zalo_error(-211, "Out of quota");
 		case FAULT_NOT_FOLLOWER:
 			return zns ? zalo_error(-118, "Zalo account not existed") : zalo_error(-213, "User has not followed OA");
+		case FAULT_GARBLED_MESSAGE:
+			{
+				/* 300 bytes of "ệ" around bytes that are no UTF-8 at all */
+				char		message[512] = "";
+
+				for (int i = 0; i < 60; i++)
+					strcat(message, "\xe1\xbb\x87");
+				strcat(message, " \xff\xfe\xc0\xaf ");
+				for (int i = 0; i < 40; i++)
+					strcat(message, "\xe1\xbb\x87");
+				return zalo_error(-201, message);
+			}
 		case FAULT_HTTP_500:
 			{
 				MockAnswer a = {500 + (rand_r(&mock.seed) % 2) * 3, 0, strdup("<html>Internal Server Error</html>")};

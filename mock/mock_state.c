@@ -13,7 +13,7 @@ MockState	mock;
 
 static const char *const fault_names[MAX_FAULT_KINDS] = {
 	"http_500", "timeout", "reset", "rate_limit", "token_expired",
-	"quota_exhausted", "not_follower", "latency_spike"
+	"quota_exhausted", "not_follower", "latency_spike", "garbled_message"
 };
 
 /* Microseconds since the epoch. */

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MAX_FAULT_KINDS 8
+#define MAX_FAULT_KINDS 9
 
 /* The faults the mock can inject into Zalo routes. */
 typedef enum MockFault
@@ -26,7 +26,8 @@ typedef enum MockFault
 	FAULT_TOKEN_EXPIRED,
 	FAULT_QUOTA_EXHAUSTED,
 	FAULT_NOT_FOLLOWER,
-	FAULT_LATENCY_SPIKE
+	FAULT_LATENCY_SPIKE,
+	FAULT_GARBLED_MESSAGE		/* -201 with a long message holding invalid UTF-8 */
 } MockFault;
 
 typedef struct MockUser

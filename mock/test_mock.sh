@@ -117,6 +117,11 @@ check "queued fault 1: HTTP 5xx" "5" "${code:0:1}"
 check "queued fault 2: -32" "-32" "$(err "$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')")"
 check "queued fault 3: -220" "-220" "$(err "$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')")"
 check "faults used up: success again" "0" "$(err "$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')")"
+post /_mock/faults '{"next":[{"fault":"garbled_message","count":1}]}' >/dev/null
+a=$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')
+check "garbled_message: a -201" "1" "$(LC_ALL=C grep -c '^{"error":-201,"message":"' <<<"$a")"
+check "garbled_message: with invalid UTF-8 in the message" "true" \
+	"$(if LC_ALL=C grep -q $'\xff\xfe' <<<"$a" && ! iconv -f UTF-8 -t UTF-8 <<<"$a" >/dev/null 2>&1; then echo true; else echo false; fi)"
 post /_mock/faults '{"next":[{"fault":"reset","count":1}]}' >/dev/null
 curl -s -o /dev/null -X POST "$URL/v3.0/oa/message/transaction" -H 'access_token: AT_1' --data-binary "$TX"
 check "a reset closes the connection without an answer" "52" "$?"

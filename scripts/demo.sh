@@ -67,7 +67,8 @@ say "starting a throwaway PostgreSQL 15 cluster in $WORK/pg"
 cluster_init "$WORK/pg" "zalo_tthc.database_name = 'tthc'" \
 	"zalo_tthc.api_base_url = '$MOCK_URL'" \
 	"zalo_tthc.oauth_base_url = '$MOCK_URL'" \
-	"zalo_tthc.zns_base_url = '$MOCK_URL'"
+	"zalo_tthc.zns_base_url = '$MOCK_URL'" \
+	"zalo_tthc.allow_insecure_http = on"
 cluster_start "$WORK/pg"
 
 say "creating database tthc with CREATE EXTENSION zalo_tthc CASCADE, and the OA credentials"

@@ -70,7 +70,8 @@ pgtap_suite() {
 
 unit_suite() {
 	make -C "$ZT_ROOT/test/unit" -s >/dev/null &&
-		prove -e '' "$ZT_ROOT/test/unit/test_validate" "$ZT_ROOT/test/unit/test_webhook"
+		prove -e '' "$ZT_ROOT/test/unit/test_validate" "$ZT_ROOT/test/unit/test_webhook" \
+			"$ZT_ROOT/test/unit/test_message" "$ZT_ROOT/test/unit/test_zalo_client"
 }
 
 # End-to-end tests of the delivery worker: PostgreSQL::Test::Cluster nodes

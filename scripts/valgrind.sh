@@ -43,6 +43,7 @@ mkdir -p "$WORK/pg" "$WORK/vg"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg" "$WORK/vg"
 cluster_init "$WORK/pg" "zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$MOCK_URL'" \
 	"zalo_tthc.oauth_base_url = '$MOCK_URL'" "zalo_tthc.zns_base_url = '$MOCK_URL'" "zalo_tthc.rate_limit = 0" \
+	"zalo_tthc.allow_insecure_http = on" \
 	"zalo_tthc.retry_base_delay = 200ms" "zalo_tthc.retry_max_delay = 1s" "zalo_tthc.request_timeout = 2s" \
 	"zalo_tthc.rate_limit_backoff = 1s" "max_connections = 20" "autovacuum = off" "jit = off"
 

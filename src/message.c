@@ -222,6 +222,47 @@ build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t er
 	return content_element("table", content, NULL);
 }
 
+/*
+ * A copy of a template value with the placeholders of its strings filled:
+ * every string, also inside objects and arrays, is rendered on its own and
+ * becomes a JSON string again, so a value can never change the structure.
+ */
+static json_object *
+render_value(json_object *in, json_object *vars)
+{
+	switch (json_object_get_type(in))
+	{
+		case json_type_string:
+			{
+				char	   *rendered = render_with(json_object_get_string(in), vars);
+				json_object *out = rendered ? json_object_new_string(rendered) : NULL;
+
+				free(rendered);
+				return out;
+			}
+		case json_type_object:
+			{
+				json_object *out = json_object_new_object();
+
+				json_object_object_foreach(in, key, member)
+					json_object_object_add(out, key, render_value(member, vars));
+				return out;
+			}
+		case json_type_array:
+			{
+				json_object *out = json_object_new_array();
+				size_t		n = json_object_array_length(in);
+
+				for (size_t i = 0; i < n; i++)
+					json_object_array_add(out, render_value(json_object_array_get_idx(in, i), vars));
+				return out;
+			}
+		default:
+			/* numbers, booleans and null have no placeholders */
+			return json_object_get(in);
+	}
+}
+
 /* Buttons with their placeholders filled, at most MAX_BUTTONS. */
 static json_object *
 build_buttons(const char *buttons_json, json_object *vars)
@@ -238,14 +279,10 @@ build_buttons(const char *buttons_json, json_object *vars)
 	n = json_object_array_length(in);
 	for (size_t i = 0; i < n && i < MAX_BUTTONS; i++)
 	{
-		const char *text = json_object_to_json_string_ext(json_object_array_get_idx(in, i),
-														  JSON_C_TO_STRING_PLAIN);
-		char	   *rendered = render_with(text, vars);
-		json_object *b = rendered ? json_tokener_parse(rendered) : NULL;
+		json_object *b = json_object_array_get_idx(in, i);
 
-		free(rendered);
-		if (b != NULL)
-			json_object_array_add(out, b);
+		if (json_object_is_type(b, json_type_object))
+			json_object_array_add(out, render_value(b, vars));
 	}
 	json_object_put(in);
 	return out;

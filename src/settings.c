@@ -6,12 +6,15 @@
 
 #include "utils/guc.h"
 
+#include "zalo_client.h"
+
 char	   *zt_database_name = NULL;
 char	   *zt_api_base_url = NULL;
 char	   *zt_oauth_base_url = NULL;
 char	   *zt_zns_base_url = NULL;
 char	   *zt_lookup_url = NULL;
 char	   *zt_ca_file = NULL;
+bool		zt_allow_insecure_http = false;
 bool		zt_bulk_import = false;
 int			zt_lookup_max_results = 10;
 int			zt_lookup_audit_retention_min = 90 * 24 * 60;
@@ -42,6 +45,13 @@ define_sighup_int(const char *name, const char *desc, int *var, int boot,
 {
 	DefineCustomIntVariable(name, desc, NULL, var, boot, min, max,
 							PGC_SIGHUP, flags, NULL, NULL, NULL);
+}
+
+/* Hand zalo_tthc.allow_insecure_http to the Zalo client of this process. */
+static void
+assign_allow_insecure_http(bool newval, void *extra)
+{
+	zalo_client_allow_insecure_http(newval);
 }
 
 /* Define the settings and reserve the zalo_tthc. prefix. */
@@ -128,6 +138,15 @@ zt_define_settings(void)
 							   PGC_SIGHUP,
 							   0,
 							   NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("zalo_tthc.allow_insecure_http",
+							 "Allow plain http:// base URLs for the Zalo APIs.",
+							 "Tokens and secrets travel in request headers, so a request to an http:// URL is refused unless this is on: for a local mock only.",
+							 &zt_allow_insecure_http,
+							 false,
+							 PGC_SIGHUP,
+							 0,
+							 NULL, assign_allow_insecure_http, NULL);
 
 	define_sighup_int("zalo_tthc.max_in_flight",
 					  "Most requests the delivery worker keeps open at once.",

@@ -12,6 +12,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
@@ -63,6 +64,19 @@ add_string(StringInfo out, const char *key, const char *value)
 	escape_json(out, value);
 }
 
+/*
+ * The jsonb of a JSON object text built from the body's strings: UTF-8,
+ * since webhook_core.c refuses a body whose strings are not, converted to
+ * the server encoding.
+ */
+static Datum
+utf8_jsonb(StringInfo out)
+{
+	char	   *converted = pg_any_to_server(out->data, out->len, PG_UTF8);
+
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(converted));
+}
+
 /* The jsonb of a refused delivery. */
 static Datum
 refusal(ZwStatus st, const char *detail)
@@ -72,10 +86,11 @@ refusal(ZwStatus st, const char *detail)
 	initStringInfo(&out);
 	appendStringInfo(&out, "{\"ok\":false,\"verified\":%s", zw_status_verified(st) ? "true" : "false");
 	add_string(&out, "reason", zw_status_reason(st));
-	if (detail && detail[0])
+	/* a detail never quotes the body, but is shown only if it is UTF-8 */
+	if (detail && detail[0] && pg_verify_mbstr(PG_UTF8, detail, strlen(detail), true))
 		add_string(&out, "detail", detail);
 	appendStringInfoChar(&out, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data));
+	return utf8_jsonb(&out);
 }
 
 /* The jsonb of a verified event, with the fields SQL acts on. */
@@ -123,13 +138,14 @@ verified_event(const ZwEvent *ev)
 		snprintf(hex + 2 * i, 3, "%02x", ev->dedupe_key[i]);
 	add_string(&out, "dedupe_key", hex);
 	appendStringInfoChar(&out, '}');
-	return DirectFunctionCall1(jsonb_in, CStringGetDatum(out.data));
+	return utf8_jsonb(&out);
 }
 
 /*
- * webhook_verify(body text, signature text) returns jsonb: verify one
- * delivery and parse it; no state change.  {"ok": false, "verified": ...,
- * "reason": ..., "detail": ...} when refused.
+ * webhook_verify(body bytea, signature text) returns jsonb: verify one
+ * delivery, its raw bytes as Zalo sent them, and parse it; no state
+ * change.  {"ok": false, "verified": ..., "reason": ..., "detail": ...}
+ * when refused.
  */
 Datum
 zt_webhook_verify(PG_FUNCTION_ARGS)
@@ -137,7 +153,7 @@ zt_webhook_verify(PG_FUNCTION_ARGS)
 	char	   *app_id;
 	char	   *secret;
 	ZwConfig	cfg;
-	text	   *body;
+	bytea	   *body;
 	char	   *signature;
 	ZwEvent		ev;
 	char		detail[256];
@@ -145,7 +161,7 @@ zt_webhook_verify(PG_FUNCTION_ARGS)
 	Datum		result;
 
 	cfg = webhook_config(&app_id, &secret);
-	body = PG_ARGISNULL(0) ? cstring_to_text("") : PG_GETARG_TEXT_PP(0);
+	body = PG_ARGISNULL(0) ? (bytea *) cstring_to_text("") : PG_GETARG_BYTEA_PP(0);
 	signature = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 
 	st = zw_process(&cfg, VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body), signature, &ev,
@@ -156,8 +172,8 @@ zt_webhook_verify(PG_FUNCTION_ARGS)
 }
 
 /*
- * verify_webhook_signature(body text, signature text) returns boolean:
- * the signature check alone (no window, no parsing).
+ * verify_webhook_signature(body bytea, signature text) returns boolean:
+ * the signature check alone over the raw bytes (no window, no parsing).
  */
 Datum
 zt_verify_webhook_signature(PG_FUNCTION_ARGS)
@@ -165,7 +181,7 @@ zt_verify_webhook_signature(PG_FUNCTION_ARGS)
 	char	   *app_id;
 	char	   *secret;
 	ZwConfig	cfg;
-	text	   *body;
+	bytea	   *body;
 	int64_t		ts;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -173,7 +189,7 @@ zt_verify_webhook_signature(PG_FUNCTION_ARGS)
 	cfg = webhook_config(&app_id, &secret);
 	cfg.max_age_ms = INT64_MAX / 2;
 	cfg.max_body = SIZE_MAX;
-	body = PG_GETARG_TEXT_PP(0);
+	body = PG_GETARG_BYTEA_PP(0);
 	PG_RETURN_BOOL(zw_verify_signature(&cfg, VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body),
 									   text_to_cstring(PG_GETARG_TEXT_PP(1)), &ts) == ZW_OK);
 }

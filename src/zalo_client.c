@@ -3,17 +3,31 @@
  *		libcurl multi-interface transport and JSON answer parsing for the
  *		Zalo APIs.  Owns every CURL handle and json-c object it creates and
  *		frees them with their own functions.
+ *
+ * A request that must not go out (a header value with a control character,
+ * a plain http:// URL while zalo_tthc.allow_insecure_http is off) is still
+ * built and started, but finishes at once with the reason in its result
+ * and nothing sent.  Every text copied from an answer is valid UTF-8, cut
+ * at a character boundary to its buffer.
  */
 #include "zalo_client.h"
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define MAX_ANSWER_BYTES (1024 * 1024)
+
+/* U+FFFD REPLACEMENT CHARACTER, in place of each invalid byte */
+#define UTF8_REPLACEMENT "\xEF\xBF\xBD"
+
+/* zalo_tthc.allow_insecure_http, set by the setting's assign hook */
+static bool allow_insecure_http = false;
 
 struct ZaloRequest
 {
@@ -31,6 +45,9 @@ struct ZaloRequest
 	ZaloRequest *next_done;
 	int			times_sent;		/* requests libcurl issued for this one */
 	char		curl_error[CURL_ERROR_SIZE];
+	/* why the request may not be sent; empty when it may */
+	char		refusal[256];
+	ZaloErrorClass refusal_class;
 };
 
 struct ZaloClient
@@ -41,7 +58,133 @@ struct ZaloClient
 	int			in_flight;
 	ZaloRequest *done_head;
 	ZaloRequest *done_tail;
+	ZaloRequest *refused_head;	/* started but not sent, done at next poll */
 };
+
+/* Allow or refuse plain http:// base URLs (zalo_tthc.allow_insecure_http). */
+void
+zalo_client_allow_insecure_http(bool allow)
+{
+	allow_insecure_http = allow;
+}
+
+/*
+ * The length of the valid UTF-8 character at s (NUL-terminated), or 0 for
+ * a byte that starts none: RFC 3629, so no overlong forms, no surrogates,
+ * nothing above U+10FFFF.
+ */
+static size_t
+utf8_char_length(const unsigned char *s)
+{
+	unsigned char lo = 0x80;
+	unsigned char hi = 0xBF;
+	size_t		len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		len = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+	{
+		len = 3;
+		if (s[0] == 0xE0)
+			lo = 0xA0;
+		else if (s[0] == 0xED)
+			hi = 0x9F;
+	}
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+	{
+		len = 4;
+		if (s[0] == 0xF0)
+			lo = 0x90;
+		else if (s[0] == 0xF4)
+			hi = 0x8F;
+	}
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Copy src into dst (dstlen bytes, terminator included) as valid UTF-8:
+ * each byte that is not part of a valid character becomes U+FFFD, and the
+ * copy ends before the first character that does not fit whole.  Returns
+ * the bytes written.  Texts from Zalo's answers go through this before
+ * they are stored in text columns.
+ */
+size_t
+zalo_copy_utf8(char *dst, size_t dstlen, const char *src)
+{
+	const unsigned char *p = (const unsigned char *) (src ? src : "");
+	size_t		out = 0;
+
+	if (dstlen == 0)
+		return 0;
+	while (*p)
+	{
+		size_t		len = utf8_char_length(p);
+		const char *piece = len ? (const char *) p : UTF8_REPLACEMENT;
+		size_t		piece_len = len ? len : strlen(UTF8_REPLACEMENT);
+
+		if (out + piece_len > dstlen - 1)
+			break;
+		memcpy(dst + out, piece, piece_len);
+		out += piece_len;
+		p += len ? len : 1;
+	}
+	dst[out] = '\0';
+	return out;
+}
+
+/* Format the error text of a result, as valid UTF-8 that fits. */
+static void
+set_error_text(ZaloResult *r, const char *fmt,...)
+__attribute__((format(printf, 2, 3)));
+
+static void
+set_error_text(ZaloResult *r, const char *fmt,...)
+{
+	char		text[1024];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	zalo_copy_utf8(r->error_text, sizeof(r->error_text), text);
+}
+
+/* Mark a request as not to be sent, for this reason (the first one counts). */
+static void
+refuse_request(ZaloRequest *req, ZaloErrorClass error_class, const char *fmt,...)
+__attribute__((format(printf, 3, 4)));
+
+static void
+refuse_request(ZaloRequest *req, ZaloErrorClass error_class, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (req->refusal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(req->refusal, sizeof(req->refusal), fmt, ap);
+	va_end(ap);
+	req->refusal_class = error_class;
+}
+
+/* True when s holds a control character (C0 or DEL): CR and LF among them. */
+static bool
+has_control_character(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+		if (*p < 0x20 || *p == 0x7F)
+			return true;
+	return false;
+}
 
 /* One-time libcurl initialisation; false with a message on failure. */
 bool
@@ -104,6 +247,13 @@ zalo_client_destroy(ZaloClient *client)
 {
 	if (client == NULL)
 		return;
+	while (client->refused_head)
+	{
+		ZaloRequest *req = client->refused_head;
+
+		client->refused_head = req->next_done;
+		zalo_request_free(req);
+	}
 	curl_multi_cleanup(client->multi);
 	free(client->ca_file);
 	free(client);
@@ -164,6 +314,19 @@ new_request(ZaloEndpoint endpoint, const char *url, void *tag)
 		free(req);
 		return NULL;
 	}
+	/*
+	 * Tokens travel in headers: plain http is for a local mock only.  A
+	 * refused token refresh would ask for a new authorisation, so the
+	 * refresh is refused as an outage, the rest as a configuration error.
+	 */
+	if (strncasecmp(url, "http://", 7) == 0 && !allow_insecure_http)
+		refuse_request(req, endpoint == ZE_OAUTH_REFRESH ? ZC_RETRY : ZC_CONFIG,
+					   "not sent: the base URL %.120s is plain http and zalo_tthc.allow_insecure_http is off",
+					   url);
+	/* libcurl would read a URL without a scheme as http */
+	else if (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0)
+		refuse_request(req, endpoint == ZE_OAUTH_REFRESH ? ZC_RETRY : ZC_CONFIG,
+					   "not sent: the base URL %.120s does not start with https://", url);
 	curl_easy_setopt(req->easy, CURLOPT_URL, url);
 	curl_easy_setopt(req->easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(req->easy, CURLOPT_WRITEFUNCTION, collect_answer);
@@ -180,14 +343,25 @@ new_request(ZaloEndpoint endpoint, const char *url, void *tag)
 	return req;
 }
 
-/* Append "name: value" to the request's headers. */
+/*
+ * Append "name: value" to the request's headers.  A value with a control
+ * character (a CR LF would end the header and start another) is not added
+ * and the request is refused; false only when out of memory.
+ */
 static bool
 add_header(ZaloRequest *req, const char *name, const char *value)
 {
 	size_t		len = strlen(name) + strlen(value) + 3;
-	char	   *line = malloc(len);
+	char	   *line;
 	struct curl_slist *grown;
 
+	if (has_control_character(value))
+	{
+		refuse_request(req, ZC_CONFIG,
+					   "not sent: the %s header value holds a control character (CR, LF or another)", name);
+		return true;
+	}
+	line = malloc(len);
 	if (line == NULL)
 		return false;
 	snprintf(line, len, "%s: %s", name, value);
@@ -384,10 +558,35 @@ ms_since(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000.0 + (now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Hand a request to the client; false if libcurl refused it. */
+/* The result of a request that was refused before it was sent. */
+static void
+fill_refused_result(ZaloRequest *req)
+{
+	ZaloResult *r = &req->result;
+
+	r->error_class = req->refusal_class;
+	r->http_status = 0;
+	r->times_sent = 0;
+	r->sent_unknown = false;
+	r->latency_ms = 0;
+	zalo_copy_utf8(r->error_text, sizeof(r->error_text), req->refusal);
+}
+
+/*
+ * Hand a request to the client; false if libcurl refused it.  A request
+ * that may not be sent is in flight until the next poll finishes it.
+ */
 bool
 zalo_client_start(ZaloClient *client, ZaloRequest *req)
 {
+	if (req->refusal[0])
+	{
+		fill_refused_result(req);
+		req->next_done = client->refused_head;
+		client->refused_head = req;
+		client->in_flight++;
+		return true;
+	}
 	curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, client->opts.connect_timeout_ms);
 	curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, client->opts.request_timeout_ms);
 	if (client->opts.ca_file)
@@ -417,7 +616,7 @@ copy_member(json_object *obj, const char *key, char *buf, size_t buflen)
 		!json_object_is_type(v, json_type_int) &&
 		!json_object_is_type(v, json_type_double))
 		return false;
-	snprintf(buf, buflen, "%s", json_object_get_string(v));
+	zalo_copy_utf8(buf, buflen, json_object_get_string(v));
 	return buf[0] != '\0';
 }
 
@@ -446,22 +645,22 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 		r->sent_unknown = r->sent_unknown || uploaded > 0 || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
 			rc == CURLE_GOT_NOTHING;
 		r->error_class = ZC_RETRY;
-		snprintf(r->error_text, sizeof(r->error_text), "transport: %s",
-				 req->answer_too_big ? "answer larger than 1 MB" :
-				 req->curl_error[0] ? req->curl_error : curl_easy_strerror(rc));
+		set_error_text(r, "transport: %s",
+					   req->answer_too_big ? "answer larger than 1 MB" :
+					   req->curl_error[0] ? req->curl_error : curl_easy_strerror(rc));
 		return;
 	}
 	if (r->http_status == 429)
 	{
 		r->error_class = ZC_RATE_LIMITED;
-		snprintf(r->error_text, sizeof(r->error_text), "HTTP 429 Too Many Requests");
+		set_error_text(r, "HTTP 429 Too Many Requests");
 		return;
 	}
 	if (r->http_status < 200 || r->http_status >= 300)
 	{
 		r->error_class = ZC_RETRY;
 		r->sent_unknown = true;
-		snprintf(r->error_text, sizeof(r->error_text), "HTTP %ld", r->http_status);
+		set_error_text(r, "HTTP %ld", r->http_status);
 		return;
 	}
 
@@ -470,7 +669,7 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 	{
 		r->error_class = ZC_RETRY;
 		r->sent_unknown = true;
-		snprintf(r->error_text, sizeof(r->error_text), "answer is not a JSON object");
+		set_error_text(r, "answer is not a JSON object");
 		json_object_put(root);
 		return;
 	}
@@ -482,7 +681,8 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 	{
 		if (r->zalo_error == 0 &&
 			copy_member(root, "access_token", r->access_token, sizeof(r->access_token)) &&
-			copy_member(root, "refresh_token", r->refresh_token, sizeof(r->refresh_token)))
+			copy_member(root, "refresh_token", r->refresh_token, sizeof(r->refresh_token)) &&
+			!has_control_character(r->access_token) && !has_control_character(r->refresh_token))
 		{
 			char		expires[32] = "";
 
@@ -497,8 +697,9 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 			if (!copy_member(root, "error_name", name, sizeof(name)))
 				copy_member(root, "error_description", name, sizeof(name));
 			r->error_class = ZC_CONFIG;
-			snprintf(r->error_text, sizeof(r->error_text), "token refresh refused: %d %s",
-					 r->zalo_error, name);
+			if (r->zalo_error == 0 && name[0] == '\0')
+				snprintf(name, sizeof(name), "the answer has no usable token pair");
+			set_error_text(r, "token refresh refused: %d %s", r->zalo_error, name);
 		}
 		json_object_put(root);
 		return;
@@ -510,7 +711,7 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 		char		message[200] = "";
 
 		copy_member(root, "message", message, sizeof(message));
-		snprintf(r->error_text, sizeof(r->error_text), "Zalo error %d: %s", r->zalo_error, message);
+		set_error_text(r, "Zalo error %d: %s", r->zalo_error, message);
 	}
 	json_object_object_get_ex(root, "data", &data);
 	if (r->error_class == ZC_OK)
@@ -555,6 +756,20 @@ zalo_client_poll(ZaloClient *client, int timeout_ms)
 {
 	int			running;
 
+	/* requests refused before sending are done now */
+	while (client->refused_head)
+	{
+		ZaloRequest *req = client->refused_head;
+
+		client->refused_head = req->next_done;
+		client->in_flight--;
+		req->next_done = NULL;
+		if (client->done_tail)
+			client->done_tail->next_done = req;
+		else
+			client->done_head = req;
+		client->done_tail = req;
+	}
 	curl_multi_perform(client->multi, &running);
 	collect_finished(client);
 	if (client->done_head == NULL && client->in_flight > 0 && timeout_ms > 0)
@@ -586,6 +801,11 @@ zalo_client_run_one(ZaloClient *client, ZaloRequest *req)
 {
 	CURLcode	rc;
 
+	if (req->refusal[0])
+	{
+		fill_refused_result(req);
+		return;
+	}
 	curl_easy_setopt(req->easy, CURLOPT_CONNECTTIMEOUT_MS, client->opts.connect_timeout_ms);
 	curl_easy_setopt(req->easy, CURLOPT_TIMEOUT_MS, client->opts.request_timeout_ms);
 	if (client->opts.ca_file)

@@ -90,6 +90,9 @@ extern void zalo_client_poll(ZaloClient *client, int timeout_ms);
 extern ZaloRequest *zalo_client_next_done(ZaloClient *client);
 extern void zalo_client_run_one(ZaloClient *client, ZaloRequest *req);
 
+extern void zalo_client_allow_insecure_http(bool allow);
+extern size_t zalo_copy_utf8(char *dst, size_t dstlen, const char *src);
+
 extern ZaloErrorClass classify_zalo_error(ZaloEndpoint endpoint, int zalo_error);
 extern const char *zalo_error_class_name(ZaloErrorClass c);
 

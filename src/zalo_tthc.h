@@ -18,6 +18,7 @@ extern char *zt_oauth_base_url;
 extern char *zt_zns_base_url;
 extern char *zt_lookup_url;
 extern char *zt_ca_file;
+extern bool zt_allow_insecure_http;
 extern bool zt_bulk_import;
 extern int	zt_lookup_max_results;
 extern int	zt_lookup_audit_retention_min;

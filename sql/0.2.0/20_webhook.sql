@@ -108,23 +108,61 @@ COMMENT ON COLUMN zalo_tthc.webhook_event.action IS 'Việc đã làm: the actio
 CREATE INDEX webhook_event_received_idx ON zalo_tthc.webhook_event (received_at);
 
 -- ---------------------------------------------------------------------
+-- Receipts that arrive before the send's outcome (biên nhận chờ khớp)
+--
+-- Zalo may report a message delivered or seen before the worker has
+-- written its outcome (the message id is only known then).  Such a receipt
+-- is kept here and applied by the outbox trigger below when the outcome
+-- is written; the replay guard would otherwise make its loss permanent.
+-- ---------------------------------------------------------------------
+
+CREATE TABLE zalo_tthc.webhook_pending_receipt (
+	kind		text NOT NULL CHECK (kind IN ('delivered', 'seen', 'zns_delivered')),
+	match_key	text NOT NULL,
+	occurred_at	timestamptz NOT NULL,
+	received_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (match_key, kind)
+);
+COMMENT ON TABLE zalo_tthc.webhook_pending_receipt IS
+	'Biên nhận chờ khớp: delivery and seen receipts that matched no sent message yet, applied when the worker records the outcome with that message id (or ZNS tracking id); forgotten after zalo_tthc.webhook_replay_retention (receipts of messages the OA sent by other means never match).';
+COMMENT ON COLUMN zalo_tthc.webhook_pending_receipt.kind IS 'Loại: delivered (user_received_message), seen (user_seen_message), zns_delivered (ZNS user_received_message).';
+COMMENT ON COLUMN zalo_tthc.webhook_pending_receipt.match_key IS 'Khóa khớp: Zalo''s msg_id (= outbox.provider_msg_id), or for zns_delivered the tracking_id (= outbox.idempotency_key).';
+COMMENT ON COLUMN zalo_tthc.webhook_pending_receipt.occurred_at IS 'Thời điểm nhận/xem tin (Zalo''s delivery_time, else the signed timestamp).';
+COMMENT ON COLUMN zalo_tthc.webhook_pending_receipt.received_at IS 'Thời điểm nhận webhook.';
+
+CREATE INDEX webhook_pending_receipt_received_idx ON zalo_tthc.webhook_pending_receipt (received_at);
+
+-- ---------------------------------------------------------------------
 -- Verification (C)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.webhook_verify(body text, signature text)
+-- The signature covers the bytes Zalo sent, so the body is bytea: a text
+-- argument would have been converted from the client encoding already.
+CREATE FUNCTION zalo_tthc.webhook_verify(body bytea, signature text)
 RETURNS jsonb
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'zt_webhook_verify';
-COMMENT ON FUNCTION zalo_tthc.webhook_verify(text, text) IS
-	'Verify one Zalo webhook delivery (X-ZEvent-Signature, time window) and parse it; no state change. Internal to handle_webhook.';
-REVOKE ALL ON FUNCTION zalo_tthc.webhook_verify(text, text) FROM PUBLIC;
+COMMENT ON FUNCTION zalo_tthc.webhook_verify(bytea, text) IS
+	'Verify one Zalo webhook delivery (X-ZEvent-Signature over the raw body bytes, time window) and parse it; no state change. Internal to handle_webhook.';
+REVOKE ALL ON FUNCTION zalo_tthc.webhook_verify(bytea, text) FROM PUBLIC;
 
-CREATE FUNCTION zalo_tthc.verify_webhook_signature(body text, signature text)
+CREATE FUNCTION zalo_tthc.verify_webhook_signature(body bytea, signature text)
 RETURNS boolean
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'zt_verify_webhook_signature';
+COMMENT ON FUNCTION zalo_tthc.verify_webhook_signature(bytea, text) IS
+	'True when signature is the X-ZEvent-Signature of body, the raw bytes (SHA-256 of app id, body, its timestamp and the OA secret key); the check alone, without time window or parsing. Owner only.';
+REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(bytea, text) FROM PUBLIC;
+
+CREATE FUNCTION zalo_tthc.verify_webhook_signature(body text, signature text)
+RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT zalo_tthc.verify_webhook_signature(convert_to(body, 'UTF8'), signature)
+$$;
 COMMENT ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) IS
-	'True when signature is the X-ZEvent-Signature of body (SHA-256 of app id, body, its timestamp and the OA secret key); the check alone, without time window or parsing. Owner only.';
+	'verify_webhook_signature of the UTF-8 bytes of body (right only when the session''s client_encoding is UTF8). Owner only.';
 REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------
@@ -390,44 +428,110 @@ DECLARE
 	occurred timestamptz := to_timestamp(coalesce((ev->>'delivery_time_ms')::bigint,
 											(ev->>'timestamp_ms')::bigint) / 1000.0);
 	ev_kind text := ev->>'kind';
+	zns_id bigint;
+	zns_status zalo_tthc.delivery_status;
+	matched text[];
 	n bigint;
+	pending bigint := 0;
 BEGIN
 	IF ev_kind = 'user_seen_message' THEN
-		UPDATE zalo_tthc.outbox
-		SET status = CASE WHEN status = 'sending' THEN status ELSE 'seen' END,
-			seen_at = coalesce(seen_at, occurred), delivered_at = coalesce(delivered_at, occurred)
-		WHERE provider_msg_id IN (SELECT jsonb_array_elements_text(ev->'msg_ids'))
-		  AND status IN ('sending', 'sent', 'delivered', 'seen');
+		WITH u AS (
+			UPDATE zalo_tthc.outbox
+			SET status = CASE WHEN status = 'sending' THEN status ELSE 'seen' END,
+				seen_at = coalesce(seen_at, occurred), delivered_at = coalesce(delivered_at, occurred)
+			WHERE provider_msg_id IN (SELECT jsonb_array_elements_text(ev->'msg_ids'))
+			  AND status IN ('sending', 'sent', 'delivered', 'seen')
+			RETURNING provider_msg_id)
+		SELECT count(*), array_agg(provider_msg_id) INTO n, matched FROM u;
+		-- the ids of messages whose outcome is not written yet wait for it
+		INSERT INTO zalo_tthc.webhook_pending_receipt (kind, match_key, occurred_at)
+		SELECT DISTINCT 'seen', id, occurred
+		FROM jsonb_array_elements_text(ev->'msg_ids') AS id
+		WHERE id <> ALL (coalesce(matched, '{}'))
+		ON CONFLICT DO NOTHING;
+		GET DIAGNOSTICS pending = ROW_COUNT;
 	ELSIF ev_kind = 'zns_delivered' THEN
-		UPDATE zalo_tthc.outbox
-		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
-			delivered_at = coalesce(delivered_at, occurred)
-		WHERE idempotency_key = ev->>'tracking_id' AND channel = 'zns' AND kind = 'stage'
-		  AND event_id = (SELECT e.id
-						  FROM regexp_match(ev->>'tracking_id', '^([0-9]{1,18})-([0-9]{1,9})-zns$') AS k,
-							   zalo_tthc.dossier_event e
-						  WHERE e.dossier_id = k[1]::bigint AND e.seq = k[2]::integer)
-		  AND status IN ('sending', 'sent', 'delivered', 'seen');
+		SELECT o.id, o.status INTO zns_id, zns_status
+		FROM zalo_tthc.outbox o
+		WHERE o.idempotency_key = ev->>'tracking_id' AND o.channel = 'zns' AND o.kind = 'stage'
+		  AND o.event_id = (SELECT e.id
+							FROM regexp_match(ev->>'tracking_id', '^([0-9]{1,18})-([0-9]{1,9})-zns$') AS k,
+								 zalo_tthc.dossier_event e
+							WHERE e.dossier_id = k[1]::bigint AND e.seq = k[2]::integer);
+		IF zns_status IN ('sent', 'delivered', 'seen') THEN
+			UPDATE zalo_tthc.outbox
+			SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
+				delivered_at = coalesce(delivered_at, occurred)
+			WHERE id = zns_id;
+		ELSIF zns_status IN ('pending', 'sending', 'failed') THEN
+			-- ours, its outcome not written yet: applied when it is
+			INSERT INTO zalo_tthc.webhook_pending_receipt (kind, match_key, occurred_at)
+			VALUES ('zns_delivered', ev->>'tracking_id', occurred)
+			ON CONFLICT DO NOTHING;
+			GET DIAGNOSTICS pending = ROW_COUNT;
+		END IF;
+		n := CASE WHEN zns_status IN ('sent', 'delivered', 'seen') THEN 1 ELSE 0 END;
 	ELSE
 		UPDATE zalo_tthc.outbox
 		SET status = CASE WHEN status = 'sent' THEN 'delivered' ELSE status END,
 			delivered_at = coalesce(delivered_at, occurred)
 		WHERE provider_msg_id = ev->>'msg_id' AND status IN ('sending', 'sent', 'delivered', 'seen');
+		GET DIAGNOSTICS n = ROW_COUNT;
+		IF n = 0 THEN
+			INSERT INTO zalo_tthc.webhook_pending_receipt (kind, match_key, occurred_at)
+			VALUES ('delivered', ev->>'msg_id', occurred)
+			ON CONFLICT DO NOTHING;
+			GET DIAGNOSTICS pending = ROW_COUNT;
+		END IF;
 	END IF;
-	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN jsonb_build_object('action', CASE WHEN ev_kind = 'user_seen_message' THEN 'marked_seen'
 										 ELSE 'marked_delivered' END,
-							  'messages', n);
+							  'messages', n, 'pending', pending);
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.webhook_on_receipt(jsonb) IS
-	'user_received_message (msg_id), its ZNS form (tracking_id = outbox.idempotency_key) and user_seen_message (msg_ids[]): mark the outbox rows delivered or seen with the time; a seen message is never set back to delivered.';
+	'user_received_message (msg_id), its ZNS form (tracking_id = outbox.idempotency_key) and user_seen_message (msg_ids[]): mark the outbox rows delivered or seen with the time; a seen message is never set back to delivered. A receipt for a message whose outcome is not written yet is kept in webhook_pending_receipt ("pending" counts them) and applied by apply_pending_receipts.';
+
+-- Runs once per notification recorded as sent (the trigger's WHEN), and
+-- then costs one index probe of a table that is nearly always empty.
+CREATE FUNCTION zalo_tthc.apply_pending_receipts()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	WITH p AS (
+		DELETE FROM zalo_tthc.webhook_pending_receipt r
+		WHERE (r.match_key = NEW.provider_msg_id AND r.kind IN ('delivered', 'seen'))
+		   OR (r.match_key = NEW.idempotency_key AND r.kind = 'zns_delivered' AND NEW.channel = 'zns')
+		RETURNING r.kind, r.occurred_at),
+	a AS (
+		SELECT bool_or(kind = 'seen') AS seen, min(occurred_at) AS delivered_at,
+			   min(occurred_at) FILTER (WHERE kind = 'seen') AS seen_at
+		FROM p)
+	UPDATE zalo_tthc.outbox o
+	SET status = CASE WHEN a.seen THEN 'seen' ELSE 'delivered' END::zalo_tthc.delivery_status,
+		delivered_at = coalesce(o.delivered_at, a.delivered_at),
+		seen_at = coalesce(o.seen_at, a.seen_at)
+	FROM a
+	WHERE o.id = NEW.id AND o.status = 'sent' AND a.delivered_at IS NOT NULL;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.apply_pending_receipts() IS
+	'Trigger of outbox: when a notification is recorded as sent, apply the receipts that arrived for it before (webhook_pending_receipt, by provider_msg_id or the ZNS tracking id) and forget them.';
+
+CREATE TRIGGER outbox_apply_pending_receipts
+	AFTER UPDATE OF status ON zalo_tthc.outbox
+	FOR EACH ROW
+	WHEN (NEW.status = 'sent' AND OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION zalo_tthc.apply_pending_receipts();
 
 -- ---------------------------------------------------------------------
 -- The entry point for the portal
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.handle_webhook(body text, signature text)
+CREATE FUNCTION zalo_tthc.handle_webhook(body bytea, signature text)
 RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -469,12 +573,29 @@ BEGIN
 		DELETE FROM zalo_tthc.webhook_event
 		WHERE received_at < now() - greatest(current_setting('zalo_tthc.webhook_replay_retention')::interval,
 											 2 * current_setting('zalo_tthc.webhook_max_age')::interval);
+		DELETE FROM zalo_tthc.webhook_pending_receipt
+		WHERE received_at < now() - greatest(current_setting('zalo_tthc.webhook_replay_retention')::interval,
+											 2 * current_setting('zalo_tthc.webhook_max_age')::interval);
 	END IF;
 	RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event') || result;
 END
 $$;
-COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(bytea, text) IS
 	'Verify and process one Zalo webhook delivery: body = the raw bytes as received, signature = the X-ZEvent-Signature header. Returns {"ok", "verified", "event", "action", ...}; ok false with a reason when refused, and then nothing changed.';
+REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(bytea, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(bytea, text) TO zalo_tthc_portal;
+
+-- For a portal that holds the body as text: its UTF-8 bytes, which are
+-- Zalo's only when the session's client_encoding is UTF8.
+CREATE FUNCTION zalo_tthc.handle_webhook(body text, signature text)
+RETURNS jsonb
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT zalo_tthc.handle_webhook(convert_to(body, 'UTF8'), signature)
+$$;
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
+	'handle_webhook of the UTF-8 bytes of body. Text is converted from the client encoding before any function sees it, so in a session whose client_encoding is not UTF8 the signature cannot match: pass the raw body as bytea there.';
 REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
 
@@ -485,7 +606,8 @@ BEGIN
 	FOREACH f IN ARRAY ARRAY['zalo_tthc.chat_answer(text, text)', 'zalo_tthc.chat_template_text(text)',
 		'zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb)', 'zalo_tthc.webhook_on_follow(jsonb)',
 		'zalo_tthc.webhook_on_unfollow(jsonb)', 'zalo_tthc.webhook_on_submit_info(jsonb)',
-		'zalo_tthc.webhook_on_send_text(jsonb)', 'zalo_tthc.webhook_on_receipt(jsonb)']
+		'zalo_tthc.webhook_on_send_text(jsonb)', 'zalo_tthc.webhook_on_receipt(jsonb)',
+		'zalo_tthc.apply_pending_receipts()']
 	LOOP
 		EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
 	END LOOP;

@@ -15,7 +15,7 @@ SELECT enum_has_labels('zalo_tthc', 'stage', ARRAY[
 SELECT tables_are('zalo_tthc', ARRAY[
 	'stage_info', 'stage_transition', 'dossier', 'dossier_event', 'recipient',
 	'template', 'outbox', 'oa_credentials', 'delivery_attempt', 'dossier_document',
-	'chat_template', 'webhook_event', 'receipt_snapshot', 'lookup_audit', 'lookup_secret',
+	'chat_template', 'webhook_event', 'webhook_pending_receipt', 'receipt_snapshot', 'lookup_audit', 'lookup_secret',
 	'delivery_total', 'operator_log', 'worker_control']);
 
 SELECT columns_are('zalo_tthc', 'outbox', ARRAY[

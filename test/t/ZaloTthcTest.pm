@@ -111,6 +111,7 @@ zalo_tthc.database_name = 'tthc'
 zalo_tthc.api_base_url = '$url'
 zalo_tthc.oauth_base_url = '$url'
 zalo_tthc.zns_base_url = '$url'
+zalo_tthc.allow_insecure_http = on
 zalo_tthc.rate_limit = 0
 zalo_tthc.retry_base_delay = 200ms
 zalo_tthc.retry_max_delay = 2s
@@ -146,6 +147,7 @@ sub new_tthc_standby
 zalo_tthc.api_base_url = '$url'
 zalo_tthc.oauth_base_url = '$url'
 zalo_tthc.zns_base_url = '$url'
+zalo_tthc.allow_insecure_http = on
 });
 	$standby->start;
 	return $standby;
