@@ -620,6 +620,28 @@ copy_member(json_object *obj, const char *key, char *buf, size_t buflen)
 	return buf[0] != '\0';
 }
 
+/*
+ * Copy a token from a string member into buf: false when it is missing,
+ * empty, or does not fit (a cut token would be useless, and Zalo has
+ * already consumed the one it replaces); *too_long says which.
+ */
+static bool
+copy_token_member(json_object *obj, const char *key, char *buf, size_t buflen, bool *too_long)
+{
+	json_object *v;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) || v == NULL ||
+		!json_object_is_type(v, json_type_string))
+		return false;
+	if ((size_t) json_object_get_string_len(v) >= buflen)
+	{
+		*too_long = true;
+		return false;
+	}
+	zalo_copy_utf8(buf, buflen, json_object_get_string(v));
+	return buf[0] != '\0';
+}
+
 /* Fill the result of a finished transfer from its HTTP answer. */
 static void
 parse_answer(ZaloRequest *req, CURLcode rc)
@@ -679,9 +701,11 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 
 	if (req->endpoint == ZE_OAUTH_REFRESH)
 	{
+		bool		too_long = false;
+
 		if (r->zalo_error == 0 &&
-			copy_member(root, "access_token", r->access_token, sizeof(r->access_token)) &&
-			copy_member(root, "refresh_token", r->refresh_token, sizeof(r->refresh_token)) &&
+			copy_token_member(root, "access_token", r->access_token, sizeof(r->access_token), &too_long) &&
+			copy_token_member(root, "refresh_token", r->refresh_token, sizeof(r->refresh_token), &too_long) &&
 			!has_control_character(r->access_token) && !has_control_character(r->refresh_token))
 		{
 			char		expires[32] = "";
@@ -696,8 +720,12 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 
 			if (!copy_member(root, "error_name", name, sizeof(name)))
 				copy_member(root, "error_description", name, sizeof(name));
-			r->error_class = ZC_CONFIG;
-			if (r->zalo_error == 0 && name[0] == '\0')
+			/* a rate limit passes; any other refusal needs a new authorisation */
+			r->error_class = r->zalo_error == -32 ? ZC_RATE_LIMITED : ZC_CONFIG;
+			if (too_long)
+				snprintf(name, sizeof(name), "a token in the answer is longer than %d bytes",
+						 (int) sizeof(r->refresh_token) - 1);
+			else if (r->zalo_error == 0 && name[0] == '\0')
 				snprintf(name, sizeof(name), "the answer has no usable token pair");
 			set_error_text(r, "token refresh refused: %d %s", r->zalo_error, name);
 		}

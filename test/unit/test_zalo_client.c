@@ -352,6 +352,39 @@ main(void)
 		zalo_request_free(req);
 	}
 
+	/* Zalo's rate limit on the token endpoint is transient: no re-authorisation */
+	{
+		Server		s = serve_once("{\"error\":-32,\"message\":\"rate limit\"}");
+		ZaloRequest *req = zalo_request_refresh(s.url, "1234567890123456789", "S3CR3T", "RT_0", NULL);
+
+		zalo_client_run_one(client, req);
+		r = *zalo_request_result(req);
+		free(server_received(&s));
+		ok(r.error_class == ZC_RATE_LIMITED, "a rate-limited token refresh is tried again later");
+		zalo_request_free(req);
+	}
+
+	/* a token longer than the result holds is refused, never cut */
+	{
+		char		answer[2048];
+		char		long_token[700];
+		Server		s;
+		ZaloRequest *req;
+
+		memset(long_token, 'R', sizeof(long_token) - 1);
+		long_token[sizeof(long_token) - 1] = '\0';
+		snprintf(answer, sizeof(answer),
+				 "{\"access_token\":\"AT_1\",\"refresh_token\":\"%s\",\"expires_in\":\"90000\"}", long_token);
+		s = serve_once(answer);
+		req = zalo_request_refresh(s.url, "1234567890123456789", "S3CR3T", "RT_0", NULL);
+		zalo_client_run_one(client, req);
+		r = *zalo_request_result(req);
+		free(server_received(&s));
+		ok(r.error_class != ZC_OK && strstr(r.error_text, "longer than") != NULL,
+		   "a refresh token longer than the buffer is refused, not cut");
+		zalo_request_free(req);
+	}
+
 	zalo_client_destroy(client);
 	return done_testing();
 }
