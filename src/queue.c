@@ -450,14 +450,52 @@ zt_reclaim_abandoned(void)
 }
 
 /*
+ * Queue again the notifications still 'sending' after their lease, but for
+ * those in held (on the wire or with an outcome not yet written); each is
+ * logged as an attempt of unknown outcome.  Returns how many.
+ */
+int
+zt_reclaim_expired_leases(const int64 *held, int n_held)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n_held, 1));
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		args[1];
+	int			n;
+
+	for (int i = 0; i < n_held; i++)
+		ids[i] = Int64GetDatum(held[i]);
+	args[0] = scalar_array(ids, NULL, n_held, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+
+	begin_work("zalo_tthc: reclaiming expired leases");
+	if (SPI_execute_with_args("WITH r AS ("
+							  "  UPDATE zalo_tthc.outbox SET status = 'failed', next_attempt_at = now(),"
+							  "         lease_until = NULL,"
+							  "         last_error = 'outcome unknown: the lease ran out while it was being sent'"
+							  "  WHERE status = 'sending' AND lease_until < now() AND id <> ALL ($1)"
+							  "  RETURNING id, attempts) "
+							  "INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at,"
+							  "       outcome, sent_unknown, error_text) "
+							  "SELECT id, attempts, 'unknown', now(), 'unknown', true,"
+							  "       'the lease of this attempt ran out before its outcome was written' FROM r",
+							  1, types, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not reclaim notifications whose lease ran out");
+	n = (int) SPI_processed;
+	end_work();
+	return n;
+}
+
+/*
  * The earliest time a claimable notification is due; false if none.  A
  * notification waiting behind an earlier one of its dossier does not count:
- * the earlier one's retry time does.
+ * the earlier one's retry time does.  *lease_end is the earliest end of a
+ * lease of a notification being sent (0 if none).
  */
 bool
-zt_next_due(TimestampTz *when)
+zt_next_due(TimestampTz *when, TimestampTz *lease_end)
 {
 	bool		found = false;
+	bool		isnull;
+	Datum		d;
 
 	begin_work("zalo_tthc: next due notification");
 	guard_claim_plan();
@@ -473,6 +511,10 @@ zt_next_due(TimestampTz *when)
 		*when = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		found = true;
 	}
+	if (SPI_execute("SELECT min(lease_until) FROM zalo_tthc.outbox WHERE status = 'sending'", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the queue");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*lease_end = isnull ? 0 : DatumGetTimestampTz(d);
 	end_work();
 	return found;
 }

@@ -74,7 +74,8 @@ extern const char *zt_installed_schema_version(void);
 extern int	zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows);
 extern void zt_record_outcomes(ZtOutcome *outcomes, int n);
 extern int	zt_reclaim_abandoned(void);
-extern bool zt_next_due(TimestampTz *when);
+extern bool zt_next_due(TimestampTz *when, TimestampTz *lease_end);
+extern int	zt_reclaim_expired_leases(const int64 *held, int n_held);
 extern void zt_load_credentials(ZtCredentials *creds);
 extern bool zt_store_refreshed_tokens(const char *old_refresh_token,
 									  const char *access_token,

@@ -25,6 +25,7 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
+#include "lib/ilist.h"
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
@@ -36,6 +37,7 @@
 /* A request of ours on the wire. */
 typedef struct PendingSend
 {
+	dlist_node	node;			/* in WorkerLoop.in_flight */
 	int64		outbox_id;
 	int32		attempt;
 	bool		is_oa_stage;	/* may fall back to ZNS */
@@ -58,6 +60,8 @@ typedef struct WorkerLoop
 	int			max_outcomes;
 	TimestampTz first_outcome_at;
 	bool		more_work;		/* the queue may have due rows */
+	dlist_head	in_flight;		/* PendingSends this worker holds */
+	TimestampTz lease_check_at; /* next look for claims whose lease ran out */
 	TimestampTz claimed_up_to;	/* the last claim took every unlocked row
 								 * due by then */
 	TimestampTz own_retry_at;	/* earliest retry this worker wrote and has
@@ -699,6 +703,7 @@ start_request(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char 
 static void
 free_pending(PendingSend *ps)
 {
+	dlist_delete(&ps->node);
 	free(ps->user_id);
 	free(ps);
 }
@@ -756,6 +761,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
+	dlist_push_tail(&w->in_flight, &ps->node);
 	ps->outbox_id = row->outbox_id;
 	ps->attempt = row->attempt;
 
@@ -959,6 +965,41 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	free_pending(ps);
 }
 
+/*
+ * Queue again the notifications left 'sending' past their lease that this
+ * worker does not hold (on the wire, or with an outcome not yet written):
+ * an outcome that could not be written, a claim cut short by an error.
+ * They count as attempts of unknown outcome, as at a restart.
+ */
+static void
+reclaim_expired_leases(WorkerLoop *w)
+{
+	int			max_held = w->n_outcomes + 1;
+	int64	   *held;
+	int			n_held = 0;
+	dlist_iter	iter;
+	int			n;
+
+	dlist_foreach(iter, &w->in_flight)
+		max_held++;
+	held = palloc(sizeof(int64) * max_held);
+	dlist_foreach(iter, &w->in_flight)
+		held[n_held++] = dlist_container(PendingSend, node, iter.cur)->outbox_id;
+	for (int i = 0; i < w->n_outcomes; i++)
+		held[n_held++] = w->outcomes[i].outbox_id;
+
+	n = zt_reclaim_expired_leases(held, n_held);
+	w->lease_check_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_lease_time_ms / 2);
+	if (n > 0)
+	{
+		SpinLockAcquire(&zt_shared->mutex);
+		zt_shared->unknown_outcomes += n;
+		SpinLockRelease(&zt_shared->mutex);
+		elog(LOG, "zalo_tthc worker: %d notifications outlived their lease while being sent; they are queued again", n);
+		w->more_work = true;
+	}
+}
+
 /* Claim due notifications and start their requests. */
 static void
 fill_pipeline(WorkerLoop *w)
@@ -1007,12 +1048,20 @@ queue_wake_time(WorkerLoop *w)
 {
 	TimestampTz due = 0;
 	TimestampTz queued;
+	TimestampTz lease_end = 0;
 
-	if (zt_next_due(&queued))
+	/* idle, the worker holds nothing: any claim left is someone's lost one */
+	if (zt_next_due(&queued, &lease_end))
 		due = queued;
+	if (lease_end != 0)
+	{
+		w->lease_check_at = Min(w->lease_check_at, lease_end);
+		if (due == 0 || lease_end < due)
+			due = lease_end;
+	}
 	if (w->own_retry_at != 0 && (due == 0 || w->own_retry_at < due))
 		due = w->own_retry_at;
-	if (due != 0 && due <= w->claimed_up_to)
+	if (due != 0 && due <= w->claimed_up_to && due != lease_end)
 		due = TimestampTzPlusMilliseconds(w->claimed_up_to, LOCKED_ROW_RECHECK_MS);
 	return due;
 }
@@ -1133,6 +1182,8 @@ worker_iteration(WorkerLoop *w)
 		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), 20))))
 		flush_outcomes(w);
 
+	if (GetCurrentTimestamp() >= w->lease_check_at)
+		reclaim_expired_leases(w);
 	zt_retention_run_if_due();
 
 	if (zalo_client_in_flight(w->client) > 0)
@@ -1296,6 +1347,8 @@ zt_worker_main(Datum arg)
 	w->tokens_at = GetCurrentTimestamp();
 	w->tokens = Max(zt_rate_limit, 1.0);
 	w->more_work = true;
+	dlist_init(&w->in_flight);
+	w->lease_check_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_lease_time_ms / 2);
 	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
 
 	elog(LOG, "zalo_tthc worker started for database \"%s\"", zt_database_name);
