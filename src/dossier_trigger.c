@@ -559,7 +559,12 @@ check_dates(RowEdit *row, const DossierLayout *l, const char *code)
 						   pstrdup(timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i]))))));
 }
 
-/* Raise unless this is a row-level trigger of the expected timing. */
+/*
+ * Raise unless this is a row-level trigger of the expected timing on
+ * zalo_tthc.dossier itself: a copy of the table with the triggers attached
+ * would otherwise record events and queue notifications for any dossier
+ * id, past the table's privileges and row security.
+ */
 static TriggerData *
 trigger_data(FunctionCallInfo fcinfo, const char *fname, bool before)
 {
@@ -573,6 +578,7 @@ trigger_data(FunctionCallInfo fcinfo, const char *fname, bool before)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s must be called as a %s INSERT or UPDATE row trigger",
 						fname, before ? "BEFORE" : "AFTER")));
+	(void) zt_require_own_table(trigdata->tg_relation, fname, ZT_TABLE_BIT(ZT_DOSSIER));
 	return trigdata;
 }
 

@@ -191,8 +191,9 @@ zt_stage_name(Oid stage)
 PG_FUNCTION_INFO_V1(zt_stage_rules_changed);
 
 /*
- * Statement trigger on stage_info and stage_transition: broadcast an
- * invalidation so every session reloads the rules.
+ * Statement trigger on stage_info, stage_transition and template: broadcast
+ * an invalidation so every session reloads the rules (and enqueue.c what
+ * it knows of the templates).  It fires on those tables only.
  */
 Datum
 zt_stage_rules_changed(PG_FUNCTION_ARGS)
@@ -203,6 +204,9 @@ zt_stage_rules_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("zalo_tthc.stage_rules_changed() must be called as a trigger")));
+	(void) zt_require_own_table(trigdata->tg_relation, "zalo_tthc.stage_rules_changed()",
+								ZT_TABLE_BIT(ZT_STAGE_INFO) | ZT_TABLE_BIT(ZT_STAGE_TRANSITION) |
+								ZT_TABLE_BIT(ZT_TEMPLATE));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }
