@@ -513,6 +513,7 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.operator_log', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.worker_control', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.chat_template', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_event', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_pending_receipt', '');
 -- (one call per statement: each rewrites the pg_extension row)
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_event_id_seq', '');

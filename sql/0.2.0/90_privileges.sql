@@ -16,7 +16,8 @@
 REVOKE ALL ON FUNCTION zalo_tthc.dossier_before_write(), zalo_tthc.dossier_enqueue(),
 	zalo_tthc.stage_rules_changed(), zalo_tthc.wake_worker_at_commit(),
 	zalo_tthc.forbid_event_change(), zalo_tthc.dossier_deleted(), zalo_tthc.dossier_event_deleted(),
-	zalo_tthc.recipient_deleted(), zalo_tthc.dossier_truncated(), zalo_tthc.merge_config_row()
+	zalo_tthc.recipient_deleted(), zalo_tthc.dossier_truncated(), zalo_tthc.merge_config_row(),
+	zalo_tthc.apply_pending_receipts()
 	FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.dossier_event),
 	zalo_tthc.cs_text_message(text, text) FROM PUBLIC;
