@@ -29,8 +29,10 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "enqueue.h"
@@ -122,16 +124,48 @@ static const TextRule text_rules[] = {
 	{DC_PAYMENT_URL, 2000, false, TEXT_LINE},
 };
 
-/* Column positions of one dossier table, found by name. */
+/* The types the triggers read the dossier columns as. */
+typedef enum ColumnType
+{
+	CT_TEXT = 0,				/* text or varchar */
+	CT_BIGINT,
+	CT_SMALLINT,
+	CT_INTEGER,
+	CT_BOOLEAN,
+	CT_TIMESTAMPTZ,
+	CT_STAGE					/* zalo_tthc.stage */
+} ColumnType;
+
+static const ColumnType dossier_column_types[DC_COUNT] = {
+	[DC_ID] = CT_BIGINT,
+	[DC_CODE_STANDARD] = CT_BOOLEAN,
+	[DC_STAGE] = CT_STAGE,
+	[DC_STATUS_CODE] = CT_SMALLINT,
+	[DC_STAGE_SEQ] = CT_INTEGER,
+	[DC_SUBMITTED_AT] = CT_TIMESTAMPTZ,
+	[DC_DUE_AT] = CT_TIMESTAMPTZ,
+	[DC_ORIGINAL_DUE_AT] = CT_TIMESTAMPTZ,
+	[DC_NOTIFY_ZALO] = CT_BOOLEAN,
+	[DC_UPDATED_AT] = CT_TIMESTAMPTZ,
+	/* every other column is text (CT_TEXT, 0) */
+};
+
+/*
+ * Column positions of the dossier table, found by name.  Kept until the
+ * relation cache says the table changed: an ALTER TABLE in this session or
+ * one that committed elsewhere (taken in when the table is locked, before
+ * the triggers fire).
+ */
 typedef struct DossierLayout
 {
+	bool		valid;
 	Oid			relid;
-	TupleDesc	desc;
-	int			natts;
 	AttrNumber	attnum[DC_COUNT];
 } DossierLayout;
 
 static DossierLayout layout;
+static uint64 layout_invalidations = 0;
+static bool layout_callback_registered = false;
 
 /*
  * The row being written, as arrays that heap_modify_tuple takes, with the
@@ -149,20 +183,78 @@ typedef struct RowEdit
 } RowEdit;
 
 
-/* Find the columns of the dossier table, once per table shape. */
-static const DossierLayout *
-dossier_layout(Relation rel)
+/* Relcache callback: forget the layout when the dossier table changes. */
+static void
+dossier_layout_invalidate(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == layout.relid)
+	{
+		layout.valid = false;
+		layout_invalidations++;
+	}
+}
+
+/* True when a column of this type can be read as the triggers read it. */
+static bool
+column_type_ok(ColumnType expected, Oid typid, Oid stage_type)
+{
+	switch (expected)
+	{
+		case CT_TEXT:
+			return typid == TEXTOID || typid == VARCHAROID;
+		case CT_BIGINT:
+			return typid == INT8OID;
+		case CT_SMALLINT:
+			return typid == INT2OID;
+		case CT_INTEGER:
+			return typid == INT4OID;
+		case CT_BOOLEAN:
+			return typid == BOOLOID;
+		case CT_TIMESTAMPTZ:
+			return typid == TIMESTAMPTZOID;
+		case CT_STAGE:
+			return typid == stage_type;
+	}
+	return false;
+}
+
+/* The name of a ColumnType, for an error message. */
+static const char *
+column_type_name(ColumnType type)
+{
+	switch (type)
+	{
+		case CT_TEXT:
+			return "text or varchar";
+		case CT_BIGINT:
+			return "bigint";
+		case CT_SMALLINT:
+			return "smallint";
+		case CT_INTEGER:
+			return "integer";
+		case CT_BOOLEAN:
+			return "boolean";
+		case CT_TIMESTAMPTZ:
+			return "timestamp with time zone";
+		case CT_STAGE:
+			return "zalo_tthc.stage";
+	}
+	return "?";
+}
+
+/* Find the columns of the dossier table and check their types. */
+static void
+read_dossier_layout(Relation rel)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			stage_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+											 CStringGetDatum("stage"),
+											 ObjectIdGetDatum(RelationGetNamespace(rel)));
 
-	if (layout.relid == RelationGetRelid(rel) && layout.desc == desc &&
-		layout.natts == desc->natts)
-		return &layout;
-
-	layout.relid = InvalidOid;
 	for (int c = 0; c < DC_COUNT; c++)
 	{
-		AttrNumber	attnum = InvalidAttrNumber;
+		Form_pg_attribute found = NULL;
+		ColumnType	expected = dossier_column_types[c];
 
 		for (int i = 0; i < desc->natts; i++)
 		{
@@ -171,21 +263,55 @@ dossier_layout(Relation rel)
 			if (!att->attisdropped &&
 				strcmp(NameStr(att->attname), dossier_column_names[c]) == 0)
 			{
-				attnum = att->attnum;
+				found = att;
 				break;
 			}
 		}
-		if (attnum == InvalidAttrNumber)
+		if (found == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("table \"%s\" has no column \"%s\"",
 							RelationGetRelationName(rel), dossier_column_names[c]),
 					 errdetail("The zalo_tthc dossier triggers need the columns of zalo_tthc.dossier.")));
-		layout.attnum[c] = attnum;
+		if (!column_type_ok(expected, found->atttypid, stage_type))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of table \"%s\" has type %s",
+							dossier_column_names[c], RelationGetRelationName(rel),
+							format_type_be(found->atttypid)),
+					 errdetail("The zalo_tthc dossier triggers read it as %s.", column_type_name(expected)),
+					 errhint("Change the column back to that type.")));
+		layout.attnum[c] = found->attnum;
 	}
-	layout.relid = RelationGetRelid(rel);
-	layout.desc = desc;
-	layout.natts = desc->natts;
+}
+
+/*
+ * The layout of the dossier table, found again after each change of the
+ * table.  Marked as being read for this relation first, so that an
+ * invalidation arriving meanwhile (the type lookup reads the catalog) is
+ * noticed and the layout read again.
+ */
+static const DossierLayout *
+dossier_layout(Relation rel)
+{
+	if (layout.valid && layout.relid == RelationGetRelid(rel))
+		return &layout;
+	if (!layout_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(dossier_layout_invalidate, (Datum) 0);
+		layout_callback_registered = true;
+	}
+	for (;;)
+	{
+		uint64		seen = layout_invalidations;
+
+		layout.valid = false;
+		layout.relid = RelationGetRelid(rel);
+		read_dossier_layout(rel);
+		if (seen == layout_invalidations)
+			break;
+	}
+	layout.valid = true;
 	return &layout;
 }
 
@@ -508,6 +634,14 @@ apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
 	{
 		int			attno = SPI_fnumber(desc, NameStr(to->timestamp_column));
 
+		if (attno > 0 && TupleDescAttr(desc, attno - 1)->atttypid != TIMESTAMPTZOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of table \"%s\" has type %s",
+							NameStr(to->timestamp_column), "dossier",
+							format_type_be(TupleDescAttr(desc, attno - 1)->atttypid)),
+					 errdetail("Stage \"%s\" stamps it with a timestamp with time zone.",
+							   zt_stage_name(new_stage))));
 		if (attno > 0 && row->nulls[attno - 1])
 		{
 			row->values[attno - 1] = TimestampTzGetDatum(now);
@@ -559,7 +693,12 @@ check_dates(RowEdit *row, const DossierLayout *l, const char *code)
 						   pstrdup(timestamptz_to_str(DatumGetTimestampTz(row->values[sub_i]))))));
 }
 
-/* Raise unless this is a row-level trigger of the expected timing. */
+/*
+ * Raise unless this is a row-level trigger of the expected timing on
+ * zalo_tthc.dossier itself: a copy of the table with the triggers attached
+ * would otherwise record events and queue notifications for any dossier
+ * id, past the table's privileges and row security.
+ */
 static TriggerData *
 trigger_data(FunctionCallInfo fcinfo, const char *fname, bool before)
 {
@@ -573,6 +712,7 @@ trigger_data(FunctionCallInfo fcinfo, const char *fname, bool before)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s must be called as a %s INSERT or UPDATE row trigger",
 						fname, before ? "BEFORE" : "AFTER")));
+	(void) zt_require_own_table(trigdata->tg_relation, fname, ZT_TABLE_BIT(ZT_DOSSIER));
 	return trigdata;
 }
 

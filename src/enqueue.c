@@ -126,6 +126,7 @@ static EnqueueCatalog catalog = {
 	.outbox = {.name = "outbox",.columns = outbox_columns},
 };
 static bool callback_registered = false;
+static uint64 catalog_invalidations = 0;	/* counted while not valid */
 
 /* True when relid is one of the prepared indexes of a target table. */
 static bool
@@ -137,12 +138,20 @@ is_target_index(const TargetTable *t, Oid relid)
 	return false;
 }
 
-/* Relcache callback: forget what was resolved when one of the tables changes. */
+/*
+ * Relcache callback: forget what was resolved when one of the tables
+ * changes.  While the catalog is not valid (being read) every invalidation
+ * counts, since what was resolved so far is not yet known to the checks
+ * below.
+ */
 static void
 enqueue_catalog_invalidate(Datum arg, Oid relid)
 {
 	if (!catalog.valid)
+	{
+		catalog_invalidations++;
 		return;
+	}
 	if (relid == InvalidOid || relid == catalog.event.relid ||
 		relid == catalog.outbox.relid || relid == catalog.recipient_relid ||
 		relid == catalog.template_relid ||
@@ -276,20 +285,13 @@ resolve_target(TargetTable *t, Oid nsp)
 	table_close(rel, AccessShareLock);
 }
 
-/* Resolve every name this file uses, once per backend and table change. */
+/* Resolve every name this file uses into catalog. */
 static void
-load_catalog(void)
+read_catalog(void)
 {
 	Oid			nsp;
 	MemoryContext old;
 
-	if (catalog.valid)
-		return;
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(enqueue_catalog_invalidate, (Datum) 0);
-		callback_registered = true;
-	}
 	if (catalog.cxt == NULL)
 		catalog.cxt = AllocSetContextCreate(CacheMemoryContext, "zalo_tthc enqueue",
 											ALLOCSET_SMALL_SIZES);
@@ -331,7 +333,29 @@ load_catalog(void)
 
 	MemoryContextSwitchTo(old);
 	catalog.nstages_known = 0;
-	catalog.valid = true;
+}
+
+/*
+ * Resolve every name this file uses, once per backend and table change.
+ * Opening the tables takes in invalidations; if one arrived while the
+ * catalog was being read, what was read may be older than it, and it is
+ * read again.
+ */
+static void
+load_catalog(void)
+{
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(enqueue_catalog_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
+	while (!catalog.valid)
+	{
+		uint64		seen = catalog_invalidations;
+
+		read_catalog();
+		catalog.valid = (seen == catalog_invalidations);
+	}
 }
 
 /*
@@ -419,7 +443,10 @@ linked_recipient(Datum phone, bool phone_null, Datum id_number, bool id_null)
 /*
  * True when the stage has an approved ZNS template.  Read once per stage
  * and kept: a statement trigger on template sends a relcache invalidation
- * when a DBA edits it.
+ * when a DBA edits it.  The row is read with a snapshot taken after the
+ * table is locked, not the statement's: an edit that committed after the
+ * statement began, whose invalidation may already have been taken in,
+ * would otherwise be kept unseen.
  */
 static bool
 stage_has_zns_template(Oid stage)
@@ -429,6 +456,7 @@ stage_has_zns_template(Oid stage)
 	ScanKeyData skey;
 	SysScanDesc scan;
 	HeapTuple	tup;
+	Snapshot	snapshot;
 	bool		result = false;
 
 	for (int i = 0; i < catalog.nstages_known; i++)
@@ -437,10 +465,11 @@ stage_has_zns_template(Oid stage)
 
 	rel = table_open(catalog.template_relid, AccessShareLock);
 	index = index_open(catalog.template_index, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
 
 	ScanKeyInit(&skey, catalog.template_stage_att, BTEqualStrategyNumber, F_ENUM_EQ,
 				ObjectIdGetDatum(stage));
-	scan = systable_beginscan_ordered(rel, index, GetActiveSnapshot(), 1, &skey);
+	scan = systable_beginscan_ordered(rel, index, snapshot, 1, &skey);
 	tup = systable_getnext_ordered(scan, ForwardScanDirection);
 	if (HeapTupleIsValid(tup))
 	{
@@ -450,6 +479,7 @@ stage_has_zns_template(Oid stage)
 		result = !isnull;
 	}
 	systable_endscan_ordered(scan);
+	UnregisterSnapshot(snapshot);
 	index_close(index, AccessShareLock);
 	table_close(rel, AccessShareLock);
 

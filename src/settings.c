@@ -94,12 +94,17 @@ zt_define_settings(void)
 							   0,
 							   NULL, NULL, NULL);
 
+	/*
+	 * Superuser only: a role that writes dossiers could otherwise silence
+	 * every notification.  A superuser lets an import role use it with
+	 * GRANT SET ON PARAMETER or ALTER ROLE ... SET.
+	 */
 	DefineCustomBoolVariable("zalo_tthc.bulk_import",
 							 "Record stage changes without notifying citizens, for imports of historical dossiers.",
 							 "While on, new dossiers may start at any stage and every event is recorded with notify = 'skipped_bulk_import'.",
 							 &zt_bulk_import,
 							 false,
-							 PGC_USERSET,
+							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
 

@@ -6,7 +6,10 @@
  *
  * The rules are data a DBA edits.  A statement trigger on both tables
  * sends a relcache invalidation for them; every session's callback then
- * marks its copy stale and the next use reloads it.
+ * marks its copy stale and the next use reloads it.  Reading the two
+ * tables takes in invalidations itself (locking a table does): a change
+ * that commits between the two reads is noticed, and the rules are read
+ * again (with a new snapshot), instead of being kept half old.
  */
 #include "zalo_tthc.h"
 
@@ -20,11 +23,13 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 static ZtStageRule stage_rules[ZT_MAX_STAGES];
 static int	stage_rule_count = 0;
 static bool stage_rules_valid = false;
+static uint64 stage_rule_invalidations = 0;
 static Oid	stage_info_relid = InvalidOid;
 static Oid	stage_transition_relid = InvalidOid;
 
@@ -34,7 +39,10 @@ stage_cache_invalidate(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == stage_info_relid ||
 		relid == stage_transition_relid)
+	{
 		stage_rules_valid = false;
+		stage_rule_invalidations++;
+	}
 }
 
 /* Register the invalidation callback (once per process). */
@@ -56,12 +64,11 @@ stage_index(Oid stage)
 
 /* Read both tables into stage_rules. */
 static void
-load_stage_rules(void)
+read_stage_rules(void)
 {
 	Oid			nsp;
 	uint64		n;
 
-	stage_rules_valid = false;
 	stage_rule_count = 0;
 
 	nsp = get_namespace_oid("zalo_tthc", false);
@@ -70,6 +77,14 @@ load_stage_rules(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * Read with a snapshot of now, not the one of the statement that fires
+	 * the trigger: a rule change that committed after that statement began
+	 * may already have had its invalidation taken in, and rules read as of
+	 * before it would then be kept until the next change.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 
 	if (SPI_execute("SELECT stage, coalesce(status_code, 0)::int2, notifies, is_initial, "
 					"is_final, requires_note, requires_later_due, "
@@ -123,8 +138,25 @@ load_stage_rules(void)
 			stage_rules[from].allowed_targets |= UINT64CONST(1) << to;
 	}
 
+	PopActiveSnapshot();
 	SPI_finish();
-	stage_rules_valid = true;
+}
+
+/*
+ * Load the rules until no invalidation of either table arrived while they
+ * were being read.  The relids are resolved first thing, so the callback
+ * recognises an invalidation of the tables being read.
+ */
+static void
+load_stage_rules(void)
+{
+	while (!stage_rules_valid)
+	{
+		uint64		seen = stage_rule_invalidations;
+
+		read_stage_rules();
+		stage_rules_valid = (seen == stage_rule_invalidations);
+	}
 }
 
 /*
@@ -191,8 +223,9 @@ zt_stage_name(Oid stage)
 PG_FUNCTION_INFO_V1(zt_stage_rules_changed);
 
 /*
- * Statement trigger on stage_info and stage_transition: broadcast an
- * invalidation so every session reloads the rules.
+ * Statement trigger on stage_info, stage_transition and template: broadcast
+ * an invalidation so every session reloads the rules (and enqueue.c what
+ * it knows of the templates).  It fires on those tables only.
  */
 Datum
 zt_stage_rules_changed(PG_FUNCTION_ARGS)
@@ -203,6 +236,9 @@ zt_stage_rules_changed(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("zalo_tthc.stage_rules_changed() must be called as a trigger")));
+	(void) zt_require_own_table(trigdata->tg_relation, "zalo_tthc.stage_rules_changed()",
+								ZT_TABLE_BIT(ZT_STAGE_INFO) | ZT_TABLE_BIT(ZT_STAGE_TRANSITION) |
+								ZT_TABLE_BIT(ZT_TEMPLATE));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
 }

@@ -10,7 +10,6 @@
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
-#include "utils/rel.h"
 
 static bool wake_at_commit = false;
 static bool credentials_changed = false;
@@ -65,20 +64,26 @@ PG_FUNCTION_INFO_V1(zt_wake_worker_at_commit_trigger);
 /*
  * Statement trigger on outbox (INSERT), oa_credentials (INSERT OR UPDATE),
  * worker_control and operator_log.  The worker's own writes do not wake
- * itself.
+ * itself.  The table is recognised by OID: a table of another schema with
+ * the same name (a TEMP oa_credentials) would otherwise tell the worker
+ * that the credentials changed and end its pause after a rate limit.
  */
 Datum
 zt_wake_worker_at_commit_trigger(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	ZtOwnTable	table;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("zalo_tthc.wake_worker_at_commit() must be called as a trigger")));
-	if (strcmp(RelationGetRelationName(trigdata->tg_relation), "oa_credentials") == 0)
+	table = zt_require_own_table(trigdata->tg_relation, "zalo_tthc.wake_worker_at_commit()",
+								 ZT_TABLE_BIT(ZT_OUTBOX) | ZT_TABLE_BIT(ZT_OA_CREDENTIALS) |
+								 ZT_TABLE_BIT(ZT_OPERATOR_LOG) | ZT_TABLE_BIT(ZT_WORKER_CONTROL));
+	if (table == ZT_OA_CREDENTIALS)
 		credentials_changed = true;
-	else if (strcmp(RelationGetRelationName(trigdata->tg_relation), "worker_control") == 0)
+	else if (table == ZT_WORKER_CONTROL)
 		control_changed = true;
 	if (!zt_am_delivery_worker)
 		wake_at_commit = true;

@@ -10,6 +10,7 @@
 #include "datatype/timestamp.h"
 #include "port/atomics.h"
 #include "storage/spin.h"
+#include "utils/relcache.h"
 
 /* settings.c */
 extern char *zt_database_name;
@@ -115,6 +116,24 @@ extern TimestampTz zt_retention_next_at(void);
 
 /* monitor.c */
 extern bool zt_operations_installed(void);
+
+/* own_tables.c: the tables the extension's C triggers may fire on */
+typedef enum ZtOwnTable
+{
+	ZT_DOSSIER,
+	ZT_OUTBOX,
+	ZT_OA_CREDENTIALS,
+	ZT_OPERATOR_LOG,
+	ZT_WORKER_CONTROL,
+	ZT_STAGE_INFO,
+	ZT_STAGE_TRANSITION,
+	ZT_TEMPLATE,
+	ZT_OWN_TABLE_COUNT
+} ZtOwnTable;
+
+#define ZT_TABLE_BIT(t) ((uint32) 1 << (t))
+
+extern ZtOwnTable zt_require_own_table(Relation rel, const char *function, uint32 allowed);
 
 /* wakeup.c */
 extern bool zt_am_delivery_worker;

@@ -458,9 +458,11 @@ GRANT EXECUTE ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram
 -- notifications are in the dump.
 --
 -- The configuration the extension ships (stage_info, stage_transition,
--- template) is dumped whole, edits included; on restore, CREATE EXTENSION
--- has already inserted the shipped rows, so a restored row replaces the row
--- with the same key instead of failing on it.
+-- template, chat_template) is dumped whole, edits included; on restore,
+-- CREATE EXTENSION has already inserted the shipped rows, so a restored row
+-- replaces the row with the same key instead of failing on it.  (A WHERE
+-- filter could not leave the shipped rows out: an edited text keeps the key
+-- of the shipped row it replaces.)
 -- ---------------------------------------------------------------------
 
 CREATE FUNCTION zalo_tthc.merge_config_row()
@@ -489,10 +491,14 @@ CREATE TRIGGER stage_info_merge_row
 CREATE TRIGGER stage_transition_merge_row
 	BEFORE INSERT ON zalo_tthc.stage_transition
 	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('from_stage', 'to_stage');
+CREATE TRIGGER chat_template_merge_row
+	BEFORE INSERT ON zalo_tthc.chat_template
+	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('kind');
 -- they, and the wake-ups, also fire while a restore runs as a replica
 ALTER TABLE zalo_tthc.template ENABLE ALWAYS TRIGGER template_merge_row;
 ALTER TABLE zalo_tthc.stage_info ENABLE ALWAYS TRIGGER stage_info_merge_row;
 ALTER TABLE zalo_tthc.stage_transition ENABLE ALWAYS TRIGGER stage_transition_merge_row;
+ALTER TABLE zalo_tthc.chat_template ENABLE ALWAYS TRIGGER chat_template_merge_row;
 ALTER TABLE zalo_tthc.stage_info ENABLE ALWAYS TRIGGER stage_info_changed;
 ALTER TABLE zalo_tthc.stage_transition ENABLE ALWAYS TRIGGER stage_transition_changed;
 ALTER TABLE zalo_tthc.oa_credentials ENABLE ALWAYS TRIGGER oa_credentials_wake_worker;
@@ -505,6 +511,9 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_total', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.operator_log', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.worker_control', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.chat_template', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_event', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_pending_receipt', '');
 -- (one call per statement: each rewrites the pg_extension row)
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_event_id_seq', '');
@@ -513,3 +522,4 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.outbox_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_document_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.operator_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.lookup_audit_id_seq', '');

@@ -46,3 +46,24 @@ ORDER BY e.seq;
 
 -- the setting is documented and off by default
 SELECT name, setting, context, short_desc FROM pg_settings WHERE name = 'zalo_tthc.bulk_import';
+
+-- only a superuser may turn it on: a role that writes dossiers could
+-- otherwise silence every notification
+CREATE ROLE zt_regress_importer NOLOGIN;
+SET ROLE zt_regress_importer;
+\set VERBOSITY sqlstate
+SET zalo_tthc.bulk_import = on;
+SELECT set_config('zalo_tthc.bulk_import', 'on', false);
+\set VERBOSITY default
+SHOW zalo_tthc.bulk_import;
+RESET ROLE;
+-- a superuser lets an import role turn it on (GRANT SET ON PARAMETER, or
+-- ALTER ROLE ... SET zalo_tthc.bulk_import = on)
+GRANT SET ON PARAMETER zalo_tthc.bulk_import TO zt_regress_importer;
+SET ROLE zt_regress_importer;
+SET zalo_tthc.bulk_import = on;
+SHOW zalo_tthc.bulk_import;
+RESET zalo_tthc.bulk_import;
+RESET ROLE;
+REVOKE SET ON PARAMETER zalo_tthc.bulk_import FROM zt_regress_importer;
+DROP ROLE zt_regress_importer;
