@@ -616,6 +616,8 @@ mock_fault_answer(MockFault f, const char *path)
 					strcat(message, "\xe1\xbb\x87");
 				return zalo_error(-201, message);
 			}
+		case FAULT_EMPTY_SUCCESS:
+			return zalo_error(0, "Success");
 		case FAULT_HTTP_500:
 			{
 				MockAnswer a = {500 + (rand_r(&mock.seed) % 2) * 3, 0, strdup("<html>Internal Server Error</html>")};

@@ -13,7 +13,8 @@ MockState	mock;
 
 static const char *const fault_names[MAX_FAULT_KINDS] = {
 	"http_500", "timeout", "reset", "rate_limit", "token_expired",
-	"quota_exhausted", "not_follower", "latency_spike", "garbled_message"
+	"quota_exhausted", "not_follower", "latency_spike", "garbled_message",
+	"empty_success"
 };
 
 /* Microseconds since the epoch. */

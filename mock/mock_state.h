@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MAX_FAULT_KINDS 9
+#define MAX_FAULT_KINDS 10
 
 /* The faults the mock can inject into Zalo routes. */
 typedef enum MockFault
@@ -27,7 +27,8 @@ typedef enum MockFault
 	FAULT_QUOTA_EXHAUSTED,
 	FAULT_NOT_FOLLOWER,
 	FAULT_LATENCY_SPIKE,
-	FAULT_GARBLED_MESSAGE		/* -201 with a long message holding invalid UTF-8 */
+	FAULT_GARBLED_MESSAGE,		/* -201 with a long message holding invalid UTF-8 */
+	FAULT_EMPTY_SUCCESS			/* error 0 without data: no message id, no file token */
 } MockFault;
 
 typedef struct MockUser

@@ -122,6 +122,9 @@ a=$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')
 check "garbled_message: a -201" "1" "$(LC_ALL=C grep -c '^{"error":-201,"message":"' <<<"$a")"
 check "garbled_message: with invalid UTF-8 in the message" "true" \
 	"$(if LC_ALL=C grep -q $'\xff\xfe' <<<"$a" && ! iconv -f UTF-8 -t UTF-8 <<<"$a" >/dev/null 2>&1; then echo true; else echo false; fi)"
+post /_mock/faults '{"next":[{"fault":"empty_success","count":1}]}' >/dev/null
+check "empty_success: error 0 without data" '{"error":0,"message":"Success"}' \
+	"$(post /v3.0/oa/message/transaction "$TX" -H 'access_token: AT_1')"
 post /_mock/faults '{"next":[{"fault":"reset","count":1}]}' >/dev/null
 curl -s -o /dev/null -X POST "$URL/v3.0/oa/message/transaction" -H 'access_token: AT_1' --data-binary "$TX"
 check "a reset closes the connection without an answer" "52" "$?"

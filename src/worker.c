@@ -879,6 +879,26 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	}
 
 	o = add_outcome(w, ps->outbox_id, ps->attempt, "sent", endpoint_name(endpoint));
+	/* an upload without a file token delivered nothing: try again */
+	if (endpoint == ZE_OA_UPLOAD_FILE && r->error_class == ZC_OK)
+	{
+		o->started_at = ps->started_at;
+		o->latency_ms = r->latency_ms;
+		o->http_status = (int) r->http_status;
+		o->outcome = "retry";
+		o->last_error = outcome_text(w, "the receipt upload answered success without a file token");
+		note_error(o->last_error);
+		if (ps->attempt >= zt_max_attempts)
+			o->status = "dead";
+		else
+		{
+			o->status = "failed";
+			o->next_attempt_at = backoff_time(ps->attempt);
+		}
+		zalo_request_free(req);
+		free_pending(ps);
+		return;
+	}
 	o->started_at = ps->started_at;
 	o->latency_ms = r->latency_ms;
 	o->http_status = (int) r->http_status;
@@ -1383,6 +1403,18 @@ zt_worker_main(Datum arg)
 		timeout = worker_iteration(w);
 		MemoryContextSwitchTo(TopMemoryContext);
 		w->errors_in_a_row = 0;
+
+		/*
+		 * Report table statistics (at most once a second), so that
+		 * autovacuum sees the delivery log and the outbox; with counts
+		 * still waiting, wake up to report them.
+		 */
+		{
+			long		stats_ms = pgstat_report_stat(false);
+
+			if (stats_ms > 0 && (timeout < 0 || timeout > stats_ms))
+				timeout = stats_ms;
+		}
 
 		if (timeout != 0)
 		{
