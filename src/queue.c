@@ -528,7 +528,7 @@ zt_load_credentials(ZtCredentials *creds)
 	memset(creds, 0, sizeof(*creds));
 	begin_work("zalo_tthc: loading credentials");
 	if (SPI_execute("SELECT app_id, app_secret, access_token, refresh_token, expires_at,"
-					" reauthorization_required FROM zalo_tthc.oa_credentials", true, 0) != SPI_OK_SELECT)
+					" reauthorization_required, bound_to FROM zalo_tthc.oa_credentials", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read zalo_tthc.oa_credentials");
 	if (SPI_processed == 1)
 	{
@@ -543,6 +543,7 @@ zt_load_credentials(ZtCredentials *creds)
 		creds->refresh_token = copy_text(tup, desc, 4, cxt);
 		creds->expires_at = DatumGetTimestampTz(SPI_getbinval(tup, desc, 5, &isnull));
 		creds->reauthorization_required = DatumGetBool(SPI_getbinval(tup, desc, 6, &isnull));
+		creds->bound_to = copy_text(tup, desc, 7, cxt);
 	}
 	end_work();
 }
@@ -578,6 +579,23 @@ zt_store_refreshed_tokens(const char *old_refresh_token, const char *access_toke
 	stored = SPI_processed == 1;
 	end_work();
 	return stored;
+}
+
+/*
+ * Bind credentials stored before they recorded their database (an older
+ * version's) to this one, the database whose worker first reads them.
+ */
+void
+zt_bind_unbound_credentials(const char *identity)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(identity)};
+
+	begin_work("zalo_tthc: binding the credentials to this database");
+	if (SPI_execute_with_args("UPDATE zalo_tthc.oa_credentials SET bound_to = $1 WHERE bound_to IS NULL",
+							  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "could not bind the credentials to this database");
+	end_work();
 }
 
 /*

@@ -67,6 +67,7 @@ typedef struct ZtCredentials
 	char	   *refresh_token;
 	TimestampTz expires_at;
 	bool		reauthorization_required;
+	char	   *bound_to;		/* database_identity() where stored; NULL */
 } ZtCredentials;
 
 extern bool zt_extension_ready(void);
@@ -81,6 +82,7 @@ extern bool zt_store_refreshed_tokens(const char *old_refresh_token,
 									  const char *access_token,
 									  const char *refresh_token, long expires_in);
 extern void zt_flag_reauthorization(const char *refused_refresh_token);
+extern void zt_bind_unbound_credentials(const char *identity);
 extern void zt_worker_begin(const char *activity);
 extern void zt_worker_end(void);
 

@@ -72,6 +72,8 @@ typedef struct WorkerLoop
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
+	char	   *identity;		/* database_identity() of this database */
+	bool		copy_warned;	/* said that the credentials are elsewhere's */
 	bool		pair_unstored;	/* creds hold a refreshed pair not yet stored */
 	char	   *unstored_old_refresh;	/* the refresh token it replaces */
 	TimestampTz unstored_retry_at;	/* next try to store it */
@@ -206,6 +208,7 @@ refresh_credentials_cache(WorkerLoop *w, bool force)
 	if (w->pair_unstored && !store_unstored_pair(w))
 		return;
 	w->creds_generation = gen;
+	w->copy_warned = false;
 	MemoryContextReset(w->creds_cxt);
 	old = MemoryContextSwitchTo(w->creds_cxt);
 	zt_load_credentials(&w->creds);
@@ -1135,6 +1138,40 @@ token_due_for_refresh(WorkerLoop *w)
 		 w->creds.expires_at - (int64) zt_token_refresh_margin_s * USECS_PER_SEC <= now);
 }
 
+/*
+ * True when the credentials were stored in this database.  A restored dump
+ * or a clone holds credentials bound to another database: it sends
+ * nothing, not even a token refresh, and says so once.  Credentials of an
+ * older version, bound to no database, are bound to this one.
+ */
+static bool
+credentials_belong_here(WorkerLoop *w)
+{
+	char		reason[ZT_TEXT_LEN];
+
+	if (w->creds.bound_to == NULL)
+	{
+		zt_bind_unbound_credentials(w->identity);
+		elog(LOG, "zalo_tthc worker: the OA credentials are now bound to this database (%s)", w->identity);
+		refresh_credentials_cache(w, true);
+	}
+	if (w->creds.bound_to == NULL || strcmp(w->creds.bound_to, w->identity) == 0)
+		return true;
+
+	snprintf(reason, sizeof(reason),
+			 "the OA credentials belong to another database (%s, this is %s): a restored copy or a clone does not send",
+			 w->creds.bound_to, w->identity);
+	if (!w->copy_warned)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("zalo_tthc worker: this database is not the one the OA credentials were stored in; nothing is sent"),
+				 errdetail("The credentials are bound to %s; this database is %s.", w->creds.bound_to, w->identity),
+				 errhint("If this database is now production (new hardware, pg_upgrade), run SELECT zalo_tthc.bind_oa_credentials(); in a copy, store the copy's own credentials with zalo_tthc.set_oa_credentials().")));
+	w->copy_warned = true;
+	pause_sending(w, DT_NOEND, ZT_WS_PAUSED, reason);
+	return false;
+}
+
 /* One turn of the loop; returns how long to wait (ms, -1 forever) or 0. */
 static long
 worker_iteration(WorkerLoop *w)
@@ -1155,6 +1192,8 @@ worker_iteration(WorkerLoop *w)
 					  "re-authorisation required: store new tokens with zalo_tthc.set_oa_credentials()");
 		return -1;
 	}
+	if (!credentials_belong_here(w))
+		return -1;
 
 	/* an operator's pause() holds until resume(); the only endless pause here */
 	if (zt_paused_by_operator())
@@ -1367,6 +1406,7 @@ zt_worker_main(Datum arg)
 	w->tokens_at = GetCurrentTimestamp();
 	w->tokens = Max(zt_rate_limit, 1.0);
 	w->more_work = true;
+	w->identity = MemoryContextStrdup(TopMemoryContext, zt_database_identity());
 	dlist_init(&w->in_flight);
 	w->lease_check_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_lease_time_ms / 2);
 	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;

@@ -110,6 +110,9 @@ extern void zt_wake_worker(void);
 /* control.c: the operator's pause, as the delivery worker sees it */
 extern bool zt_paused_by_operator(void);
 
+/* binding.c: which database the OA credentials belong to */
+extern char *zt_database_identity(void);
+
 /* retention.c: the worker's retention batches */
 extern void zt_retention_run_if_due(void);
 extern TimestampTz zt_retention_next_at(void);

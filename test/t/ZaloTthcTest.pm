@@ -98,7 +98,8 @@ sub mock_requests
 }
 
 # A started node serving database tthc through the mock, with credentials
-# (extension_version => '0.1.0' installs an older version).
+# (extension_version => '0.1.0' installs an older version; empty => 1
+# creates no database).
 sub new_tthc_node
 {
 	my ($name, $mock, %opts) = @_;
@@ -121,6 +122,8 @@ zalo_tthc.request_timeout = 3s
 zalo_tthc.connect_timeout = 1s
 } . ($opts{conf} // ''));
 	$node->start;
+	# empty => 1: no database tthc yet (a restore will bring it)
+	return $node if $opts{empty};
 	$node->safe_psql('postgres', 'CREATE DATABASE tthc');
 	my $version = defined $opts{extension_version} ? " VERSION '$opts{extension_version}'" : '';
 	$node->safe_psql('tthc', "SET client_min_messages = warning; CREATE EXTENSION zalo_tthc$version CASCADE");
