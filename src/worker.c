@@ -89,6 +89,9 @@ typedef struct WorkerLoop
 
 bool		zt_am_delivery_worker = false;
 
+/* The worker's state; static, so that it survives the error boundary. */
+static WorkerLoop worker_loop;
+
 /* Register the worker; called from _PG_init in the postmaster. */
 void
 zt_register_worker(void)
@@ -119,8 +122,10 @@ set_state(ZtWorkerState state)
 static void
 note_error(const char *text)
 {
+	TimestampTz now = GetCurrentTimestamp();
+
 	SpinLockAcquire(&zt_shared->mutex);
-	zt_shared->last_error_at = GetCurrentTimestamp();
+	zt_shared->last_error_at = now;
 	strlcpy(zt_shared->last_error, text, ZT_TEXT_LEN);
 	SpinLockRelease(&zt_shared->mutex);
 }
@@ -160,6 +165,12 @@ worker_on_exit(int code, Datum arg)
 	zt_shared->worker_pid = 0;
 	zt_shared->in_flight = 0;
 	SpinLockRelease(&zt_shared->mutex);
+	/* close Zalo's connections and free what libcurl holds */
+	if (worker_loop.client != NULL)
+	{
+		zalo_client_destroy(worker_loop.client);
+		worker_loop.client = NULL;
+	}
 }
 
 /* Client options from the current settings. */
@@ -604,6 +615,7 @@ flush_outcomes(WorkerLoop *w)
 				undeliverable = 0,
 				fallbacks = 0,
 				unknown = 0;
+	TimestampTz now;
 
 	if (w->n_outcomes == 0)
 		return;
@@ -638,6 +650,7 @@ flush_outcomes(WorkerLoop *w)
 		if (w->outcomes[i].sent_unknown)
 			unknown++;
 	}
+	now = GetCurrentTimestamp();
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->sent += sent;
 	zt_shared->failed += failed;
@@ -646,7 +659,7 @@ flush_outcomes(WorkerLoop *w)
 	zt_shared->fallbacks += fallbacks;
 	zt_shared->unknown_outcomes += unknown;
 	if (sent > 0)
-		zt_shared->last_success_at = GetCurrentTimestamp();
+		zt_shared->last_success_at = now;
 	SpinLockRelease(&zt_shared->mutex);
 	elog(DEBUG1, "zalo_tthc worker: recorded %d outcomes (%llu sent)", w->n_outcomes,
 		 (unsigned long long) sent);
@@ -946,7 +959,7 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
 			if (w->paused_until < o->next_attempt_at)
 				ereport(WARNING,
-						(errmsg("zalo_tthc worker: Zalo refused the Official Account's configuration; sending paused"),
+						(errmsg("zalo_tthc worker: a request was refused for the Official Account's configuration; sending paused"),
 						 errdetail("%s", r->error_text)));
 			pause_sending(w, o->next_attempt_at, ZT_WS_PAUSED, r->error_text);
 			break;
@@ -1344,9 +1357,6 @@ recover_from_error(WorkerLoop *w)
 	w->more_work = true;
 }
 
-/* The worker's state; static, so that it survives the error boundary. */
-static WorkerLoop worker_loop;
-
 /* Entry point of the delivery worker. */
 void
 zt_worker_main(Datum arg)
@@ -1355,6 +1365,7 @@ zt_worker_main(Datum arg)
 	sigjmp_buf	local_sigjmp_buf;
 	char		errbuf[256];
 	int			reclaimed;
+	TimestampTz started_at;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -1373,11 +1384,12 @@ zt_worker_main(Datum arg)
 	SetConfigOption("lock_timeout", "60000", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("idle_in_transaction_session_timeout", "0", PGC_SUSET, PGC_S_OVERRIDE);
 
+	started_at = GetCurrentTimestamp();
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->worker_pid = MyProcPid;
 	zt_shared->database_oid = MyDatabaseId;
 	zt_shared->state = ZT_WS_STARTING;
-	zt_shared->started_at = GetCurrentTimestamp();
+	zt_shared->started_at = started_at;
 	zt_shared->rate_limit = zt_rate_limit;
 	SpinLockRelease(&zt_shared->mutex);
 	pg_atomic_write_u32(&zt_shared->worker_procno, MyProc->pgprocno);

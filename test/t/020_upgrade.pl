@@ -45,9 +45,10 @@ $node->safe_psql('tthc', q{
 
 # a fingerprint of every table's rows
 my $data_sql = join(' UNION ALL ', map {
-	# columns that 0.2.0 adds (outbox.payload) are left out of the comparison
-	"SELECT '$_', count(*), md5(coalesce(string_agg((to_jsonb(t) - 'payload')::text, '|'
-		ORDER BY (to_jsonb(t) - 'payload')::text), '')) FROM zalo_tthc.$_ t"
+	# columns that 0.2.0 adds (outbox.payload, oa_credentials.bound_to) are
+	# left out of the comparison
+	"SELECT '$_', count(*), md5(coalesce(string_agg((to_jsonb(t) - 'payload' - 'bound_to')::text, '|'
+		ORDER BY (to_jsonb(t) - 'payload' - 'bound_to')::text), '')) FROM zalo_tthc.$_ t"
 } qw(stage_info stage_transition dossier dossier_event recipient template outbox delivery_attempt
 	dossier_document oa_credentials));
 my $before = $node->safe_psql('tthc', $data_sql);
@@ -56,6 +57,8 @@ $node->safe_psql('tthc', q{ALTER EXTENSION zalo_tthc UPDATE});
 is($node->safe_psql('tthc', q{SELECT extversion FROM pg_extension WHERE extname = 'zalo_tthc'}), '0.2.0',
 	'ALTER EXTENSION UPDATE reaches 0.2.0');
 is($node->safe_psql('tthc', $data_sql), $before, 'every row of every 0.1.0 table is intact');
+ok($node->poll_query_until('tthc', q{SELECT bound_to = zalo_tthc.database_identity() FROM zalo_tthc.oa_credentials}),
+	'the worker binds the credentials stored by 0.1.0 to this database');
 is($node->safe_psql('tthc', q{SELECT string_agg(status || ':' || notifications, ',' ORDER BY status)
 	FROM zalo_tthc.delivery_total}), 'sent:5,dead:1', 'the totals start from the notifications already final');
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.queue_summary}), '6', 'queue_summary works');
