@@ -58,7 +58,7 @@ ok($pid =~ /^\d+$/, 'the worker is running');
 kill 'KILL', $pid;
 mock_call($mock, 'POST', '/_mock/config', { latency_ms => 30 });
 $bench->finish;
-wait_for_crash_restart($node);
+wait_for_crash_restart($node, $pid);
 
 # and once more, with an immediate shutdown of the whole server
 mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });

@@ -172,7 +172,7 @@ sub soak_kill_worker
 	return 0 unless $pid =~ /^\d+$/;
 	kill 'KILL', $pid;
 	# the postmaster restarts every backend after a crash: wait for it
-	wait_for_crash_restart($node);
+	wait_for_crash_restart($node, $pid);
 	return 1;
 }
 

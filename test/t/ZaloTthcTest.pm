@@ -168,13 +168,18 @@ sub wait_until
 }
 
 # Wait until the node accepts connections again after a backend (the
-# worker) was killed and the postmaster reset every backend.  Not
-# poll_query_until: its psql may exit on "the database system is in
-# recovery mode" before reading the query, and the broken pipe kills the
-# test.
+# worker, pid) was killed and the postmaster reset every backend.  First
+# the server log must show that the postmaster saw the kill and finished
+# the crash recovery: a connection made before it saw the kill would be
+# cut by the reset.  Then not poll_query_until: its psql may exit on "the
+# database system is in recovery mode" before reading the query, and the
+# broken pipe kills the test.
 sub wait_for_crash_restart
 {
-	my ($node) = @_;
+	my ($node, $pid) = @_;
+	$node->wait_for_log(
+		qr/\(PID $pid\) was terminated by signal 9.*database system is ready to accept connections/s)
+	  if defined $pid;
 	for (1 .. 600)
 	{
 		my ($out, $err) = ('', '');
