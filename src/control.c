@@ -42,8 +42,12 @@ zt_paused_by_operator(void)
 		}
 	}
 	zt_worker_end();
-	if (loaded || paused)
-		elog(LOG, "zalo_tthc worker: %s by an operator", paused ? "sending paused" : "sending resumed");
+	if (paused)
+		ereport(LOG,
+				(errmsg("zalo_tthc worker: sending paused by an operator")));
+	else if (loaded)
+		ereport(LOG,
+				(errmsg("zalo_tthc worker: sending resumed by an operator")));
 	loaded = true;
 	seen_generation = generation;
 	return paused;

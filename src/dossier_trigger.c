@@ -445,9 +445,9 @@ check_text_column(RowEdit *row, const DossierLayout *l, const TextRule *rule)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s contains the control character U+%04X at byte %d",
 							name, *p, (int) ((const char *) p - s) + 1),
-					 errhint(rule->kind == TEXT_MULTILINE ?
-							 "Only tabs and line breaks are allowed as control characters." :
-							 "This column holds a single line of printable text.")));
+					 rule->kind == TEXT_MULTILINE ?
+					 errhint("Only tabs and line breaks are allowed as control characters.") :
+					 errhint("This column holds a single line of printable text.")));
 	}
 
 	if (rule->kind == TEXT_NAME)

@@ -298,7 +298,7 @@ zt_lookup_clean_name(PG_FUNCTION_ARGS)
 	if (!has_letter(name))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg(len == 0 ? "name is empty" : "name contains no letter"),
+				 len == 0 ? errmsg("name is empty") : errmsg("name contains no letter"),
 				 errhint("Type the applicant's name, e.g. Nguyễn Văn An; accents are optional.")));
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(name, len));
 }

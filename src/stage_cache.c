@@ -173,7 +173,7 @@ zt_stage_rule(Oid stage)
 	i = stage_index(stage);
 	if (i < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("stage \"%s\" has no row in zalo_tthc.stage_info", zt_stage_name(stage)),
 				 errhint("Add the stage's label, status code and flags to zalo_tthc.stage_info.")));
 	return &stage_rules[i];

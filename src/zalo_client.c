@@ -241,7 +241,12 @@ zalo_client_set_options(ZaloClient *client, const ZaloClientOptions *opts)
 	apply_multi_options(client);
 }
 
-/* Free the client; requests still in flight are abandoned and freed. */
+/*
+ * Free the client at exit, with the requests it still holds: refused ones
+ * and finished ones not yet taken.  Requests on the wire are abandoned:
+ * libcurl detaches them from the client, and they stay the caller's to
+ * free (zalo_request_free) or to leave to the process's exit.
+ */
 void
 zalo_client_destroy(ZaloClient *client)
 {
@@ -254,6 +259,14 @@ zalo_client_destroy(ZaloClient *client)
 		client->refused_head = req->next_done;
 		zalo_request_free(req);
 	}
+	while (client->done_head)
+	{
+		ZaloRequest *req = client->done_head;
+
+		client->done_head = req->next_done;
+		zalo_request_free(req);
+	}
+	client->done_tail = NULL;
 	curl_multi_cleanup(client->multi);
 	free(client->ca_file);
 	free(client);

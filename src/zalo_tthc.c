@@ -22,6 +22,7 @@ _PG_init(void)
 	if (process_shared_preload_libraries_in_progress)
 	{
 		zt_shmem_install_hooks();
+		zt_log_context_install_hook();
 		zt_register_worker();
 	}
 }

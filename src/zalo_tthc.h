@@ -143,6 +143,9 @@ extern bool zt_am_delivery_worker;
 extern void zt_wakeup_register(void);
 extern void zt_wake_worker_at_commit(void);
 
+/* log_context.c: the delivery worker's messages without its statements */
+extern void zt_log_context_install_hook(void);
+
 /* worker.c */
 extern void zt_register_worker(void);
 extern PGDLLEXPORT void zt_worker_main(Datum arg);

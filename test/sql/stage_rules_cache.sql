@@ -36,3 +36,11 @@ DELETE FROM zalo_tthc.stage_transition WHERE from_stage = 'appraising' AND to_st
 ROLLBACK;
 UPDATE zalo_tthc.dossier SET stage = 'signing' WHERE code = '000.00.04.H60-230701-0002';
 SELECT stage FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230701-0002';
+
+-- a stage whose row in stage_info is missing cannot be entered: the rules
+-- are not configured (55000), the dossier broke no rule
+BEGIN;
+DELETE FROM zalo_tthc.stage_info WHERE stage = 'result_ready';
+UPDATE zalo_tthc.dossier SET stage = 'result_ready' WHERE code = '000.00.04.H60-230701-0002';
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK;
