@@ -312,8 +312,9 @@ store_refreshed_pair(const char *old_refresh, const char *access_token,
 			MemoryContextSwitchTo(cxt);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
-					 errmsg("zalo_tthc worker: could not store the refreshed access token (try %d of %d): %s",
-							attempt, tries, edata->message)));
+					 errmsg("zalo_tthc worker: could not store the refreshed access token (try %d of %d)",
+							attempt, tries),
+					 errdetail("%s", edata->message)));
 			FreeErrorData(edata);
 		}
 		PG_END_TRY();
@@ -449,7 +450,8 @@ refresh_access_token(WorkerLoop *w)
 			{
 				pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED, reason);
 				ereport(WARNING,
-						(errmsg("zalo_tthc worker: the Zalo token refresh was refused; sending is paused"),
+						(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+						 errmsg("zalo_tthc worker: the Zalo token refresh was refused; sending is paused"),
 						 errdetail("%s", reason),
 						 errhint("Authorise the Official Account again and store the new tokens with zalo_tthc.set_oa_credentials().")));
 			}
@@ -466,7 +468,8 @@ refresh_access_token(WorkerLoop *w)
 	pause_sending(w, TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_rate_limit_backoff_ms),
 				  ZT_WS_PAUSED, "the token endpoint did not answer; retrying later");
 	ereport(WARNING,
-			(errmsg("zalo_tthc worker: the access token could not be refreshed; sending paused")));
+			(errcode(ERRCODE_CONNECTION_FAILURE),
+			 errmsg("zalo_tthc worker: the access token could not be refreshed; sending paused")));
 }
 
 /* Take n tokens from the rate-limit bucket, as many as are there. */
@@ -592,9 +595,10 @@ record_outcomes_one_by_one(WorkerLoop *w)
 			MemoryContextSwitchTo(cxt);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
-					 errmsg("zalo_tthc worker: the outcome of notification %lld could not be recorded: %s",
-							(long long) o->outbox_id, edata->message),
-					 errdetail("The notification is queued again as an attempt of unknown outcome when its lease runs out.")));
+					 errmsg("zalo_tthc worker: the outcome of notification %lld could not be recorded",
+							(long long) o->outbox_id),
+					 errdetail("%s", edata->message),
+					 errhint("The notification is queued again as an attempt of unknown outcome when its lease runs out.")));
 			FreeErrorData(edata);
 			ok = false;
 		}
@@ -959,7 +963,8 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
 			if (w->paused_until < o->next_attempt_at)
 				ereport(WARNING,
-						(errmsg("zalo_tthc worker: a request was refused for the Official Account's configuration; sending paused"),
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("zalo_tthc worker: a request was refused for the Official Account's configuration; sending paused"),
 						 errdetail("%s", r->error_text)));
 			pause_sending(w, o->next_attempt_at, ZT_WS_PAUSED, r->error_text);
 			break;
@@ -978,8 +983,10 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 					TimestampTz until = Min(backoff_time(++w->outage_retries),
 											TimestampTzPlusMilliseconds(now, 60 * 1000));
 
-					elog(LOG, "zalo_tthc worker: Zalo cannot be reached (%s); sending paused for %ld ms",
-						 r->error_text, (long) ((until - now) / 1000));
+					ereport(LOG,
+							(errmsg("zalo_tthc worker: Zalo cannot be reached; sending paused for %ld ms",
+									(long) ((until - now) / 1000)),
+							 errdetail("%s", r->error_text)));
 					pause_sending(w, until, ZT_WS_PAUSED, "Zalo cannot be reached");
 				}
 				o->status = "failed";
@@ -1398,7 +1405,8 @@ zt_worker_main(Datum arg)
 	if (!zalo_client_global_init(errbuf, sizeof(errbuf)))
 		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
-				 errmsg("zalo_tthc worker: %s", errbuf)));
+				 errmsg("zalo_tthc worker: could not initialize libcurl"),
+				 errdetail("%s", errbuf)));
 
 	memset(w, 0, sizeof(*w));
 	{
