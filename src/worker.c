@@ -240,6 +240,24 @@ refresh_credentials_cache(WorkerLoop *w, bool force)
 /* Tries to store a refreshed token pair before keeping it in memory. */
 #define STORE_TRIES 5
 
+/*
+ * In a PG_CATCH of the worker: take the error out of the error state, roll
+ * back the transaction it happened in, and return it (in cxt) for the
+ * caller to report and free.
+ */
+static ErrorData *
+take_error_and_abort(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextSwitchTo(cxt);
+	return edata;
+}
+
 /* A die or cancel request kept aside while a token pair is stored. */
 typedef struct DeferredInterrupts
 {
@@ -305,11 +323,7 @@ store_refreshed_pair(const char *old_refresh, const char *access_token,
 
 			/* the error reset the holdoff count: interrupts stay held */
 			InterruptHoldoffCount = holdoff;
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			MemoryContextSwitchTo(cxt);
+			edata = take_error_and_abort(cxt);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
 					 errmsg("zalo_tthc worker: could not store the refreshed access token (try %d of %d)",
@@ -586,13 +600,8 @@ record_outcomes_one_by_one(WorkerLoop *w)
 		}
 		PG_CATCH();
 		{
-			ErrorData  *edata;
+			ErrorData  *edata = take_error_and_abort(cxt);
 
-			MemoryContextSwitchTo(cxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			MemoryContextSwitchTo(cxt);
 			ereport(WARNING,
 					(errcode(edata->sqlerrcode),
 					 errmsg("zalo_tthc worker: the outcome of notification %lld could not be recorded",
