@@ -12,7 +12,9 @@
  */
 #include "zalo_tthc.h"
 
+#include <dirent.h>
 #include <math.h>
+#include <sys/resource.h>
 
 #include "access/xact.h"
 #include "miscadmin.h"
@@ -69,6 +71,7 @@ typedef struct WorkerLoop
 	bool		token_refresh_needed;
 	TimestampTz paused_until;
 	int			outage_retries; /* unreachable-Zalo pauses in a row */
+	TimestampTz last_answer_at; /* Zalo's latest HTTP answer, any status */
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
@@ -173,13 +176,82 @@ worker_on_exit(int code, Datum arg)
 	}
 }
 
+/*
+ * Files PostgreSQL itself may still open in the worker (relation segments,
+ * WAL, temporary files) beside those open when it counts; the rest of the
+ * open-files limit is for Zalo's connections.
+ */
+#define FILES_KEPT_FOR_POSTGRES 128
+
+/* Requests (one socket each) that fit in the open-files limit. */
+static int	requests_that_fit = INT_MAX;
+
+/* max_in_flight, capped to what the open-files limit allows. */
+static int
+max_requests_in_flight(void)
+{
+	return Min(zt_max_in_flight, requests_that_fit);
+}
+
+/* How many files this process has open now (0 if it cannot tell). */
+static int
+files_open_now(void)
+{
+	DIR		   *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	int			n = 0;
+
+	if (dir == NULL)
+		return 0;
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Raise the soft limit of open files to the hard limit (a postmaster
+ * started from a login shell gets 1,024), and work out how many requests
+ * fit beside PostgreSQL's own files.  Without this, requests past the
+ * limit fail to connect and look like a Zalo outage.  One LOG line says
+ * what the worker has.
+ */
+static void
+fit_requests_to_open_files(void)
+{
+	struct rlimit rl;
+	rlim_t		before;
+	long		fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	before = rl.rlim_cur;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max)
+	{
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = before;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	fit = (long) rl.rlim_cur - files_open_now() - FILES_KEPT_FOR_POSTGRES;
+	requests_that_fit = (int) Max(Min(fit, (long) INT_MAX), 1L);
+	ereport(LOG,
+			(errmsg("zalo_tthc worker: open files limit %lu (soft limit was %lu); up to %d requests in flight",
+					(unsigned long) rl.rlim_cur, (unsigned long) before, max_requests_in_flight()),
+			 zt_max_in_flight > requests_that_fit ?
+			 errdetail("zalo_tthc.max_in_flight is %d, more than the open files limit leaves room for.",
+					   zt_max_in_flight) : 0));
+}
+
 /* Client options from the current settings. */
 static ZaloClientOptions
 client_options(void)
 {
 	ZaloClientOptions opts;
 
-	opts.max_in_flight = zt_max_in_flight;
+	opts.max_in_flight = max_requests_in_flight();
 	opts.connect_timeout_ms = zt_connect_timeout_ms;
 	opts.request_timeout_ms = zt_request_timeout_ms;
 	opts.ca_file = zt_ca_file;
@@ -201,7 +273,7 @@ reload_settings(WorkerLoop *w)
 	SpinLockRelease(&zt_shared->mutex);
 	w->more_work = true;
 	elog(LOG, "zalo_tthc worker: settings reloaded (rate_limit %g/s, max_in_flight %d)",
-		 zt_rate_limit, zt_max_in_flight);
+		 zt_rate_limit, max_requests_in_flight());
 }
 
 static bool store_unstored_pair(WorkerLoop *w);
@@ -880,6 +952,8 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		record_not_started(w, ps, "the request to Zalo");
 }
 
+static bool zalo_is_reachable(WorkerLoop *w, TimestampTz now);
+
 /* Turn one finished request into an outcome (or the next request). */
 static void
 handle_finished(WorkerLoop *w, ZaloRequest *req)
@@ -889,6 +963,9 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 	ZaloEndpoint endpoint = zalo_request_endpoint(req);
 	ZtOutcome  *o;
 	TimestampTz now = GetCurrentTimestamp();
+
+	if (r->http_status > 0)
+		w->last_answer_at = now;
 
 	/* the upload of a receipt is followed by its file message */
 	if (endpoint == ZE_OA_UPLOAD_FILE && r->error_class == ZC_OK && r->file_token[0])
@@ -981,7 +1058,18 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->status = "dead";
 			break;
 		case ZC_RETRY:
-			if (r->times_sent == 0)
+			if (r->times_sent == 0 && zalo_is_reachable(w, now))
+			{
+				/*
+				 * This request could not connect while others do (a full
+				 * table of open files, a lost SYN): not an outage.  This
+				 * notice alone is tried again soon; nothing is burnt.
+				 */
+				o->status = "failed";
+				o->refund_attempt = true;
+				o->next_attempt_at = backoff_time(1);
+			}
+			else if (r->times_sent == 0)
 			{
 				/*
 				 * Zalo was not reached at all (no connection): an outage, not
@@ -1015,6 +1103,22 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 		note_error(r->error_text);
 	zalo_request_free(req);
 	free_pending(ps);
+}
+
+/*
+ * After a request that could not connect: true when Zalo still answers
+ * others, so that the failure is this request's alone.  Other requests are
+ * still on the wire, or one was answered within two connect timeouts.
+ * Only when none is (every request fails at the transport) is it an
+ * outage that pauses all sending.
+ */
+static bool
+zalo_is_reachable(WorkerLoop *w, TimestampTz now)
+{
+	if (zalo_client_in_flight(w->client) > 0)
+		return true;
+	return w->last_answer_at != 0 &&
+		!TimestampDifferenceExceeds(w->last_answer_at, now, 2 * zt_connect_timeout_ms);
 }
 
 /*
@@ -1056,7 +1160,7 @@ reclaim_expired_leases(WorkerLoop *w)
 static void
 fill_pipeline(WorkerLoop *w)
 {
-	int			room = zt_max_in_flight - zalo_client_in_flight(w->client);
+	int			room = max_requests_in_flight() - zalo_client_in_flight(w->client);
 	int			want;
 	int			n;
 	ZtClaimedRow *rows;
@@ -1418,6 +1522,7 @@ zt_worker_main(Datum arg)
 				 errdetail("%s", errbuf)));
 
 	memset(w, 0, sizeof(*w));
+	fit_requests_to_open_files();
 	{
 		ZaloClientOptions opts = client_options();
 
