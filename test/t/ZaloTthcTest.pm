@@ -21,6 +21,14 @@ our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
 
+# mocks started and not yet stopped: a test that dies stops them on exit
+my %running_mocks;
+my $test_pid = $$;
+END
+{
+	kill 'TERM', $_ for ($$ == $test_pid ? keys %running_mocks : ());
+}
+
 # Start the mock on a free port (or opts port), with the tokens AT_0/RT_0
 # and opts users (as /_mock/users) in place before it accepts a request;
 # returns { pid, port, url, record }.
@@ -45,6 +53,7 @@ sub start_mock
 			'--init', $init)
 		  or die "exec $bin: $!";
 	}
+	$running_mocks{$pid} = 1;
 	my $port;
 	for (1 .. 200)
 	{
@@ -74,6 +83,7 @@ sub stop_mock
 	my ($mock) = @_;
 	kill 'TERM', $mock->{pid};
 	waitpid($mock->{pid}, 0);
+	delete $running_mocks{ $mock->{pid} };
 }
 
 # Call a control endpoint of the mock; returns the decoded answer.
