@@ -150,8 +150,8 @@ zt_worker_status(PG_FUNCTION_ARGS)
 {
 	TupleDesc	desc;
 	ZtSharedState s;
-	Datum		values[21];
-	bool		nulls[21] = {0};
+	Datum		values[22];
+	bool		nulls[22] = {0};
 	const char *state;
 	TimestampTz now = GetCurrentTimestamp();
 	char	   *dbname = NULL;
@@ -216,6 +216,7 @@ zt_worker_status(PG_FUNCTION_ARGS)
 		nulls[i] = true;
 	i++;
 	values[i++] = Float8GetDatum(s.rate_limit);
+	values[i++] = Int64GetDatum(zt_shared ? (int64) pg_atomic_read_u64(&zt_shared->loop_turns) : 0);
 	Assert(i == lengthof(values));
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));

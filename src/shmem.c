@@ -42,6 +42,7 @@ zt_shmem_startup(void)
 		pg_atomic_init_u32(&zt_shared->worker_procno, ZT_NO_WORKER);
 		pg_atomic_init_u32(&zt_shared->credentials_generation, 0);
 		pg_atomic_init_u64(&zt_shared->commit_wakeups, 0);
+		pg_atomic_init_u64(&zt_shared->loop_turns, 0);
 		pg_atomic_init_u32(&zt_shared->control_generation, 0);
 		SpinLockInit(&zt_shared->mutex);
 		zt_shared->state = ZT_WS_NOT_RUNNING;

@@ -62,6 +62,8 @@ typedef struct WorkerLoop
 	int			max_outcomes;
 	TimestampTz first_outcome_at;
 	bool		more_work;		/* the queue may have due rows */
+	bool		claim_on_timeout;	/* the wait's timeout is a due time */
+	WaitEventSet *wait_set;		/* latch, postmaster, the client's sockets */
 	dlist_head	in_flight;		/* PendingSends this worker holds */
 	TimestampTz lease_check_at; /* next look for claims whose lease ran out */
 	TimestampTz claimed_up_to;	/* the last claim took every unlocked row
@@ -88,6 +90,9 @@ typedef struct WorkerLoop
  * postmaster starts a new one; until then each error waits longer.
  */
 #define MAX_ERRORS_IN_A_ROW 10
+
+/* Outcomes are written at most this long (ms) after the first of a batch. */
+#define OUTCOME_FLUSH_MS 20
 #define MAX_ERROR_WAIT_MS (30 * 1000)
 
 bool		zt_am_delivery_worker = false;
@@ -1305,12 +1310,72 @@ credentials_belong_here(WorkerLoop *w)
 	return false;
 }
 
+/* Act on the sockets that are ready, and on the requests that finished. */
+static void
+drive_requests(WorkerLoop *w)
+{
+	ZaloRequest *req;
+
+	if (zalo_client_in_flight(w->client) == 0)
+		return;
+	set_state(ZT_WS_SENDING);
+	zalo_client_work(w->client);
+	while ((req = zalo_client_next_done(w->client)) != NULL)
+		handle_finished(w, req);
+}
+
+/* The shorter of two waits in ms, -1 standing for none. */
+static long
+shorter_wait(long a, long b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return Min(a, b);
+}
+
+/* Milliseconds from now until t (rounded up), 0 if it has passed. */
+static long
+ms_until(TimestampTz t, TimestampTz now)
+{
+	if (t <= now)
+		return 0;
+	return (long) Min((t - now + 999) / 1000, (int64) 24 * 3600 * 1000);
+}
+
+/*
+ * How long to wait with requests on the wire: until a socket needs the
+ * worker (the wait watches them), libcurl's own timer, the outcomes'
+ * flush, the next claim while there is room and more to claim, or the
+ * next lease check.  Zero only when there is work to do now.
+ */
+static long
+sending_timeout_ms(WorkerLoop *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long		timeout = zalo_client_wait_ms(w->client);
+
+	if (w->more_work && w->paused_until == 0 && !w->token_refresh_needed &&
+		zalo_client_in_flight(w->client) < max_requests_in_flight())
+		timeout = shorter_wait(timeout, Max(ms_until_token(w), 0));
+	if (w->n_outcomes > 0)
+		timeout = shorter_wait(timeout,
+							   ms_until(TimestampTzPlusMilliseconds(w->first_outcome_at, OUTCOME_FLUSH_MS), now));
+	if (w->paused_until != 0 && w->paused_until != DT_NOEND)
+		timeout = shorter_wait(timeout, ms_until(w->paused_until, now));
+	timeout = shorter_wait(timeout, ms_until(w->lease_check_at, now));
+	return shorter_wait(timeout, ms_until(zt_retention_next_at(), now));
+}
+
 /* One turn of the loop; returns how long to wait (ms, -1 forever) or 0. */
 static long
 worker_iteration(WorkerLoop *w)
 {
 	TimestampTz now;
 
+	/* answers first, whatever else the turn does: they make room to claim */
+	drive_requests(w);
 	if (w->pair_unstored)
 		(void) store_unstored_pair(w);
 	refresh_credentials_cache(w, false);
@@ -1353,16 +1418,10 @@ worker_iteration(WorkerLoop *w)
 	}
 
 	if (w->paused_until == 0 && !w->token_refresh_needed)
-		fill_pipeline(w);
-
-	if (zalo_client_in_flight(w->client) > 0)
 	{
-		ZaloRequest *req;
-
-		set_state(ZT_WS_SENDING);
-		zalo_client_poll(w->client, 20);
-		while ((req = zalo_client_next_done(w->client)) != NULL)
-			handle_finished(w, req);
+		fill_pipeline(w);
+		/* and what was claimed goes out now, not after the wait */
+		drive_requests(w);
 	}
 	SpinLockAcquire(&zt_shared->mutex);
 	zt_shared->in_flight = zalo_client_in_flight(w->client);
@@ -1371,21 +1430,23 @@ worker_iteration(WorkerLoop *w)
 	if (w->n_outcomes >= zt_batch_size ||
 		(w->n_outcomes > 0 &&
 		 (zalo_client_in_flight(w->client) == 0 ||
-		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), 20))))
+		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), OUTCOME_FLUSH_MS))))
 		flush_outcomes(w);
 
 	if (GetCurrentTimestamp() >= w->lease_check_at)
 		reclaim_expired_leases(w);
 	zt_retention_run_if_due();
 
+	w->claim_on_timeout = false;
 	if (zalo_client_in_flight(w->client) > 0)
-		return 0;
+		return sending_timeout_ms(w);
 	if (w->more_work && w->paused_until == 0)
 		return Max(ms_until_token(w), 0);
 
 	/* idle: sleep until woken or the next retry or refresh is due */
 	if (w->paused_until == 0)
 		set_state(ZT_WS_IDLE);
+	w->claim_on_timeout = true;
 	return idle_timeout_ms(w);
 }
 
@@ -1545,6 +1606,20 @@ zt_worker_main(Datum arg)
 	w->lease_check_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_lease_time_ms / 2);
 	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
 
+	/*
+	 * One wait for everything: a commit (the latch), an answer on any
+	 * socket (the client's one descriptor), postmaster death.
+	 */
+#if PG_VERSION_NUM >= 170000
+	w->wait_set = CreateWaitEventSet(NULL, 3);
+#else
+	w->wait_set = CreateWaitEventSet(TopMemoryContext, 3);
+#endif
+	AddWaitEventToSet(w->wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(w->wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	if (zalo_client_wait_fd(w->client) >= 0)
+		AddWaitEventToSet(w->wait_set, WL_SOCKET_READABLE, zalo_client_wait_fd(w->client), NULL, NULL);
+
 	elog(LOG, "zalo_tthc worker started for database \"%s\"", zt_database_name);
 	wait_for_extension();
 
@@ -1574,7 +1649,11 @@ zt_worker_main(Datum arg)
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextReset(w->cycle_cxt);
 		MemoryContextSwitchTo(w->cycle_cxt);
+		pg_atomic_fetch_add_u64(&zt_shared->loop_turns, 1);
 		timeout = worker_iteration(w);
+		/* requests on the wire have their own deadlines, whatever the turn said */
+		if (zalo_client_in_flight(w->client) > 0)
+			timeout = shorter_wait(timeout, zalo_client_wait_ms(w->client));
 		MemoryContextSwitchTo(TopMemoryContext);
 		w->errors_in_a_row = 0;
 
@@ -1592,12 +1671,19 @@ zt_worker_main(Datum arg)
 
 		if (timeout != 0)
 		{
-			int			rc = WaitLatch(MyLatch,
-									   WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | (timeout > 0 ? WL_TIMEOUT : 0),
-									   timeout, PG_WAIT_EXTENSION);
+			WaitEvent	events[3];
+			int			n;
 
-			ResetLatch(MyLatch);
-			if (rc & (WL_LATCH_SET | WL_TIMEOUT))
+			n = WaitEventSetWait(w->wait_set, timeout, events, lengthof(events), PG_WAIT_EXTENSION);
+			for (int i = 0; i < n; i++)
+			{
+				if (events[i].events & WL_LATCH_SET)
+				{
+					ResetLatch(MyLatch);
+					w->more_work = true;
+				}
+			}
+			if (n == 0 && w->claim_on_timeout)
 				w->more_work = true;
 		}
 		else if (MyLatch->is_set)

@@ -13,15 +13,25 @@
 #include "zalo_client.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/epoll.h>
+#define ZC_HAVE_EPOLL 1
+#endif
 
 #define MAX_ANSWER_BYTES (1024 * 1024)
+
+#define lengthof_events(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
 /* U+FFFD REPLACEMENT CHARACTER, in place of each invalid byte */
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"
@@ -59,6 +69,15 @@ struct ZaloClient
 	ZaloRequest *done_head;
 	ZaloRequest *done_tail;
 	ZaloRequest *refused_head;	/* started but not sent, done at next poll */
+
+	/*
+	 * The sockets libcurl asks to be watched, in an epoll set of their own
+	 * (-1 without epoll), and libcurl's timer: the caller waits on the one
+	 * descriptor, with the timer as timeout, and nothing else.
+	 */
+	int			epoll_fd;
+	bool		timer_set;
+	struct timespec timer_due;
 };
 
 /* Allow or refuse plain http:// base URLs (zalo_tthc.allow_insecure_http). */
@@ -210,6 +229,61 @@ apply_multi_options(ZaloClient *client)
 	curl_multi_setopt(client->multi, CURLMOPT_PIPELINING, (long) CURLPIPE_MULTIPLEX);
 }
 
+#ifdef ZC_HAVE_EPOLL
+/*
+ * libcurl's socket callback: watch the socket for what libcurl waits on.
+ * A socket that cannot be watched makes libcurl fail the transfers in
+ * progress (they are retried), rather than wait for them forever.
+ */
+static int
+watch_socket(CURL *easy, curl_socket_t s, int what, void *clientp, void *socketp)
+{
+	ZaloClient *client = clientp;
+	struct epoll_event ev;
+
+	(void) easy;
+	(void) socketp;
+	if (what == CURL_POLL_REMOVE)
+	{
+		/* the socket may already be closed, which removed it */
+		(void) epoll_ctl(client->epoll_fd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	ev.data.fd = s;
+	if (epoll_ctl(client->epoll_fd, EPOLL_CTL_MOD, s, &ev) == 0)
+		return 0;
+	if (errno == ENOENT && epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, s, &ev) == 0)
+		return 0;
+	return -1;
+}
+#endif
+
+/* libcurl's timer callback: when to call it back without socket activity. */
+static int
+set_timer(CURLM *multi, long timeout_ms, void *clientp)
+{
+	ZaloClient *client = clientp;
+
+	(void) multi;
+	if (timeout_ms < 0)
+	{
+		client->timer_set = false;
+		return 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &client->timer_due);
+	client->timer_due.tv_sec += timeout_ms / 1000;
+	client->timer_due.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (client->timer_due.tv_nsec >= 1000000000L)
+	{
+		client->timer_due.tv_sec++;
+		client->timer_due.tv_nsec -= 1000000000L;
+	}
+	client->timer_set = true;
+	return 0;
+}
+
 /* A client that keeps connections open between requests. */
 ZaloClient *
 zalo_client_create(const ZaloClientOptions *opts)
@@ -218,12 +292,26 @@ zalo_client_create(const ZaloClientOptions *opts)
 
 	if (client == NULL)
 		return NULL;
+	client->epoll_fd = -1;
 	client->multi = curl_multi_init();
 	if (client->multi == NULL)
 	{
 		free(client);
 		return NULL;
 	}
+#ifdef ZC_HAVE_EPOLL
+	client->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (client->epoll_fd < 0)
+	{
+		curl_multi_cleanup(client->multi);
+		free(client);
+		return NULL;
+	}
+	curl_multi_setopt(client->multi, CURLMOPT_SOCKETFUNCTION, watch_socket);
+	curl_multi_setopt(client->multi, CURLMOPT_SOCKETDATA, client);
+	curl_multi_setopt(client->multi, CURLMOPT_TIMERFUNCTION, set_timer);
+	curl_multi_setopt(client->multi, CURLMOPT_TIMERDATA, client);
+#endif
 	zalo_client_set_options(client, opts);
 	return client;
 }
@@ -268,6 +356,8 @@ zalo_client_destroy(ZaloClient *client)
 	}
 	client->done_tail = NULL;
 	curl_multi_cleanup(client->multi);
+	if (client->epoll_fd >= 0)
+		close(client->epoll_fd);
 	free(client->ca_file);
 	free(client);
 }
@@ -791,13 +881,55 @@ collect_finished(ZaloClient *client)
 	}
 }
 
-/* Drive transfers, waiting at most timeout_ms for socket activity. */
-void
-zalo_client_poll(ZaloClient *client, int timeout_ms)
+/* Milliseconds until libcurl's timer expires (rounded up), -1 if unset. */
+static long
+timer_wait_ms(const ZaloClient *client)
 {
-	int			running;
+	struct timespec now;
+	long long	ns;
 
-	/* requests refused before sending are done now */
+	if (!client->timer_set)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long) (client->timer_due.tv_sec - now.tv_sec) * 1000000000LL +
+		(client->timer_due.tv_nsec - now.tv_nsec);
+	if (ns <= 0)
+		return 0;
+	return (long) ((ns + 999999) / 1000000);
+}
+
+/*
+ * The descriptor to wait on for socket activity (readable when a socket
+ * of the client's needs attention), or -1 when there is none: then wait
+ * at most zalo_client_wait_ms() and call zalo_client_work().
+ */
+int
+zalo_client_wait_fd(const ZaloClient *client)
+{
+	return client->epoll_fd;
+}
+
+/*
+ * How long the caller may wait for the client's descriptor before calling
+ * zalo_client_work() anyway: 0 when there is work to do now, -1 when only
+ * socket activity can bring any.
+ */
+long
+zalo_client_wait_ms(const ZaloClient *client)
+{
+	if (client->done_head || client->refused_head)
+		return 0;
+	if (client->in_flight == 0)
+		return -1;
+	if (client->epoll_fd < 0)
+		return 10;				/* no socket callbacks: look again soon */
+	return timer_wait_ms(client);
+}
+
+/* Move the requests refused before sending to the done list. */
+static void
+finish_refused(ZaloClient *client)
+{
 	while (client->refused_head)
 	{
 		ZaloRequest *req = client->refused_head;
@@ -811,13 +943,74 @@ zalo_client_poll(ZaloClient *client, int timeout_ms)
 			client->done_head = req;
 		client->done_tail = req;
 	}
+}
+
+/*
+ * Drive the transfers without waiting: act on the sockets that are ready
+ * and on an expired timer, then collect what finished.
+ */
+void
+zalo_client_work(ZaloClient *client)
+{
+	int			running;
+
+	finish_refused(client);
+#ifdef ZC_HAVE_EPOLL
+	if (client->epoll_fd >= 0)
+	{
+		struct epoll_event events[64];
+		int			n;
+		int			rounds = 0;
+
+		do
+		{
+			n = epoll_wait(client->epoll_fd, events, lengthof_events(events), 0);
+			for (int i = 0; i < n; i++)
+			{
+				int			mask = 0;
+
+				if (events[i].events & (EPOLLIN | EPOLLHUP))
+					mask |= CURL_CSELECT_IN;
+				if (events[i].events & EPOLLOUT)
+					mask |= CURL_CSELECT_OUT;
+				if (events[i].events & EPOLLERR)
+					mask |= CURL_CSELECT_ERR;
+				curl_multi_socket_action(client->multi, events[i].data.fd, mask, &running);
+			}
+		} while (n == lengthof_events(events) && ++rounds < 16);
+		if (timer_wait_ms(client) == 0)
+		{
+			client->timer_set = false;
+			curl_multi_socket_action(client->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
+		collect_finished(client);
+		return;
+	}
+#endif
 	curl_multi_perform(client->multi, &running);
 	collect_finished(client);
+}
+
+/* Drive transfers, waiting at most timeout_ms for socket activity. */
+void
+zalo_client_poll(ZaloClient *client, int timeout_ms)
+{
+	zalo_client_work(client);
 	if (client->done_head == NULL && client->in_flight > 0 && timeout_ms > 0)
 	{
-		curl_multi_poll(client->multi, NULL, 0, timeout_ms, NULL);
-		curl_multi_perform(client->multi, &running);
-		collect_finished(client);
+		long		wait = zalo_client_wait_ms(client);
+
+		if (wait < 0 || wait > timeout_ms)
+			wait = timeout_ms;
+		if (client->epoll_fd >= 0)
+		{
+			struct pollfd pfd = {.fd = client->epoll_fd,.events = POLLIN};
+
+			(void) poll(&pfd, 1, (int) wait);
+		}
+		else
+			curl_multi_poll(client->multi, NULL, 0, (int) wait, NULL);
+		zalo_client_work(client);
 	}
 }
 

@@ -86,6 +86,9 @@ extern const ZaloResult *zalo_request_result(const ZaloRequest *req);
 
 extern bool zalo_client_start(ZaloClient *client, ZaloRequest *req);
 extern int	zalo_client_in_flight(const ZaloClient *client);
+extern int	zalo_client_wait_fd(const ZaloClient *client);
+extern long zalo_client_wait_ms(const ZaloClient *client);
+extern void zalo_client_work(ZaloClient *client);
 extern void zalo_client_poll(ZaloClient *client, int timeout_ms);
 extern ZaloRequest *zalo_client_next_done(ZaloClient *client);
 extern void zalo_client_run_one(ZaloClient *client, ZaloRequest *req);

@@ -76,6 +76,7 @@ typedef struct ZtSharedState
 	pg_atomic_uint32 worker_procno; /* pgprocno of the delivery worker */
 	pg_atomic_uint32 credentials_generation;	/* bumped at each change */
 	pg_atomic_uint64 commit_wakeups;	/* commits that woke the worker */
+	pg_atomic_uint64 loop_turns;	/* turns of the worker's loop */
 	slock_t		mutex;
 	int			worker_pid;
 	Oid			database_oid;

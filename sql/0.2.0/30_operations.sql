@@ -195,12 +195,12 @@ CREATE FUNCTION zalo_tthc.worker_status(
 	OUT token_refreshes bigint, OUT commit_wakeups bigint,
 	OUT last_success_at timestamptz, OUT last_error_at timestamptz, OUT last_error text,
 	OUT token_expires_at timestamptz, OUT paused_until timestamptz, OUT pause_reason text,
-	OUT backoff interval, OUT rate_limit double precision)
+	OUT backoff interval, OUT rate_limit double precision, OUT loop_turns bigint)
 RETURNS record
 LANGUAGE C STABLE
 AS 'MODULE_PATHNAME', 'zt_worker_status';
 COMMENT ON FUNCTION zalo_tthc.worker_status() IS
-	'Live state of the delivery worker, from shared memory: state (not_running, starting, waiting_for_extension, no_credentials, idle, sending, paused, reauthorization_required, standby), requests in flight, counters since the server started, last success and error, token expiry and the current back-off.';
+	'Live state of the delivery worker, from shared memory: state (not_running, starting, waiting_for_extension, no_credentials, idle, sending, paused, reauthorization_required, standby), requests in flight, counters since the server started, last success and error, token expiry and the current back-off; loop_turns counts the times the worker woke and looked at its work (it grows with the work, not with time).';
 
 CREATE FUNCTION zalo_tthc.latency_histogram(OUT le double precision, OUT requests bigint,
 	OUT sum_seconds double precision)
@@ -226,7 +226,8 @@ AS $$
 		(5, 'zalo_tthc_notifications_total', 'counter', 'Outcomes recorded by the delivery worker by stage, channel and status.'),
 		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since the server started.'),
 		(7, 'zalo_tthc_token_expiry_seconds', 'gauge', 'Seconds until the OA access token expires (negative: expired).'),
-		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.')),
+		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.'),
+		(9, 'zalo_tthc_worker_loop_turns_total', 'counter', 'Times the worker woke and looked at its work.')),
 	samples (n, k, sample) AS (
 		SELECT 1, 0, format('zalo_tthc_worker_up %s', (w.pid IS NOT NULL)::int) FROM w
 		UNION ALL
@@ -257,7 +258,9 @@ AS $$
 						 round(extract(epoch FROM c.expires_at - now()), 0))
 		FROM zalo_tthc.oa_credentials c
 		UNION ALL
-		SELECT 8, 0, format('zalo_tthc_worker_in_flight %s', w.in_flight) FROM w)
+		SELECT 8, 0, format('zalo_tthc_worker_in_flight %s', w.in_flight) FROM w
+		UNION ALL
+		SELECT 9, 0, format('zalo_tthc_worker_loop_turns_total %s', w.loop_turns) FROM w)
 	SELECT string_agg(block, '') FROM (
 		SELECT f.n, format(E'# HELP %s %s\n# TYPE %s %s\n', f.name, f.help, f.name, f.type)
 			   || coalesce((SELECT string_agg(s.sample || E'\n', '' ORDER BY s.k, s.sample) FROM samples s
