@@ -19,6 +19,7 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
+#include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -59,19 +60,29 @@ end_work(void)
 }
 
 /*
- * Make the planner walk outbox_claim_idx in order and stop after the batch.
- * Statistics of the outbox are often stale (a backlog grows within seconds
- * while Zalo is down) and then a bitmap scan plus a sort of every due row
- * looks cheaper, which makes each claim cost O(backlog).  Local to the
- * worker's transaction.
+ * Make the planner walk outbox_claim_idx in order, stop after the batch,
+ * and reach every other row by an index probe (the claim, the next-due
+ * query, the outcomes).  Statistics of the outbox
+ * are often stale (a backlog grows within seconds while Zalo is down, or
+ * after a bulk import) and the plan is generic (the batch size is a
+ * parameter, estimated at a tenth of the table): then a bitmap scan and a
+ * sort of every due row, a sequential scan of the outbox in the
+ * per-dossier order check, or hash joins that read every dossier look
+ * cheaper, and each claim costs O(backlog).  With these the generic plan
+ * is the right one whatever the statistics, and the claim and outcome
+ * statements keep it (CURSOR_OPT_GENERIC_PLAN) instead of being planned
+ * again at every batch.  Local to the worker's transaction.
  */
 static void
-guard_claim_plan(void)
+guard_queue_plan(void)
 {
-	set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_LOCAL, true, 0, false);
-	set_config_option("enable_bitmapscan", "off", PGC_USERSET, PGC_S_SESSION,
-					  GUC_ACTION_LOCAL, true, 0, false);
+	static const char *const off[] = {
+		"enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin"
+	};
+
+	for (int i = 0; i < (int) lengthof(off); i++)
+		set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
 }
 
 /* True when the extension is installed in the worker's database. */
@@ -143,7 +154,7 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
  * from the outbox key (event_id, channel, kind): the outbox has no index by
  * dossier, which every stage change would pay for.  Event ids grow with
  * each change of a dossier (the row lock orders them).  Inside the CASE the
- * subqueries stay per-candidate probes; see guard_claim_plan for the order.
+ * subqueries stay per-candidate probes; see guard_queue_plan for the order.
  * A chat message (no event) waits for the citizen's earlier chat messages
  * instead (outbox_chat_open_idx).
  */
@@ -168,21 +179,28 @@ static const char *const claim_sql =
 "  UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,"
 "         lease_until = now() + $2 * interval '1 millisecond'"
 "  FROM due WHERE o.id = due.id"
+/* an index probe per claimed id, not a walk of the outbox against them */
+"    AND o.id = ANY (ARRAY(SELECT id FROM due))"
 "  RETURNING o.*) "
 "SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
 "       r.zalo_user_id, coalesce(r.followed, false),"
-"       '84' || substr(d.applicant_phone, 4),"
-"       d.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
+"       '84' || substr((dd.d).applicant_phone, 4),"
+"       (dd.d).code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
 "       t.zns_template_id, t.zns_params::text,"
-"       zalo_tthc.notification_values(d, e)::text,"
+"       zalo_tthc.notification_values(dd.d, ee.e)::text,"
 "       doc.file_name, doc.content, c.payload::text "
 "FROM claimed c "
-"LEFT JOIN zalo_tthc.dossier d ON d.id = c.dossier_id "
-"LEFT JOIN zalo_tthc.dossier_event e ON e.id = c.event_id "
-"LEFT JOIN zalo_tthc.recipient r ON r.id = c.recipient_id "
-"LEFT JOIN zalo_tthc.template t ON t.stage = c.stage "
-"LEFT JOIN zalo_tthc.dossier_document doc"
-"       ON c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt' "
+/* one index probe per claimed row for each, whatever the statistics say */
+"LEFT JOIN LATERAL (SELECT d FROM zalo_tthc.dossier d WHERE d.id = c.dossier_id OFFSET 0) dd ON true "
+"LEFT JOIN LATERAL (SELECT e FROM zalo_tthc.dossier_event e WHERE e.id = c.event_id OFFSET 0) ee ON true "
+"LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
+"                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
+"LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zns_template_id,"
+"                          t.zns_params"
+"                   FROM zalo_tthc.template t WHERE t.stage = c.stage OFFSET 0) t ON true "
+"LEFT JOIN LATERAL (SELECT doc.file_name, doc.content FROM zalo_tthc.dossier_document doc"
+"                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
+"                   OFFSET 0) doc ON true "
 "ORDER BY c.id";
 
 /*
@@ -198,12 +216,13 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 	int			n;
 
 	begin_work("zalo_tthc: claiming notifications");
-	guard_claim_plan();
+	guard_queue_plan();
+
 	if (plan == NULL)
 	{
 		Oid			types[2] = {INT4OID, INT4OID};
 
-		plan = SPI_prepare(claim_sql, 2, types);
+		plan = SPI_prepare_cursor(claim_sql, 2, types, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare the claim query: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
@@ -294,7 +313,7 @@ static const char *const complete_sql =
 "    next_attempt_at = coalesce(r.next_at, o.next_attempt_at),"
 "    attempts = o.attempts - CASE WHEN r.refund THEN 1 ELSE 0 END,"
 "    lease_until = NULL"
-"  FROM r WHERE o.id = r.id AND o.status = 'sending'"
+"  FROM r WHERE o.id = r.id AND o.id = ANY ($1::int8[]) AND o.status = 'sending'"
 "  RETURNING o.*, r.fallback), "
 "zns AS ("
 "  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
@@ -307,9 +326,10 @@ static const char *const complete_sql =
 "              WHEN d.applicant_phone IS NULL"
 "              THEN 'the Zalo OA could not reach the citizen and the dossier has no mobile phone' END"
 "  FROM upd u"
-"  JOIN zalo_tthc.dossier_event e ON e.id = u.event_id"
-"  JOIN zalo_tthc.dossier d ON d.id = u.dossier_id"
-"  LEFT JOIN zalo_tthc.template t ON t.stage = u.stage"
+"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
+"  CROSS JOIN LATERAL (SELECT d.applicant_phone FROM zalo_tthc.dossier d WHERE d.id = u.dossier_id OFFSET 0) d"
+"  LEFT JOIN LATERAL (SELECT t.zns_template_id FROM zalo_tthc.template t WHERE t.stage = u.stage OFFSET 0) t"
+"         ON true"
 "  WHERE u.fallback AND u.channel = 'zalo_oa' AND u.kind = 'stage'"
 "  ON CONFLICT (event_id, channel, kind) DO NOTHING), "
 "receipt AS ("
@@ -318,8 +338,9 @@ static const char *const complete_sql =
 "  SELECT u.event_id, u.dossier_id, u.stage, 'zalo_oa', 'receipt_file', u.recipient_id,"
 "         u.dossier_id || '-' || e.seq || '-file'"
 "  FROM upd u"
-"  JOIN zalo_tthc.dossier_event e ON e.id = u.event_id"
-"  JOIN zalo_tthc.dossier_document doc ON doc.dossier_id = u.dossier_id AND doc.kind = 'receipt'"
+"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
+"  CROSS JOIN LATERAL (SELECT FROM zalo_tthc.dossier_document doc"
+"                      WHERE doc.dossier_id = u.dossier_id AND doc.kind = 'receipt' LIMIT 1) doc"
 "  WHERE u.status = 'sent' AND u.kind = 'stage' AND u.channel = 'zalo_oa' AND u.stage = 'received'"
 "  ON CONFLICT (event_id, channel, kind) DO NOTHING) "
 "INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,"
@@ -385,6 +406,7 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 	}
 
 	begin_work("zalo_tthc: recording outcomes");
+	guard_queue_plan();
 	if (plan == NULL)
 	{
 		Oid			types[16] = {
@@ -394,7 +416,7 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 			BOOLARRAYOID
 		};
 
-		plan = SPI_prepare(complete_sql, 16, types);
+		plan = SPI_prepare_cursor(complete_sql, 16, types, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare the outcome statement: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
@@ -498,7 +520,7 @@ zt_next_due(TimestampTz *when, TimestampTz *lease_end)
 	Datum		d;
 
 	begin_work("zalo_tthc: next due notification");
-	guard_claim_plan();
+	guard_queue_plan();
 	if (SPI_execute("SELECT o.next_attempt_at FROM zalo_tthc.outbox o"
 					" WHERE o.status IN ('pending', 'failed')"
 					"   AND " FIRST_OPEN_OF_ITS_DOSSIER
