@@ -68,6 +68,7 @@ typedef struct WorkerLoop
 	TimestampTz lease_check_at; /* next look for claims whose lease ran out */
 	TimestampTz claimed_up_to;	/* the last claim took every unlocked row
 								 * due by then */
+	TimestampTz last_claim_at;
 	TimestampTz own_retry_at;	/* earliest retry this worker wrote and has
 								 * not looked for since; 0 if none */
 	bool		token_refresh_needed;
@@ -93,6 +94,13 @@ typedef struct WorkerLoop
 
 /* Outcomes are written at most this long (ms) after the first of a batch. */
 #define OUTCOME_FLUSH_MS 20
+
+/*
+ * With requests on the wire, claims are this far apart (ms) at least: the
+ * commits of a busy hour each wake the worker, and a claim per commit would
+ * cost a transaction per notification.  An idle worker claims at once.
+ */
+#define CLAIM_SPACING_MS 2
 #define MAX_ERROR_WAIT_MS (30 * 1000)
 
 bool		zt_am_delivery_worker = false;
@@ -1161,6 +1169,16 @@ reclaim_expired_leases(WorkerLoop *w)
 	}
 }
 
+/* Milliseconds until the next claim may run while requests are on the wire. */
+static long
+claim_spacing_ms(WorkerLoop *w)
+{
+	TimestampTz next = TimestampTzPlusMilliseconds(w->last_claim_at, CLAIM_SPACING_MS);
+	TimestampTz now = GetCurrentTimestamp();
+
+	return next <= now ? 0 : (long) ((next - now + 999) / 1000);
+}
+
 /* Claim due notifications and start their requests. */
 static void
 fill_pipeline(WorkerLoop *w)
@@ -1172,11 +1190,14 @@ fill_pipeline(WorkerLoop *w)
 
 	if (room <= 0 || !w->more_work)
 		return;
+	if (zalo_client_in_flight(w->client) > 0 && claim_spacing_ms(w) > 0)
+		return;
 	want = take_rate_tokens(w, Min(room, zt_batch_size));
 	if (want <= 0)
 		return;
 	/* the claim's now() is later: every row due by this time is covered */
 	w->claimed_up_to = GetCurrentTimestamp();
+	w->last_claim_at = w->claimed_up_to;
 	if (w->own_retry_at != 0 && w->own_retry_at <= w->claimed_up_to)
 		w->own_retry_at = 0;
 	n = zt_claim_batch(want, zt_lease_time_ms, &rows);
@@ -1358,7 +1379,8 @@ sending_timeout_ms(WorkerLoop *w)
 
 	if (w->more_work && w->paused_until == 0 && !w->token_refresh_needed &&
 		zalo_client_in_flight(w->client) < max_requests_in_flight())
-		timeout = shorter_wait(timeout, Max(ms_until_token(w), 0));
+		timeout = shorter_wait(timeout, Max(Max(ms_until_token(w), 0),
+											zalo_client_in_flight(w->client) > 0 ? claim_spacing_ms(w) : 0));
 	if (w->n_outcomes > 0)
 		timeout = shorter_wait(timeout,
 							   ms_until(TimestampTzPlusMilliseconds(w->first_outcome_at, OUTCOME_FLUSH_MS), now));
@@ -1427,10 +1449,13 @@ worker_iteration(WorkerLoop *w)
 	zt_shared->in_flight = zalo_client_in_flight(w->client);
 	SpinLockRelease(&zt_shared->mutex);
 
+	/*
+	 * Outcomes are written in batches, by count or by age: one transaction
+	 * for the answers of OUTCOME_FLUSH_MS, not one per answer.
+	 */
 	if (w->n_outcomes >= zt_batch_size ||
 		(w->n_outcomes > 0 &&
-		 (zalo_client_in_flight(w->client) == 0 ||
-		  TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), OUTCOME_FLUSH_MS))))
+		 TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), OUTCOME_FLUSH_MS)))
 		flush_outcomes(w);
 
 	if (GetCurrentTimestamp() >= w->lease_check_at)
@@ -1438,7 +1463,7 @@ worker_iteration(WorkerLoop *w)
 	zt_retention_run_if_due();
 
 	w->claim_on_timeout = false;
-	if (zalo_client_in_flight(w->client) > 0)
+	if (zalo_client_in_flight(w->client) > 0 || w->n_outcomes > 0)
 		return sending_timeout_ms(w);
 	if (w->more_work && w->paused_until == 0)
 		return Max(ms_until_token(w), 0);

@@ -492,39 +492,50 @@ $$;
 COMMENT ON FUNCTION zalo_tthc.webhook_on_receipt(jsonb) IS
 	'user_received_message (msg_id), its ZNS form (tracking_id = outbox.idempotency_key) and user_seen_message (msg_ids[]): mark the outbox rows delivered or seen with the time; a seen message is never set back to delivered. A receipt for a message whose outcome is not written yet is kept in webhook_pending_receipt ("pending" counts them) and applied by apply_pending_receipts.';
 
--- Runs once per notification recorded as sent (the trigger's WHEN), and
--- then costs one index probe of a table that is nearly always empty.
+-- Runs once per UPDATE of the outbox (the worker writes a batch of outcomes
+-- in one), and then costs one probe of a table that is nearly always
+-- empty: a receipt that waits for its outcome is rare.
 CREATE FUNCTION zalo_tthc.apply_pending_receipts()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	WITH p AS (
+	-- (this function's own UPDATE below writes no 'sent' row: it stops here)
+	IF NOT EXISTS (SELECT FROM zalo_tthc.webhook_pending_receipt)
+	   OR NOT EXISTS (SELECT FROM new_rows WHERE status = 'sent') THEN
+		RETURN NULL;
+	END IF;
+	WITH s AS (
+		SELECT n.id, n.provider_msg_id, n.idempotency_key, n.channel
+		FROM new_rows n JOIN old_rows o ON o.id = n.id
+		WHERE n.status = 'sent' AND o.status IS DISTINCT FROM n.status),
+	p AS (
 		DELETE FROM zalo_tthc.webhook_pending_receipt r
-		WHERE (r.match_key = NEW.provider_msg_id AND r.kind IN ('delivered', 'seen'))
-		   OR (r.match_key = NEW.idempotency_key AND r.kind = 'zns_delivered' AND NEW.channel = 'zns')
-		RETURNING r.kind, r.occurred_at),
+		USING s
+		WHERE (r.match_key = s.provider_msg_id AND r.kind IN ('delivered', 'seen'))
+		   OR (r.match_key = s.idempotency_key AND r.kind = 'zns_delivered' AND s.channel = 'zns')
+		RETURNING s.id, r.kind, r.occurred_at),
 	a AS (
-		SELECT bool_or(kind = 'seen') AS seen, min(occurred_at) AS delivered_at,
+		SELECT id, bool_or(kind = 'seen') AS seen, min(occurred_at) AS delivered_at,
 			   min(occurred_at) FILTER (WHERE kind = 'seen') AS seen_at
-		FROM p)
+		FROM p GROUP BY id)
 	UPDATE zalo_tthc.outbox o
 	SET status = CASE WHEN a.seen THEN 'seen' ELSE 'delivered' END::zalo_tthc.delivery_status,
 		delivered_at = coalesce(o.delivered_at, a.delivered_at),
 		seen_at = coalesce(o.seen_at, a.seen_at)
 	FROM a
-	WHERE o.id = NEW.id AND o.status = 'sent' AND a.delivered_at IS NOT NULL;
+	WHERE o.id = a.id AND o.status = 'sent';
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.apply_pending_receipts() IS
-	'Trigger of outbox: when a notification is recorded as sent, apply the receipts that arrived for it before (webhook_pending_receipt, by provider_msg_id or the ZNS tracking id) and forget them.';
+	'Trigger of outbox: when notifications are recorded as sent, apply the receipts that arrived for them before (webhook_pending_receipt, by provider_msg_id or the ZNS tracking id) and forget them.';
 
 CREATE TRIGGER outbox_apply_pending_receipts
-	AFTER UPDATE OF status ON zalo_tthc.outbox
-	FOR EACH ROW
-	WHEN (NEW.status = 'sent' AND OLD.status IS DISTINCT FROM NEW.status)
+	AFTER UPDATE ON zalo_tthc.outbox
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT
 	EXECUTE FUNCTION zalo_tthc.apply_pending_receipts();
 
 -- ---------------------------------------------------------------------

@@ -65,8 +65,9 @@ my %attach = (
 	merge_config_row => [ 'template (stage text)', 'BEFORE INSERT', 'ROW',
 		"INSERT INTO template VALUES ('received')", "'stage'" ],
 	apply_pending_receipts => [ 'outbox (id bigint, status text, provider_msg_id text, idempotency_key text,'
-		  . ' channel text)', 'AFTER UPDATE', 'ROW',
-		"INSERT INTO outbox VALUES (1, 'sending', '1', '1-1-oa', 'zalo_oa'); UPDATE outbox SET status = 'sent'" ],
+		  . ' channel text)', 'AFTER UPDATE', 'STATEMENT',
+		"INSERT INTO outbox VALUES (1, 'sending', '1', '1-1-oa', 'zalo_oa'); UPDATE outbox SET status = 'sent'",
+		'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows' ],
 );
 is_deeply([ sort keys %attach ], [ split /\n/, $node->safe_psql('tthc', q{
 	SELECT proname FROM pg_proc WHERE pronamespace = 'zalo_tthc'::regnamespace
