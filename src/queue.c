@@ -156,15 +156,19 @@ copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
  * each change of a dossier (the row lock orders them).  Inside the CASE the
  * subqueries stay per-candidate probes; see guard_queue_plan for the order.
  * A chat message (no event) waits for the citizen's earlier chat messages
- * instead (outbox_chat_open_idx).
+ * instead (outbox_chat_open_idx).  Whatever the statistics say, only those
+ * indexes serve: "pe.id + 0" keeps dossier_event's primary key from a walk
+ * of every earlier event, and the chat check's order (with sorts off) is
+ * outbox_chat_open_idx's, not that of the index of every chat message.
  */
 #define FIRST_OPEN_OF_ITS_DOSSIER \
-"CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
-"              WHERE p.recipient_id = o.recipient_id AND p.id < o.id AND p.event_id IS NULL" \
-"                AND p.status IN ('pending', 'sending', 'failed')) ELSE " \
+"CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM (SELECT p.id FROM zalo_tthc.outbox p" \
+"              WHERE p.recipient_id = o.recipient_id AND p.event_id IS NULL" \
+"                AND p.status IN ('pending', 'sending', 'failed')" \
+"              ORDER BY p.recipient_id, p.id LIMIT 1) f WHERE f.id < o.id) ELSE " \
 "NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
 "            WHERE p.event_id = ANY (ARRAY(SELECT pe.id FROM zalo_tthc.dossier_event pe" \
-"                                          WHERE pe.dossier_id = o.dossier_id AND pe.id < o.event_id))" \
+"                                          WHERE pe.dossier_id = o.dossier_id AND pe.id + 0 < o.event_id))" \
 "              AND p.status IN ('pending', 'sending', 'failed')) END"
 
 static const char *const claim_sql =
