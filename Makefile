@@ -31,7 +31,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz repeat-tap
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-engine bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz repeat-tap
 
 deps:
 	bash scripts/deps.sh
@@ -55,6 +55,11 @@ bench-lookup:
 # this checkout's trigger against BENCH_BASE's (default HEAD~1) on one cluster
 bench-compare:
 	bash bench/trigger_compare.sh
+
+# the delivery engine, this checkout's worker against BENCH_BASE's (default HEAD~1):
+# throughput, CPU per notification, commit-to-request latency (bench/README.md)
+bench-engine:
+	bash bench/engine.sh
 
 # instructions per stage-changing UPDATE under callgrind: trigger cost free of machine noise
 bench-instructions:

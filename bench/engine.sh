@@ -1,0 +1,323 @@
+#!/usr/bin/env bash
+# The delivery engine, this checkout's build against another commit's
+# (BENCH_BASE), on one cluster in one run; the two builds take turns
+# (the server restarts between them, the schema is this checkout's).
+#
+# For each build, each endpoint and each max_in_flight:
+#  - notifications/s on a full queue of BENCH_N, as a fraction of what the
+#    endpoint's latency allows (max_in_flight / latency) and of the
+#    endpoint's own ceiling (wrk with as many connections);
+#  - the worker's CPU per notification (utime + stime of the worker from
+#    /proc/<pid>/stat over the run, divided by the notifications sent).
+# Endpoints: zalo-mock answering in 0 ms and in 50 ms, and a minimal
+# Node.js endpoint (bench/engine/endpoint.js) answering in 50 ms.
+# Then, for each build, commit-to-request latency (the mock's receive time
+# minus the commit time of the stage change) on an idle system, one change
+# every 50 ms, and under a steady BENCH_STEADY_RATE changes/s (pgbench -R).
+#
+#   BENCH_BASE (HEAD~1)  BENCH_N (10000)  BENCH_IN_FLIGHT ("32 256 1000")
+#   BENCH_BATCH (empty: the default batch_size)
+#   BENCH_LATENCY_SAMPLES (200)  BENCH_STEADY_RATE (1000)  BENCH_STEADY_SECONDS (10)
+#   BENCH_ENDPOINTS ("mock0 mock50 node50")  BENCH_BUILDS ("base this")
+#   BENCH_PERF (empty; 1: perf record -g of this build's worker in each
+#   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+BASE=${BENCH_BASE:-HEAD~1}
+N=${BENCH_N:-10000}
+IN_FLIGHTS=${BENCH_IN_FLIGHT:-32 256 1000}
+BATCH=${BENCH_BATCH:-}
+SAMPLES=${BENCH_LATENCY_SAMPLES:-200}
+STEADY_RATE=${BENCH_STEADY_RATE:-1000}
+STEADY_SECONDS=${BENCH_STEADY_SECONDS:-10}
+OUT_DIR=$ZT_ROOT/bench/out
+mkdir -p "$OUT_DIR"
+OUT=$OUT_DIR/engine.txt
+
+base_rev=$(git -C "$ZT_ROOT" rev-parse --short "$BASE")
+this_rev=$(git -C "$ZT_ROOT" rev-parse --short HEAD)
+start_bench_work
+command -v node >/dev/null || {
+	say "installing nodejs (the second endpoint)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs >/dev/null
+}
+LIBDIR=$ZT_INSTALL/usr/lib/postgresql/15/lib
+MOCK_PID=
+EP_PIDS=()
+cleanup() {
+	cluster_stop "$WORK/pg" immediate
+	[[ -n $MOCK_PID ]] && kill "$MOCK_PID" 2>/dev/null
+	((${#EP_PIDS[@]})) && kill "${EP_PIDS[@]}" 2>/dev/null
+	git -C "$ZT_ROOT" worktree remove --force "$WORK/base" 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+say "building $BASE ($base_rev)"
+git -C "$ZT_ROOT" worktree add --detach "$WORK/base" "$base_rev" >/dev/null 2>&1
+make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG" zalo_tthc.so >/dev/null
+cp "$WORK/base/zalo_tthc.so" "$WORK/base.so"
+cp "$LIBDIR/zalo_tthc.so" "$WORK/this.so"
+
+# --- endpoints ------------------------------------------------------------------
+start_mock "$WORK"
+mock() { mock_post "/_mock/$1" "$2"; }
+mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","record":"counts"}'
+mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
+mock users "$(seq 1 1000 | jq -sc 'map({user_id: ("5" + (tostring | ("000000000000000000" + .)[-18:])), follower: true})')"
+declare -A URL LATENCY
+URL[mock0]=$MOCK_URL
+URL[mock50]=$MOCK_URL
+LATENCY[mock0]=0
+LATENCY[mock50]=50
+start_endpoint() {
+	DELAY_MS=$2 node "$ZT_ROOT/bench/engine/endpoint.js" >"$WORK/$1.out" 2>"$WORK/$1.err" &
+	EP_PIDS+=($!)
+	for _ in $(seq 100); do
+		grep -q '^listening on' "$WORK/$1.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	URL[$1]="http://$(sed -n 's/^listening on //p' "$WORK/$1.out")"
+	LATENCY[$1]=$2
+}
+start_endpoint node50 50
+ENDPOINTS=${BENCH_ENDPOINTS:-mock0 mock50 node50}
+set_endpoint() {
+	case $1 in
+	mock0) mock config '{"latency_ms":0}' ;;
+	mock50) mock config '{"latency_ms":50}' ;;
+	esac
+}
+
+# --- the cluster --------------------------------------------------------------------
+cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "checkpoint_timeout = 30min" \
+	"max_connections = 100" \
+	"zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$MOCK_URL'" \
+	"zalo_tthc.oauth_base_url = '$MOCK_URL'" "zalo_tthc.zns_base_url = '$MOCK_URL'" \
+	"zalo_tthc.allow_insecure_http = on" "zalo_tthc.rate_limit = 0" \
+	"track_commit_timestamp = on"
+[[ -n $BATCH ]] && echo "zalo_tthc.batch_size = $BATCH" | as_run_user tee -a "$WORK/pg/data/postgresql.conf" >/dev/null
+cluster_start "$WORK/pg"
+q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
+zt_psql "$WORK/pg" postgres -c "CREATE DATABASE tthc"
+q -c "SET client_min_messages = warning" -c "CREATE EXTENSION zalo_tthc CASCADE" >/dev/null
+q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name)
+	SELECT '5' || lpad(i::text, 18, '0'), '+8491' || lpad(i::text, 7, '0'), 'Công dân ' || i
+	FROM generate_series(1, 1000) i" >/dev/null
+set_credentials() {
+	q -c "SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
+		now() + interval '25 hours', 'OAKEY')" >/dev/null
+}
+set_credentials
+q -c "CREATE SEQUENCE public.bench_next"
+
+use_library() {
+	cluster_stop "$WORK/pg" fast
+	cp "$WORK/$1.so" "$LIBDIR/zalo_tthc.so.new"
+	mv "$LIBDIR/zalo_tthc.so.new" "$LIBDIR/zalo_tthc.so"
+	cluster_start "$WORK/pg"
+	until [[ -n $(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'") ]]; do sleep 0.2; done
+}
+set_option() {
+	q -c "ALTER SYSTEM SET zalo_tthc.$1 = '$2'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+worker_pid() { q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'"; }
+worker_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# queue n new dossiers (one notification each), spread over the followers
+queue_dossiers() {
+	q -c "INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, applicant_phone, due_at)
+		SELECT format('000.00.04.H60-261125-E%s', lpad(i::text, 7, '0')), 'Đăng ký hộ kinh doanh',
+			   'Công dân ' || (i % 1000 + 1), '+8491' || lpad((i % 1000 + 1)::text, 7, '0'),
+			   now() + interval '10 days'
+		FROM (SELECT nextval('public.bench_next') AS first) f, generate_series(f.first, f.first + $1 - 1) i" \
+		-c "SELECT setval('public.bench_next', currval('public.bench_next') + $1)" >/dev/null
+}
+pending() { q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')"; }
+wait_drained() {
+	while (($(pending) > 0)); do sleep 0.5; done
+}
+# the queue emptied between runs, so that each starts from the same tables
+empty_queue() {
+	q -c "SET zalo_tthc.bulk_import = on" -c "DELETE FROM zalo_tthc.delivery_attempt" -c "DELETE FROM zalo_tthc.outbox" \
+		-c "DELETE FROM zalo_tthc.dossier_event" -c "DELETE FROM zalo_tthc.dossier" >/dev/null
+	q -c "VACUUM zalo_tthc.outbox, zalo_tthc.dossier, zalo_tthc.dossier_event, zalo_tthc.delivery_attempt" >/dev/null
+}
+
+# run_rate: "notifications/s CPU-µs-per-notification" for a full queue of N
+run_rate() {
+	local pid t0 ticks0 ticks1 rate
+	empty_queue
+	q -c "UPDATE zalo_tthc.oa_credentials SET reauthorization_required = true" >/dev/null
+	sleep 0.5
+	queue_dossiers "$N"
+	pid=$(worker_pid)
+	ticks0=$(worker_ticks "$pid")
+	t0=$(q -c "SELECT extract(epoch FROM clock_timestamp())")
+	local perf_pid=
+	if [[ -n ${BENCH_PERF:-} && $build == this ]]; then
+		perf record -q -F 1999 -g -p "$pid" -o "$WORK/perf.data" 2>/dev/null &
+		perf_pid=$!
+		sleep 0.5
+	fi
+	set_credentials
+	wait_drained
+	ticks1=$(worker_ticks "$pid")
+	if [[ -n $perf_pid ]]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" 2>/dev/null || true
+		perf report -i "$WORK/perf.data" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null \
+			>"$OUT_DIR/engine-$ep-$f.perf.txt" || true
+		perf report -i "$WORK/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null \
+			>"$OUT_DIR/engine-$ep-$f.perf-children.txt" || true
+	fi
+	rate=$(q -c "SELECT round(count(*) / extract(epoch FROM max(sent_at) - to_timestamp($t0)))
+		FROM zalo_tthc.outbox WHERE status = 'sent'")
+	echo "$rate $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / N))"
+}
+
+# the endpoint's ceiling with wrk and c connections: requests/s
+cat >"$WORK/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["access_token"] = "AT_0"
+wrk.body = '{"recipient":{"user_id":"5000000000000000001"},"message":{"attachment":{"type":"template","payload":{"template_type":"transaction_event","language":"VI","elements":[{"type":"header","content":"Hồ sơ đã được tiếp nhận","align":"left"},{"type":"table","content":[{"key":"Mã hồ sơ","value":"000.00.04.H60-261125-E0000001"},{"key":"Trạng thái","value":"Đã tiếp nhận","style":"blue"}]}]}}}}'
+EOF
+ceiling() {
+	wrk -t2 -c"$2" -d5s -s "$WORK/post.lua" "${URL[$1]}/v3.0/oa/message/transaction" |
+		sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' | xargs printf '%.0f'
+}
+
+# commit-to-request latency of the stage changes to 'received' since mark:
+# "n p50 p99 max" in ms
+latency_since() {
+	curl -sf "$MOCK_URL/_mock/requests?path=/v3.0/oa/message/transaction" |
+		jq -r '.[] | [(.body.message.attachment.payload.elements[] | select(.type == "table") | .content[0].value), .time_us] | @tsv' \
+			>"$WORK/received.tsv"
+	chmod 644 "$WORK/received.tsv"
+	q -c "CREATE TEMP TABLE rx0 (code text, time_us bigint)" \
+		-c "\\copy rx0 FROM '$WORK/received.tsv'" \
+		-c "CREATE TEMP TABLE rx AS SELECT code, max(time_us) AS time_us FROM rx0 GROUP BY code" \
+		-c "WITH l AS (
+			SELECT (rx.time_us - extract(epoch FROM pg_xact_commit_timestamp(e.xmin)) * 1e6) / 1000.0 AS ms,
+				   extract(epoch FROM a.started_at - pg_xact_commit_timestamp(e.xmin)) * 1000.0 AS start_ms
+			FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
+			JOIN zalo_tthc.dossier_event e ON e.id = o.event_id
+			JOIN zalo_tthc.delivery_attempt a ON a.outbox_id = o.id AND a.attempt = 1
+			JOIN rx ON rx.code = d.code WHERE o.stage = 'received')
+		SELECT count(*) || ' ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' ||
+			round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' || round(max(ms)::numeric, 1) || ' ' ||
+			round(percentile_cont(0.5) WITHIN GROUP (ORDER BY start_ms)::numeric, 1) || ' ' ||
+			round(percentile_cont(0.99) WITHIN GROUP (ORDER BY start_ms)::numeric, 1) FROM l"
+}
+# dossiers [first, last] submitted, their notifications sent
+prepare_latency() {
+	empty_queue
+	set_endpoint mock0
+	set_option api_base_url "$MOCK_URL"
+	set_option max_in_flight 256
+	queue_dossiers "$1"
+	wait_drained
+	mock config '{"record":"full"}'
+}
+latency_idle() {
+	local first
+	prepare_latency "$SAMPLES"
+	first=$(q -c "SELECT min(id) FROM zalo_tthc.dossier")
+	for i in $(seq "$first" $((first + SAMPLES - 1))); do
+		echo "UPDATE zalo_tthc.dossier SET stage = 'received' WHERE id = $i;"
+		echo "SELECT pg_sleep(0.05);"
+	done | q >/dev/null
+	wait_drained
+	latency_since
+	mock config '{"record":"counts"}'
+}
+latency_steady() {
+	local n=$((STEADY_RATE * STEADY_SECONDS)) first
+	prepare_latency "$n"
+	first=$(q -c "SELECT min(id) FROM zalo_tthc.dossier")
+	q -c "DROP SEQUENCE IF EXISTS public.bench_ids" -c "CREATE SEQUENCE public.bench_ids START $first" >/dev/null
+	echo "UPDATE zalo_tthc.dossier SET stage = 'received' WHERE id = (SELECT nextval('public.bench_ids'));" >"$WORK/steady.sql"
+	chmod 644 "$WORK/steady.sql"
+	local wpid ticks0 turns0
+	wpid=$(worker_pid)
+	ticks0=$(worker_ticks "$wpid")
+	turns0=$(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0)
+	local perf_pid=
+	if [[ -n ${BENCH_PERF:-} && $build == this ]]; then
+		perf record -q -F 1999 -g -p "$(worker_pid)" -o "$OUT_DIR/engine-steady.perf.data" 2>/dev/null &
+		perf_pid=$!
+		sleep 0.5
+	fi
+	"$PGBIN/pgbench" -n -h "$WORK/pg" -p 5432 -U postgres -c 4 -j 2 -R "$STEADY_RATE" -T "$STEADY_SECONDS" \
+		-f "$WORK/steady.sql" tthc >"$WORK/pgbench.out" 2>&1 || { cat "$WORK/pgbench.out" >&2; return 1; }
+	wait_drained
+	if [[ -n $perf_pid ]]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" 2>/dev/null || true
+		perf report -i "$OUT_DIR/engine-steady.perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null \
+			>"$OUT_DIR/engine-steady.perf-children.txt" || true
+	fi
+	echo "steady: worker CPU $(( ($(worker_ticks "$wpid") - ticks0) * 1000 / $(getconf CLK_TCK) )) ms," \
+		"$(( $(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0) - turns0 )) loop turns" >&2
+	q -c "SELECT endpoint, outcome, count(*), round(avg(latency_ms)) FROM zalo_tthc.delivery_attempt GROUP BY 1, 2" >&2
+	q -c "SELECT kind, status, count(*), max(attempts) FROM zalo_tthc.outbox GROUP BY 1, 2" >&2
+	echo "$(latency_since) $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.out" | head -1 | xargs printf '%.0f')"
+	mock config '{"record":"counts"}'
+}
+
+# --- the runs ----------------------------------------------------------------------------
+declare -A RATE CPU CEIL LAT
+for ep in $ENDPOINTS; do
+	set_endpoint "$ep"
+	for f in $IN_FLIGHTS; do
+		say "$ep: wrk ceiling, $f connections"
+		CEIL[$ep,$f]=$(ceiling "$ep" "$f")
+	done
+done
+BUILDS=${BENCH_BUILDS:-base this}
+for build in $BUILDS; do
+	use_library "$build"
+	for ep in $ENDPOINTS; do
+		set_endpoint "$ep"
+		set_option api_base_url "${URL[$ep]}"
+		for f in $IN_FLIGHTS; do
+			set_option max_in_flight "$f"
+			read -r RATE[$build,$ep,$f] CPU[$build,$ep,$f] < <(run_rate)
+			say "$build $ep max_in_flight $f: ${RATE[$build,$ep,$f]}/s, ${CPU[$build,$ep,$f]} µs CPU each (ceiling ${CEIL[$ep,$f]}/s)"
+		done
+	done
+	say "$build: commit-to-request latency, idle"
+	LAT[$build,idle]=$(latency_idle)
+	say "$build: commit-to-request latency, $STEADY_RATE changes/s"
+	LAT[$build,steady]=$(latency_steady)
+	say "$build: idle ${LAT[$build,idle]}; steady ${LAT[$build,steady]}"
+done
+
+{
+	echo "engine, $(date -u +%F), $(nproc) cores, $N notifications per run, rate_limit 0, batch_size ${BATCH:-default}"
+	echo "base $base_rev, this $this_rev"
+	printf '%-7s %6s %9s | %8s %6s %9s %7s | %8s %6s %9s %7s | %9s\n' endpoint flight allowed \
+		"base/s" "µs" "/allowed" "/ceil" "this/s" "µs" "/allowed" "/ceil" "this/base"
+	for ep in $ENDPOINTS; do
+		for f in $IN_FLIGHTS; do
+			allowed=-
+			((LATENCY[$ep] > 0)) && allowed=$((f * 1000 / LATENCY[$ep]))
+			frac() { [[ -z $1 || -z $2 || $2 == - || $2 == 0 ]] && echo - || printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+			printf '%-7s %6s %9s | %8s %6s %9s %7s | %8s %6s %9s %7s | %9s\n' "$ep" "$f" "$allowed" \
+				"${RATE[base,$ep,$f]:-}" "${CPU[base,$ep,$f]:-}" "$(frac "${RATE[base,$ep,$f]:-}" "$allowed")" \
+				"$(frac "${RATE[base,$ep,$f]:-}" "${CEIL[$ep,$f]}")" \
+				"${RATE[this,$ep,$f]:-}" "${CPU[this,$ep,$f]:-}" "$(frac "${RATE[this,$ep,$f]:-}" "$allowed")" \
+				"$(frac "${RATE[this,$ep,$f]:-}" "${CEIL[$ep,$f]}")" \
+				"$(frac "${RATE[this,$ep,$f]:-}" "${RATE[base,$ep,$f]:-}")"
+		done
+	done
+	echo "wrk ceilings (req/s):$(for ep in $ENDPOINTS; do for f in $IN_FLIGHTS; do printf ' %s/%s %s' "$ep" "$f" "${CEIL[$ep,$f]}"; done; done)"
+	for build in $BUILDS; do
+		read -r n p50 p99 max s50 s99 <<<"${LAT[$build,idle]}"
+		echo "$build commit-to-request, idle ($n, 50 ms apart): p50 $p50 ms, p99 $p99 ms, max $max ms (request started: p50 $s50 ms, p99 $s99 ms)"
+		read -r n p50 p99 max s50 s99 tps <<<"${LAT[$build,steady]}"
+		echo "$build commit-to-request, steady ($n at $tps changes/s): p50 $p50 ms, p99 $p99 ms, max $max ms (request started: p50 $s50 ms, p99 $s99 ms)"
+	done
+} | tee "$OUT"
