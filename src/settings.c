@@ -18,7 +18,7 @@ bool		zt_allow_insecure_http = false;
 bool		zt_bulk_import = false;
 int			zt_lookup_max_results = 10;
 int			zt_lookup_audit_retention_min = 90 * 24 * 60;
-int			zt_max_in_flight = 32;
+int			zt_max_in_flight = 256;
 int			zt_batch_size = 100;
 double		zt_rate_limit = 20;
 int			zt_max_attempts = 8;
@@ -155,7 +155,7 @@ zt_define_settings(void)
 
 	define_sighup_int("zalo_tthc.max_in_flight",
 					  "Most requests the delivery worker keeps open at once.",
-					  &zt_max_in_flight, 32, 1, 1000, 0);
+					  &zt_max_in_flight, 256, 1, 1000, 0);
 	define_sighup_int("zalo_tthc.batch_size",
 					  "Most notifications claimed from the queue in one transaction.",
 					  &zt_batch_size, 100, 1, 10000, 0);
