@@ -15,6 +15,7 @@
 #   BENCH_LATENCY_SAMPLES (300)  BENCH_MEMORY_N (0; 1000000 for the full run)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/delivery/common.sh"
 
 N=${BENCH_N:-50000}
 IN_FLIGHT=${BENCH_IN_FLIGHT:-256}
@@ -39,38 +40,22 @@ trap 'exit 130' INT TERM
 start_mock "$WORK"
 URL=$MOCK_URL
 mock() { mock_post "/_mock/$1" "$2"; }
-mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","record":"counts"}'
-mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
-# 1000 followers, user ids 5000000000000000001..
-mock users "$(seq 1 1000 | jq -sc 'map({user_id: ("5" + (tostring | ("000000000000000000" + .)[-18:])), follower: true})')"
+delivery_mock_setup
 mock_stats() { curl -sf "$URL/_mock/stats"; }
 
 # --- the cluster --------------------------------------------------------------
 mkdir -p "$WORK/pg"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg"
+mapfile -t urls < <(delivery_urls "$URL")
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "checkpoint_timeout = 30min" \
-	"zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$URL'" \
-	"zalo_tthc.oauth_base_url = '$URL'" "zalo_tthc.zns_base_url = '$URL'" \
-	"zalo_tthc.allow_insecure_http = on" \
-	"zalo_tthc.rate_limit = 0" "zalo_tthc.max_in_flight = $IN_FLIGHT" "zalo_tthc.batch_size = 200" \
-	"track_commit_timestamp = on"
+	"${delivery_conf[@]}" "${urls[@]}" "zalo_tthc.max_in_flight = $IN_FLIGHT" "zalo_tthc.batch_size = 200"
 cluster_start "$WORK/pg"
 q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
-zt_psql "$WORK/pg" postgres -c "CREATE DATABASE tthc"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION zalo_tthc CASCADE" >/dev/null
-q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name)
-	SELECT '5' || lpad(i::text, 18, '0'), '+8491' || lpad(i::text, 7, '0'), 'Công dân ' || i
-	FROM generate_series(1, 1000) i" >/dev/null
-q -c "SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
-	now() + interval '25 hours', 'OAKEY')" >/dev/null
+delivery_db_setup "$WORK/pg"
 
 # queue n new dossiers (one notification each), spread over the followers
 queue_dossiers() {
-	q -c "INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, applicant_phone, due_at)
-		SELECT format('000.00.04.H60-261125-B%s', lpad(i::text, 7, '0')), 'Đăng ký hộ kinh doanh',
-			   'Công dân ' || (i % 1000 + 1), '+8491' || lpad((i % 1000 + 1)::text, 7, '0'),
-			   now() + interval '10 days'
-		FROM (SELECT count(*) AS done FROM zalo_tthc.dossier) d, generate_series(d.done + 1, d.done + $1) i" >/dev/null
+	queue_dossiers_from "$1" $(($(dossiers) + 1))
 }
 dossiers() { q -c "SELECT count(*) FROM zalo_tthc.dossier"; }
 pending() { q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')"; }
@@ -91,20 +76,14 @@ worker_rate() {
 	queue_dossiers "$n"
 	local t0
 	t0=$(q -c "SELECT extract(epoch FROM clock_timestamp())")
-	q -c "SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
-		now() + interval '25 hours', 'OAKEY')" >/dev/null
+	delivery_set_credentials
 	wait_drained
 	q -c "SELECT round(count(*) / extract(epoch FROM max(sent_at) - to_timestamp($t0)))
 		FROM zalo_tthc.outbox WHERE id > (SELECT max(id) - $n FROM zalo_tthc.outbox) AND status = 'sent'"
 }
 
 # the mock's ceiling with wrk: requests/s
-cat >"$WORK/post.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["access_token"] = "AT_0"
-wrk.body = '{"recipient":{"user_id":"5000000000000000001"},"message":{"attachment":{"type":"template","payload":{"template_type":"transaction_event","language":"VI","elements":[{"type":"header","content":"Hồ sơ đã được tiếp nhận","align":"left"},{"type":"table","content":[{"key":"Mã hồ sơ","value":"000.00.04.H60-261125-B0000001"},{"key":"Trạng thái","value":"Đã tiếp nhận","style":"blue"}]}]}}}}'
-EOF
+delivery_post_lua "$WORK/post.lua"
 mock_ceiling() {
 	local rate
 	rate=$(wrk -t2 -c"$IN_FLIGHT" -d8s -s "$WORK/post.lua" "$URL/v3.0/oa/message/transaction" |
@@ -124,21 +103,8 @@ for i in $(seq "$first" "$(dossiers)"); do
 	echo "SELECT pg_sleep(0.05);"
 done | q >/dev/null
 wait_drained
-curl -sf "$URL/_mock/requests?path=/v3.0/oa/message/transaction" |
-	jq -r '.[] | [(.body.message.attachment.payload.elements[] | select(.type == "table") | .content[0].value), .time_us] | @tsv' \
-		>"$WORK/received.tsv"
-chmod 644 "$WORK/received.tsv"
-latency=$(q -c "CREATE TEMP TABLE rx0 (code text, time_us bigint)" \
-	-c "\\copy rx0 FROM '$WORK/received.tsv'" \
-	-c "CREATE TEMP TABLE rx AS SELECT code, max(time_us) AS time_us FROM rx0 GROUP BY code" \
-	-c "WITH l AS (
-		SELECT (rx.time_us - extract(epoch FROM pg_xact_commit_timestamp(e.xmin)) * 1e6) / 1000.0 AS ms
-		FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
-		JOIN zalo_tthc.dossier_event e ON e.id = o.event_id
-		JOIN rx ON rx.code = d.code WHERE o.stage = 'received')
-	SELECT count(*) || ' ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' ||
-		round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' || round(max(ms)::numeric, 1) FROM l")
-read -r lat_n lat_p50 lat_p99 lat_max <<<"$latency"
+latency=$(delivery_latency "$WORK")
+read -r lat_n lat_p50 lat_p99 lat_max lat_s50 lat_s99 <<<"$latency"
 
 mock config '{"record":"counts"}'
 
@@ -179,7 +145,7 @@ fi
 		printf '%-16s %14s %16s %10.2f\n' "$latency ms" "${ceiling[$latency]}" "${rate[$latency]}" \
 			"$(echo "${rate[$latency]} / ${ceiling[$latency]}" | bc -l)"
 	done
-	echo "commit-to-request latency, idle, $lat_n samples: p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms"
+	echo "commit-to-request latency, idle, $lat_n samples: p50 $lat_p50 ms, p99 $lat_p99 ms, max $lat_max ms (request started: p50 $lat_s50 ms, p99 $lat_s99 ms)"
 	echo "$mem_line"
 	echo "mock: $(mock_stats | jq -c '{ok, errors, requests}')"
 	echo "delivery log (outcome attempts avg_ms max_ms):" $(q -c "SELECT string_agg(outcome || ' ' || n || ' ' || a || ' ' || m, '; ')

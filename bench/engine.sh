@@ -23,6 +23,7 @@
 #   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/delivery/common.sh"
 
 BASE=${BENCH_BASE:-HEAD~1}
 N=${BENCH_N:-10000}
@@ -63,9 +64,7 @@ cp "$LIBDIR/zalo_tthc.so" "$WORK/this.so"
 # --- endpoints ------------------------------------------------------------------
 start_mock "$WORK"
 mock() { mock_post "/_mock/$1" "$2"; }
-mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","record":"counts"}'
-mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
-mock users "$(seq 1 1000 | jq -sc 'map({user_id: ("5" + (tostring | ("000000000000000000" + .)[-18:])), follower: true})')"
+delivery_mock_setup
 declare -A URL LATENCY
 URL[mock0]=$MOCK_URL
 URL[mock50]=$MOCK_URL
@@ -91,25 +90,13 @@ set_endpoint() {
 }
 
 # --- the cluster --------------------------------------------------------------------
+mapfile -t urls < <(delivery_urls "$MOCK_URL")
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "checkpoint_timeout = 30min" \
-	"max_connections = 100" \
-	"zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_url = '$MOCK_URL'" \
-	"zalo_tthc.oauth_base_url = '$MOCK_URL'" "zalo_tthc.zns_base_url = '$MOCK_URL'" \
-	"zalo_tthc.allow_insecure_http = on" "zalo_tthc.rate_limit = 0" \
-	"track_commit_timestamp = on"
+	"max_connections = 100" "${delivery_conf[@]}" "${urls[@]}"
 [[ -n $BATCH ]] && echo "zalo_tthc.batch_size = $BATCH" | as_run_user tee -a "$WORK/pg/data/postgresql.conf" >/dev/null
 cluster_start "$WORK/pg"
 q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
-zt_psql "$WORK/pg" postgres -c "CREATE DATABASE tthc"
-q -c "SET client_min_messages = warning" -c "CREATE EXTENSION zalo_tthc CASCADE" >/dev/null
-q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name)
-	SELECT '5' || lpad(i::text, 18, '0'), '+8491' || lpad(i::text, 7, '0'), 'Công dân ' || i
-	FROM generate_series(1, 1000) i" >/dev/null
-set_credentials() {
-	q -c "SELECT zalo_tthc.set_oa_credentials('1234567890123456789', 'S3CR3T', 'AT_0', 'RT_0',
-		now() + interval '25 hours', 'OAKEY')" >/dev/null
-}
-set_credentials
+delivery_db_setup "$WORK/pg"
 q -c "CREATE SEQUENCE public.bench_next"
 
 use_library() {
@@ -125,14 +112,11 @@ set_option() {
 worker_pid() { q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'"; }
 worker_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# queue n new dossiers (one notification each), spread over the followers
+# queue n new dossiers (one notification each), codes never used before
 queue_dossiers() {
-	q -c "INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, applicant_phone, due_at)
-		SELECT format('000.00.04.H60-261125-E%s', lpad(i::text, 7, '0')), 'Đăng ký hộ kinh doanh',
-			   'Công dân ' || (i % 1000 + 1), '+8491' || lpad((i % 1000 + 1)::text, 7, '0'),
-			   now() + interval '10 days'
-		FROM (SELECT nextval('public.bench_next') AS first) f, generate_series(f.first, f.first + $1 - 1) i" \
-		-c "SELECT setval('public.bench_next', currval('public.bench_next') + $1)" >/dev/null
+	local first
+	first=$(q -c "SELECT setval('public.bench_next', nextval('public.bench_next') + $1 - 1) - $1 + 1")
+	queue_dossiers_from "$1" "$first"
 }
 pending() { q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')"; }
 wait_drained() {
@@ -161,7 +145,7 @@ run_rate() {
 		perf_pid=$!
 		sleep 0.5
 	fi
-	set_credentials
+	delivery_set_credentials
 	wait_drained
 	ticks1=$(worker_ticks "$pid")
 	if [[ -n $perf_pid ]]; then
@@ -178,39 +162,12 @@ run_rate() {
 }
 
 # the endpoint's ceiling with wrk and c connections: requests/s
-cat >"$WORK/post.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["access_token"] = "AT_0"
-wrk.body = '{"recipient":{"user_id":"5000000000000000001"},"message":{"attachment":{"type":"template","payload":{"template_type":"transaction_event","language":"VI","elements":[{"type":"header","content":"Hồ sơ đã được tiếp nhận","align":"left"},{"type":"table","content":[{"key":"Mã hồ sơ","value":"000.00.04.H60-261125-E0000001"},{"key":"Trạng thái","value":"Đã tiếp nhận","style":"blue"}]}]}}}}'
-EOF
+delivery_post_lua "$WORK/post.lua"
 ceiling() {
 	wrk -t2 -c"$2" -d5s -s "$WORK/post.lua" "${URL[$1]}/v3.0/oa/message/transaction" |
 		sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' | xargs printf '%.0f'
 }
 
-# commit-to-request latency of the stage changes to 'received' since mark:
-# "n p50 p99 max" in ms
-latency_since() {
-	curl -sf "$MOCK_URL/_mock/requests?path=/v3.0/oa/message/transaction" |
-		jq -r '.[] | [(.body.message.attachment.payload.elements[] | select(.type == "table") | .content[0].value), .time_us] | @tsv' \
-			>"$WORK/received.tsv"
-	chmod 644 "$WORK/received.tsv"
-	q -c "CREATE TEMP TABLE rx0 (code text, time_us bigint)" \
-		-c "\\copy rx0 FROM '$WORK/received.tsv'" \
-		-c "CREATE TEMP TABLE rx AS SELECT code, max(time_us) AS time_us FROM rx0 GROUP BY code" \
-		-c "WITH l AS (
-			SELECT (rx.time_us - extract(epoch FROM pg_xact_commit_timestamp(e.xmin)) * 1e6) / 1000.0 AS ms,
-				   extract(epoch FROM a.started_at - pg_xact_commit_timestamp(e.xmin)) * 1000.0 AS start_ms
-			FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
-			JOIN zalo_tthc.dossier_event e ON e.id = o.event_id
-			JOIN zalo_tthc.delivery_attempt a ON a.outbox_id = o.id AND a.attempt = 1
-			JOIN rx ON rx.code = d.code WHERE o.stage = 'received')
-		SELECT count(*) || ' ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' ||
-			round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1) || ' ' || round(max(ms)::numeric, 1) || ' ' ||
-			round(percentile_cont(0.5) WITHIN GROUP (ORDER BY start_ms)::numeric, 1) || ' ' ||
-			round(percentile_cont(0.99) WITHIN GROUP (ORDER BY start_ms)::numeric, 1) FROM l"
-}
 # dossiers [first, last] submitted, their notifications sent
 prepare_latency() {
 	empty_queue
@@ -230,7 +187,7 @@ latency_idle() {
 		echo "SELECT pg_sleep(0.05);"
 	done | q >/dev/null
 	wait_drained
-	latency_since
+	delivery_latency "$WORK"
 	mock config '{"record":"counts"}'
 }
 latency_steady() {
@@ -263,7 +220,7 @@ latency_steady() {
 		"$(( $(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0) - turns0 )) loop turns" >&2
 	q -c "SELECT endpoint, outcome, count(*), round(avg(latency_ms)) FROM zalo_tthc.delivery_attempt GROUP BY 1, 2" >&2
 	q -c "SELECT kind, status, count(*), max(attempts) FROM zalo_tthc.outbox GROUP BY 1, 2" >&2
-	echo "$(latency_since) $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.out" | head -1 | xargs printf '%.0f')"
+	echo "$(delivery_latency "$WORK") $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.out" | head -1 | xargs printf '%.0f')"
 	mock config '{"record":"counts"}'
 }
 

@@ -16,14 +16,9 @@ mock_call($mock, 'POST', '/_mock/users', [
 	map { { user_id => "97000000000000000$_", follower => JSON::PP::true } } 10 .. 99 ]);
 my $node = new_tthc_node('open_files', $mock, conf => "zalo_tthc.max_in_flight = 64\n");
 
-sub worker_pid
-{
-	return $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
-}
-
 sub restart_worker
 {
-	my $old = worker_pid();
+	my $old = worker_pid($node);
 	$node->safe_psql('tthc', qq{SELECT pg_terminate_backend($old)});
 	$node->poll_query_until('tthc', qq{SELECT count(*) = 1 FROM pg_stat_activity
 		WHERE backend_type = 'zalo_tthc worker' AND pid <> $old}) or die 'the worker did not come back';
@@ -43,11 +38,11 @@ my $offset = -s $node->logfile;
 restart_worker();
 $node->wait_for_log(qr/open files limit 4096 \(soft limit was 200\); up to 64 requests in flight/, $offset);
 pass('the worker says what it raised the limit to and how many requests fit');
-is(soft_limit(worker_pid()), '4096', 'its soft limit is the hard one');
+is(soft_limit(worker_pid($node)), '4096', 'its soft limit is the hard one');
 
 # 2. the worker runs out of files mid-batch: some connections fail while
 # others are answered, and nothing pauses
-my $pid = worker_pid();
+my $pid = worker_pid($node);
 opendir(my $dh, "/proc/$pid/fd") or die "cannot read /proc/$pid/fd: $!";
 my $open = scalar grep { !/^\./ } readdir($dh);
 closedir($dh);

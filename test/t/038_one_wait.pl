@@ -17,11 +17,6 @@ mock_call($mock, 'POST', '/_mock/users', [
 	map { { user_id => "98000000000000000$_", follower => JSON::PP::true } } 10 .. 39 ]);
 my $node = new_tthc_node('one_wait', $mock, conf => "zalo_tthc.request_timeout = 120s\n");
 
-sub worker_pid
-{
-	return $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
-}
-
 # context switches and CPU ticks of a process, from /proc
 sub activity
 {
@@ -50,7 +45,7 @@ wait_until($node, q{SELECT in_flight FROM zalo_tthc.worker_status()}, '20',
 	'the twenty requests are on the wire');
 # (libcurl's own timers fire in each request's first second)
 sleep 2;
-my $pid = worker_pid();
+my $pid = worker_pid($node);
 my $turns = loop_turns();
 my $before = activity($pid);
 sleep 3;

@@ -45,7 +45,7 @@ $node->safe_psql('tthc', q{
 	SELECT format('000.00.04.H60-261124-2%s', lpad(i::text, 5, '0')), 'Đăng ký hộ kinh doanh',
 		   'Công dân ' || i, '+8491' || lpad((i % 50 + 1)::text, 7, '0'), now() + interval '10 days'
 	FROM generate_series(1, 3000) i});
-my $old = $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
+my $old = worker_pid($node);
 $node->safe_psql('tthc', qq{SELECT pg_terminate_backend($old)});
 $node->poll_query_until('tthc', qq{SELECT count(*) = 1 FROM pg_stat_activity
 	WHERE backend_type = 'zalo_tthc worker' AND pid <> $old}) or die 'the worker did not come back';
@@ -55,7 +55,7 @@ wait_until($node, q{SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pend
 	'the backlog is sent');
 
 # the worker's plans since the backlog, one per logged statement
-my $pid = $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
+my $pid = worker_pid($node);
 my @plans = grep { /^\S+ \S+ \S+ \[$pid\]/ } split /(?=^\S.*LOG:  duration: )/m, slurp_file($node->logfile, $offset);
 my @claims = grep { /Query Text: WITH due AS/ } @plans;
 my @outcomes = grep { /Query Text: WITH r AS/ } @plans;

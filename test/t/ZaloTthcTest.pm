@@ -16,7 +16,7 @@ use IPC::Run;
 use Test::More;
 
 our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
-  wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8);
+  wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8 worker_pid);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -167,6 +167,13 @@ zalo_tthc.allow_insecure_http = on
 }
 
 # Poll an SQL query until it returns the expected text (default 't').
+# The pid of the node's delivery worker.
+sub worker_pid
+{
+	my ($node) = @_;
+	return $node->safe_psql('tthc', q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'});
+}
+
 sub wait_until
 {
 	my ($node, $sql, $expected, $what) = @_;
