@@ -98,9 +98,13 @@ typedef struct WorkerLoop
 /*
  * With requests on the wire, claims are this far apart (ms) at least: the
  * commits of a busy hour each wake the worker, and a claim per commit would
- * cost a transaction per notification.  An idle worker claims at once.
+ * cost a transaction per notification.  While fewer than a quarter of the
+ * requests in flight are free, a claim waits for more room up to
+ * CLAIM_WAIT_FOR_ROOM_MS, so that answers arriving one by one do not each
+ * bring a claim of one.  An idle worker claims at once.
  */
 #define CLAIM_SPACING_MS 2
+#define CLAIM_WAIT_FOR_ROOM_MS 10
 #define MAX_ERROR_WAIT_MS (30 * 1000)
 
 bool		zt_am_delivery_worker = false;
@@ -1169,13 +1173,21 @@ reclaim_expired_leases(WorkerLoop *w)
 	}
 }
 
-/* Milliseconds until the next claim may run while requests are on the wire. */
+/* Milliseconds until the next claim may run (0: now). */
 static long
-claim_spacing_ms(WorkerLoop *w)
+claim_wait_ms(WorkerLoop *w)
 {
-	TimestampTz next = TimestampTzPlusMilliseconds(w->last_claim_at, CLAIM_SPACING_MS);
-	TimestampTz now = GetCurrentTimestamp();
+	int			in_flight = zalo_client_in_flight(w->client);
+	int			room = max_requests_in_flight() - in_flight;
+	TimestampTz next;
+	TimestampTz now;
 
+	if (in_flight == 0)
+		return 0;
+	next = TimestampTzPlusMilliseconds(w->last_claim_at,
+									   room >= Max(max_requests_in_flight() / 4, 1) ?
+									   CLAIM_SPACING_MS : CLAIM_WAIT_FOR_ROOM_MS);
+	now = GetCurrentTimestamp();
 	return next <= now ? 0 : (long) ((next - now + 999) / 1000);
 }
 
@@ -1190,7 +1202,7 @@ fill_pipeline(WorkerLoop *w)
 
 	if (room <= 0 || !w->more_work)
 		return;
-	if (zalo_client_in_flight(w->client) > 0 && claim_spacing_ms(w) > 0)
+	if (claim_wait_ms(w) > 0)
 		return;
 	want = take_rate_tokens(w, Min(room, zt_batch_size));
 	if (want <= 0)
@@ -1379,8 +1391,7 @@ sending_timeout_ms(WorkerLoop *w)
 
 	if (w->more_work && w->paused_until == 0 && !w->token_refresh_needed &&
 		zalo_client_in_flight(w->client) < max_requests_in_flight())
-		timeout = shorter_wait(timeout, Max(Max(ms_until_token(w), 0),
-											zalo_client_in_flight(w->client) > 0 ? claim_spacing_ms(w) : 0));
+		timeout = shorter_wait(timeout, Max(Max(ms_until_token(w), 0), claim_wait_ms(w)));
 	if (w->n_outcomes > 0)
 		timeout = shorter_wait(timeout,
 							   ms_until(TimestampTzPlusMilliseconds(w->first_outcome_at, OUTCOME_FLUSH_MS), now));
