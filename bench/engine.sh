@@ -218,8 +218,6 @@ latency_steady() {
 	fi
 	echo "steady: worker CPU $(( ($(worker_ticks "$wpid") - ticks0) * 1000 / $(getconf CLK_TCK) )) ms," \
 		"$(( $(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0) - turns0 )) loop turns" >&2
-	q -c "SELECT endpoint, outcome, count(*), round(avg(latency_ms)) FROM zalo_tthc.delivery_attempt GROUP BY 1, 2" >&2
-	q -c "SELECT kind, status, count(*), max(attempts) FROM zalo_tthc.outbox GROUP BY 1, 2" >&2
 	echo "$(delivery_latency "$WORK") $(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.out" | head -1 | xargs printf '%.0f')"
 	mock config '{"record":"counts"}'
 }

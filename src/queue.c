@@ -182,9 +182,8 @@ static const char *const claim_sql =
 "claimed AS ("
 "  UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,"
 "         lease_until = now() + $2 * interval '1 millisecond'"
-"  FROM due WHERE o.id = due.id"
 /* an index probe per claimed id, not a walk of the outbox against them */
-"    AND o.id = ANY (ARRAY(SELECT id FROM due))"
+"  WHERE o.id = ANY (ARRAY(SELECT id FROM due))"
 "  RETURNING o.*) "
 "SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
 "       r.zalo_user_id, coalesce(r.followed, false),"

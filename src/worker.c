@@ -593,6 +593,26 @@ take_rate_tokens(WorkerLoop *w, int wanted)
 	return n;
 }
 
+/* The shorter of two waits in ms, -1 standing for none. */
+static long
+shorter_wait(long a, long b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return Min(a, b);
+}
+
+/* Milliseconds from now until t (rounded up), 0 if it has passed. */
+static long
+ms_until(TimestampTz t, TimestampTz now)
+{
+	if (t <= now)
+		return 0;
+	return (long) Min((t - now + 999) / 1000, (int64) 24 * 3600 * 1000);
+}
+
 /* Milliseconds until the bucket holds one token. */
 static long
 ms_until_token(WorkerLoop *w)
@@ -1179,16 +1199,12 @@ claim_wait_ms(WorkerLoop *w)
 {
 	int			in_flight = zalo_client_in_flight(w->client);
 	int			room = max_requests_in_flight() - in_flight;
-	TimestampTz next;
-	TimestampTz now;
+	int			spacing;
 
 	if (in_flight == 0)
 		return 0;
-	next = TimestampTzPlusMilliseconds(w->last_claim_at,
-									   room >= Max(max_requests_in_flight() / 4, 1) ?
-									   CLAIM_SPACING_MS : CLAIM_WAIT_FOR_ROOM_MS);
-	now = GetCurrentTimestamp();
-	return next <= now ? 0 : (long) ((next - now + 999) / 1000);
+	spacing = room >= Max(max_requests_in_flight() / 4, 1) ? CLAIM_SPACING_MS : CLAIM_WAIT_FOR_ROOM_MS;
+	return ms_until(TimestampTzPlusMilliseconds(w->last_claim_at, spacing), GetCurrentTimestamp());
 }
 
 /* Claim due notifications and start their requests. */
@@ -1295,7 +1311,7 @@ idle_timeout_ms(WorkerLoop *w)
 		w->more_work = true;
 		return 0;
 	}
-	return (long) Min((wake - now) / 1000 + 1, (int64) 24 * 3600 * 1000);
+	return ms_until(wake, now);
 }
 
 /* True when the access token should be refreshed now. */
@@ -1355,26 +1371,6 @@ drive_requests(WorkerLoop *w)
 	zalo_client_work(w->client);
 	while ((req = zalo_client_next_done(w->client)) != NULL)
 		handle_finished(w, req);
-}
-
-/* The shorter of two waits in ms, -1 standing for none. */
-static long
-shorter_wait(long a, long b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return Min(a, b);
-}
-
-/* Milliseconds from now until t (rounded up), 0 if it has passed. */
-static long
-ms_until(TimestampTz t, TimestampTz now)
-{
-	if (t <= now)
-		return 0;
-	return (long) Min((t - now + 999) / 1000, (int64) 24 * 3600 * 1000);
 }
 
 /*
