@@ -30,6 +30,7 @@
 #include "utils/timestamp.h"
 
 #include "queue.h"
+#include "template_values.h"
 
 /* The caller's memory context, current again after each transaction. */
 static MemoryContext caller_cxt = NULL;
@@ -71,13 +72,15 @@ end_work(void)
  * cheaper, and each claim costs O(backlog).  With these the generic plan
  * is the right one whatever the statistics, and the claim and outcome
  * statements keep it (CURSOR_OPT_GENERIC_PLAN) instead of being planned
- * again at every batch.  Local to the worker's transaction.
+ * again at every batch.  A memo of probes by id would never hit: each id
+ * of a batch is probed once.  Local to the worker's transaction.
  */
 static void
 guard_queue_plan(void)
 {
 	static const char *const off[] = {
-		"enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin"
+		"enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin",
+		"enable_memoize"
 	};
 
 	for (int i = 0; i < (int) lengthof(off); i++)
@@ -184,18 +187,21 @@ static const char *const claim_sql =
 "         lease_until = now() + $2 * interval '1 millisecond'"
 /* an index probe per claimed id, not a walk of the outbox against them */
 "  WHERE o.id = ANY (ARRAY(SELECT id FROM due))"
-"  RETURNING o.*) "
+"  RETURNING o.id, o.attempts, o.kind, o.channel, o.idempotency_key, o.dossier_id, o.event_id,"
+"            o.recipient_id, o.stage, o.payload) "
 "SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
 "       r.zalo_user_id, coalesce(r.followed, false),"
-"       '84' || substr((dd.d).applicant_phone, 4),"
-"       (dd.d).code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
+"       '84' || substr(dd.applicant_phone, 4),"
+"       dd.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
 "       t.zns_template_id, t.zns_params::text,"
-"       zalo_tthc.notification_values(dd.d, ee.e)::text,"
-"       doc.file_name, doc.content, c.payload::text "
+"       doc.file_name, doc.content, c.payload::text, "
+ZT_VALUE_COLUMNS " "
 "FROM claimed c "
 /* one index probe per claimed row for each, whatever the statistics say */
-"LEFT JOIN LATERAL (SELECT d FROM zalo_tthc.dossier d WHERE d.id = c.dossier_id OFFSET 0) dd ON true "
-"LEFT JOIN LATERAL (SELECT e FROM zalo_tthc.dossier_event e WHERE e.id = c.event_id OFFSET 0) ee ON true "
+"LEFT JOIN LATERAL (SELECT d.* FROM zalo_tthc.dossier d WHERE d.id = c.dossier_id OFFSET 0) dd ON true "
+"LEFT JOIN LATERAL (SELECT e.* FROM zalo_tthc.dossier_event e WHERE e.id = c.event_id OFFSET 0) ee ON true "
+"LEFT JOIN LATERAL (SELECT s.label_vi FROM zalo_tthc.stage_info s WHERE s.stage = ee.stage_after OFFSET 0) si"
+"       ON true "
 "LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
 "                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
 "LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zns_template_id,"
@@ -205,6 +211,30 @@ static const char *const claim_sql =
 "                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
 "                   OFFSET 0) doc ON true "
 "ORDER BY c.id";
+
+/* The column of the claim where the ZT_VALUE_COLUMNS start. */
+#define CLAIM_VALUES_FIRST_COLUMN 20
+
+/*
+ * The template values of a claimed row as JSON text in cxt; NULL for a
+ * notification without a stage (a chat message).
+ */
+static char *
+claimed_values(HeapTuple tup, TupleDesc desc, int first, MemoryContext cxt)
+{
+	Datum		values[ZT_VF_COUNT];
+	bool		isnull[ZT_VF_COUNT];
+	StringInfoData out;
+
+	for (int f = 0; f < ZT_VF_COUNT; f++)
+		values[f] = SPI_getbinval(tup, desc, first + f, &isnull[f]);
+	if (isnull[ZT_VF_STAGE_LABEL])
+		return NULL;
+	/* built in the transaction's memory, which the commit frees */
+	initStringInfo(&out);
+	zt_append_template_values(&out, values, isnull);
+	return MemoryContextStrdup(cxt, out.data);
+}
 
 /*
  * Claim up to limit due notifications; the rows are copied into the
@@ -259,9 +289,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 		row->status_style = copy_text(tup, desc, 14, cxt);
 		row->zns_template_id = copy_text(tup, desc, 15, cxt);
 		row->zns_params = copy_text(tup, desc, 16, cxt);
-		row->vars = copy_text(tup, desc, 17, cxt);
-		row->file_name = copy_text(tup, desc, 18, cxt);
-		content = SPI_getbinval(tup, desc, 19, &isnull);
+		row->file_name = copy_text(tup, desc, 17, cxt);
+		content = SPI_getbinval(tup, desc, 18, &isnull);
 		if (!isnull)
 		{
 			bytea	   *b = DatumGetByteaPP(content);
@@ -270,7 +299,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
 			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
 		}
-		row->payload = copy_text(tup, desc, 20, cxt);
+		row->payload = copy_text(tup, desc, 19, cxt);
+		row->vars = claimed_values(tup, desc, CLAIM_VALUES_FIRST_COLUMN, cxt);
 	}
 	end_work();
 	return n;
@@ -316,8 +346,11 @@ static const char *const complete_sql =
 "    next_attempt_at = coalesce(r.next_at, o.next_attempt_at),"
 "    attempts = o.attempts - CASE WHEN r.refund THEN 1 ELSE 0 END,"
 "    lease_until = NULL"
-"  FROM r WHERE o.id = r.id AND o.id = ANY ($1::int8[]) AND o.status = 'sending'"
-"  RETURNING o.*, r.fallback), "
+/* a primary key probe per outcome: "::text" keeps the planner from reading
+ * every 'sending' row of the partial index outbox_sending_idx instead */
+"  FROM r WHERE o.id = r.id AND o.status::text = 'sending'"
+"  RETURNING o.event_id, o.dossier_id, o.stage, o.status, o.kind, o.channel, o.recipient_id,"
+"            r.fallback), "
 "zns AS ("
 "  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
 "                                status, last_error)"

@@ -20,4 +20,5 @@ REVOKE ALL ON FUNCTION zalo_tthc.dossier_before_write(), zalo_tthc.dossier_enque
 	zalo_tthc.apply_pending_receipts()
 	FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.dossier_event),
+	zalo_tthc.template_values(zalo_tthc.dossier, zalo_tthc.dossier_event, text),
 	zalo_tthc.cs_text_message(text, text) FROM PUBLIC;

@@ -63,16 +63,23 @@ note(scalar(@claims) . ' claims and ' . scalar(@outcomes) . ' outcome batches lo
 ok(@claims >= 3000 / 50 && @outcomes >= 1, 'the claims and outcome batches are in the log');
 
 # the most outbox rows one node of a plan read (rows kept and removed by
-# its filter, over all its loops)
+# its filter, over all its loops); a node's details are the lines under it
+# up to the next node
 sub widest_outbox_read
 {
 	my ($plan) = @_;
 	my $widest = 0;
-	while ($plan =~ /(?:Seq Scan|Scan using \w+) on outbox \w+ .*?\(actual rows=(\d+) loops=(\d+)\)\n((?:\s+(?!->).*\n)*)/g)
+	my @lines = split /\n/, $plan;
+	for my $i (0 .. $#lines)
 	{
-		my ($rows, $loops, $details) = ($1, $2, $3);
-		my ($removed) = $details =~ /Rows Removed by Filter: (\d+)/;
-		my $read = ($rows + ($removed // 0)) * $loops;
+		next unless $lines[$i] =~ /(?:Seq Scan|Scan using \w+) on outbox \w+ .*\(actual rows=(\d+) loops=(\d+)\)/;
+		my ($rows, $loops, $removed) = ($1, $2, 0);
+		for my $j ($i + 1 .. $#lines)
+		{
+			last if $lines[$j] =~ /^\s*->/ || $lines[$j] !~ /^\s/ || $lines[$j] =~ /^\s*(?:CTE|SubPlan|InitPlan) /;
+			$removed = $1 if $lines[$j] =~ /Rows Removed by Filter: (\d+)/;
+		}
+		my $read = ($rows + $removed) * $loops;
 		$widest = $read if $read > $widest;
 	}
 	return $widest;
