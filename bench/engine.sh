@@ -129,15 +129,17 @@ empty_queue() {
 	q -c "VACUUM zalo_tthc.outbox, zalo_tthc.dossier, zalo_tthc.dossier_event, zalo_tthc.delivery_attempt" >/dev/null
 }
 
-# run_rate: "notifications/s CPU-µs-per-notification" for a full queue of N
+# run_rate: "notifications/s CPU-µs-per-notification loop-turns-per-notification"
+# for a full queue of N
 run_rate() {
-	local pid t0 ticks0 ticks1 rate
+	local pid t0 ticks0 ticks1 rate turns0 turns1
 	empty_queue
 	q -c "UPDATE zalo_tthc.oa_credentials SET reauthorization_required = true" >/dev/null
 	sleep 0.5
 	queue_dossiers "$N"
 	pid=$(worker_pid)
 	ticks0=$(worker_ticks "$pid")
+	turns0=$(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0)
 	t0=$(q -c "SELECT extract(epoch FROM clock_timestamp())")
 	local perf_pid=
 	if [[ -n ${BENCH_PERF:-} && $build == this ]]; then
@@ -148,6 +150,7 @@ run_rate() {
 	delivery_set_credentials
 	wait_drained
 	ticks1=$(worker_ticks "$pid")
+	turns1=$(q -c "SELECT loop_turns FROM zalo_tthc.worker_status()" 2>/dev/null || echo 0)
 	if [[ -n $perf_pid ]]; then
 		kill -INT "$perf_pid"
 		wait "$perf_pid" 2>/dev/null || true
@@ -155,10 +158,12 @@ run_rate() {
 			>"$OUT_DIR/engine-$ep-$f.perf.txt" || true
 		perf report -i "$WORK/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null \
 			>"$OUT_DIR/engine-$ep-$f.perf-children.txt" || true
+		cp "$WORK/perf.data" "$OUT_DIR/engine-$ep-$f.perf.data"
 	fi
 	rate=$(q -c "SELECT round(count(*) / extract(epoch FROM max(sent_at) - to_timestamp($t0)))
 		FROM zalo_tthc.outbox WHERE status = 'sent'")
-	echo "$rate $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / N))"
+	echo "$rate $(((ticks1 - ticks0) * 1000000 / $(getconf CLK_TCK) / N))" \
+		"$(awk -v t=$((turns1 - turns0)) -v n="$N" 'BEGIN { printf "%.2f", t / n }')"
 }
 
 # the endpoint's ceiling with wrk and c connections: requests/s
@@ -223,7 +228,7 @@ latency_steady() {
 }
 
 # --- the runs ----------------------------------------------------------------------------
-declare -A RATE CPU CEIL LAT
+declare -A RATE CPU TURNS CEIL LAT
 for ep in $ENDPOINTS; do
 	set_endpoint "$ep"
 	for f in $IN_FLIGHTS; do
@@ -239,8 +244,9 @@ for build in $BUILDS; do
 		set_option api_base_url "${URL[$ep]}"
 		for f in $IN_FLIGHTS; do
 			set_option max_in_flight "$f"
-			read -r RATE[$build,$ep,$f] CPU[$build,$ep,$f] < <(run_rate)
-			say "$build $ep max_in_flight $f: ${RATE[$build,$ep,$f]}/s, ${CPU[$build,$ep,$f]} µs CPU each (ceiling ${CEIL[$ep,$f]}/s)"
+			read -r RATE[$build,$ep,$f] CPU[$build,$ep,$f] TURNS[$build,$ep,$f] < <(run_rate)
+			say "$build $ep max_in_flight $f: ${RATE[$build,$ep,$f]}/s, ${CPU[$build,$ep,$f]} µs CPU each," \
+				"${TURNS[$build,$ep,$f]} loop turns each (ceiling ${CEIL[$ep,$f]}/s)"
 		done
 	done
 	say "$build: commit-to-request latency, idle"
