@@ -5,12 +5,14 @@
  *		its database has that identity, so that a restored dump or a clone
  *		of the production database never sends to citizens.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/xlog.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+
+#include "binding.h"
 
 /*
  * This database's identity, "system_identifier/database_oid", palloc'd.

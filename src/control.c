@@ -6,11 +6,15 @@
  *		that transaction commits, and the worker reads the table again only
  *		when the generation moved.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "executor/spi.h"
 
-#include "queue.h"
+#include "control.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "shmem.h"
+#include "worker_txn.h"
 
 /*
  * In the delivery worker: true while an operator has paused sending.  Reads

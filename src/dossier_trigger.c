@@ -8,14 +8,14 @@
  * stage; it keeps status_code, stage_seq and the stage timestamps in step.
  *
  * dossier_enqueue (AFTER INSERT OR UPDATE OF stage) hands the change to
- * enqueue.c, which appends the dossier_event and, for stages that notify
+ * outbox.c, which appends the dossier_event and, for stages that notify
  * the citizen, the outbox row, in the same transaction as the change; a
  * dossier entering the received stage also gets its receipt slip.  The
  * event is unique per (dossier, stage_seq) and the outbox row per
  * idempotency key, so a trigger that fires twice for one change adds
  * nothing; the delivery worker is woken after commit (wakeup.c).
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -24,9 +24,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/value.h"
 #include "parser/parse_func.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
@@ -35,7 +35,11 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "enqueue.h"
+#include "outbox.h"
+#include "own_tables.h"
+#include "settings.h"
+#include "sql_validate.h"
+#include "stage_cache.h"
 #include "validate.h"
 
 /* The dossier columns the triggers read or write. */

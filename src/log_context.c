@@ -9,9 +9,12 @@
  *		what ran inside it (a DBA's trigger, the statements that trigger
  *		ran) stays.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "utils/elog.h"
+
+#include "log_context.h"
+#include "worker.h"
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 

@@ -15,7 +15,7 @@
  * Error messages never repeat the query: it may be an ID number or a name,
  * and messages reach the server log.  Only a dossier code is quoted.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
@@ -25,6 +25,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "sql_validate.h"
 #include "validate.h"
 
 /* Longest query accepted, in characters (a name holds at most 200). */

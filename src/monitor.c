@@ -5,7 +5,7 @@
  *		(zalo_tthc.delivery_total) the worker adds in its outcome
  *		transactions.  metrics() (SQL) puts them together with the queue.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/xlog.h"
 #include "catalog/namespace.h"
@@ -19,7 +19,10 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "queue.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "shmem.h"
+#include "worker_txn.h"
 
 static const int latency_bounds_ms[ZT_LATENCY_BUCKETS - 1] = ZT_LATENCY_BOUNDS_MS;
 
@@ -34,40 +37,6 @@ zt_operations_installed(void)
 	Oid			schema = get_namespace_oid("zalo_tthc", true);
 
 	return OidIsValid(schema) && OidIsValid(get_relname_relid("delivery_total", schema));
-}
-
-/*
- * Add a batch of recorded outcomes to zalo_tthc.delivery_total, in the
- * transaction that recorded them.  Counts only the rows whose status is
- * now the outcome's (the outcome statement skips rows no longer 'sending').
- */
-void
-zt_add_delivery_totals(Datum outbox_ids, Datum statuses)
-{
-	static SPIPlanPtr plan = NULL;
-	Datum		args[2] = {outbox_ids, statuses};
-
-	if (!zt_operations_installed())
-		return;
-	if (plan == NULL)
-	{
-		Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};
-
-		plan = SPI_prepare("INSERT INTO zalo_tthc.delivery_total AS t (stage, channel, status, notifications)"
-						   " SELECT o.stage, o.channel, o.status, count(*)"
-						   " FROM unnest($1::int8[], $2::text[]) r(id, status)"
-						   " JOIN zalo_tthc.outbox o ON o.id = r.id AND o.status::text = r.status"
-						   " WHERE o.lease_until IS NULL AND o.stage IS NOT NULL"
-						   " GROUP BY o.stage, o.channel, o.status"
-						   " ON CONFLICT (stage, channel, status) DO UPDATE"
-						   " SET notifications = t.notifications + excluded.notifications, updated_at = now()",
-						   2, types);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the totals statement: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
-	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not add to zalo_tthc.delivery_total");
 }
 
 /* Count the latency of a batch of outcomes in the shared histogram. */

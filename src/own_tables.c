@@ -16,7 +16,7 @@
  * were resolved (one that ALTER EXTENSION UPDATE creates) is looked up once
  * more before a relation is refused.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "commands/trigger.h"
@@ -24,6 +24,8 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+
+#include "own_tables.h"
 
 static const char *const own_table_names[ZT_OWN_TABLE_COUNT] = {
 	[ZT_DOSSIER] = "dossier",

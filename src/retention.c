@@ -9,13 +9,17 @@
  *		(pending, sending, failed) never are, and neither are dead or
  *		undeliverable ones (zalo_tthc.purge() does that on demand).
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 
-#include "queue.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "retention.h"
+#include "settings.h"
+#include "worker_txn.h"
 
 static TimestampTz next_run = 0;
 

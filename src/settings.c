@@ -2,10 +2,13 @@
  * settings.c
  *		Every zalo_tthc.* setting, defined in one place.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
+
+#include <limits.h>
 
 #include "utils/guc.h"
 
+#include "settings.h"
 #include "zalo_client.h"
 
 char	   *zt_database_name = NULL;

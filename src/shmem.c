@@ -3,13 +3,15 @@
  *		The extension's shared memory: where the delivery worker can be
  *		found, so that a committing transaction can wake it.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "miscadmin.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
+
+#include "shmem.h"
 
 ZtSharedState *zt_shared = NULL;
 

@@ -8,13 +8,14 @@
  * Messages never repeat a full ID number or phone number: they are
  * personal data and error messages reach the server log.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 
+#include "sql_validate.h"
 #include "validate.h"
 
 /*

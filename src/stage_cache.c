@@ -11,7 +11,7 @@
  * that commits between the two reads is noticed, and the rules are read
  * again (with a new snapshot), instead of being kept half old.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
@@ -25,6 +25,9 @@
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+
+#include "own_tables.h"
+#include "stage_cache.h"
 
 static ZtStageRule stage_rules[ZT_MAX_STAGES];
 static int	stage_rule_count = 0;
@@ -224,7 +227,7 @@ PG_FUNCTION_INFO_V1(zt_stage_rules_changed);
 
 /*
  * Statement trigger on stage_info, stage_transition and template: broadcast
- * an invalidation so every session reloads the rules (and enqueue.c what
+ * an invalidation so every session reloads the rules (and outbox.c what
  * it knows of the templates).  It fires on those tables only.
  */
 Datum

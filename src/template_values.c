@@ -9,7 +9,7 @@
  * notification, without a SQL function call; notification_values() builds
  * the same from a dossier and a stage event row (receipt slips, previews).
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/htup_details.h"
 #include "fmgr.h"
@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "settings.h"
 #include "template_values.h"
 
 const char *const zt_value_field_names[ZT_VF_COUNT] = {

@@ -5,11 +5,16 @@
  *		before commit and never with NOTIFY (which serialises commits on a
  *		cluster-wide lock).
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/xact.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
+
+#include "own_tables.h"
+#include "shmem.h"
+#include "wakeup.h"
+#include "worker.h"
 
 static bool wake_at_commit = false;
 static bool credentials_changed = false;

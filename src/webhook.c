@@ -7,7 +7,7 @@
  * Nothing here changes state: zalo_tthc.handle_webhook (SQL, in
  * sql/0.2.0/20_webhook.sql) records the event and acts on it.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -18,6 +18,7 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
+#include "settings.h"
 #include "webhook_core.h"
 
 PG_FUNCTION_INFO_V1(zt_webhook_verify);

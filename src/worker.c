@@ -10,13 +10,14 @@
  * wire.  It starts only once recovery has finished, so a standby sends
  * nothing and its worker starts when it is promoted.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include <dirent.h>
 #include <math.h>
 #include <sys/resource.h>
 
 #include "access/xact.h"
+#include "lib/ilist.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -27,13 +28,22 @@
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
-#include "lib/ilist.h"
 #include "utils/memutils.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 
+#include "binding.h"
+#include "control.h"
+#include "credentials.h"
 #include "message.h"
-#include "queue.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "pg_compat.h"
+#include "retention.h"
+#include "settings.h"
+#include "shmem.h"
+#include "worker.h"
+#include "worker_txn.h"
 #include "zalo_client.h"
 
 /* A request of ours on the wire. */
@@ -1642,11 +1652,7 @@ zt_worker_main(Datum arg)
 	 * One wait for everything: a commit (the latch), an answer on any
 	 * socket (the client's one descriptor), postmaster death.
 	 */
-#if PG_VERSION_NUM >= 170000
-	w->wait_set = CreateWaitEventSet(NULL, 3);
-#else
-	w->wait_set = CreateWaitEventSet(TopMemoryContext, 3);
-#endif
+	w->wait_set = zt_create_wait_event_set(3);
 	AddWaitEventToSet(w->wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(w->wait_set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	if (zalo_client_wait_fd(w->client) >= 0)

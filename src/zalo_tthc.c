@@ -2,10 +2,17 @@
  * zalo_tthc.c
  *		Module entry point: settings, shared memory, caches and callbacks.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "fmgr.h"
 #include "miscadmin.h"
+
+#include "log_context.h"
+#include "settings.h"
+#include "shmem.h"
+#include "stage_cache.h"
+#include "wakeup.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 

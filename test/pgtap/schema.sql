@@ -1,7 +1,7 @@
 -- Schema objects of zalo_tthc: tables, columns, types, functions,
 -- triggers, and a comment on every table and column.
 BEGIN;
-SELECT plan(50);
+SELECT plan(54);
 
 SELECT has_schema('zalo_tthc');
 SELECT has_extension('zalo_tthc');
@@ -31,6 +31,13 @@ SELECT has_column('zalo_tthc', 'dossier', c, 'dossier has ' || c)
 FROM unnest(ARRAY['id', 'code', 'procedure_name', 'field_name', 'agency_name',
 	'receiving_unit', 'applicant_name', 'applicant_id_number', 'applicant_phone', 'stage',
 	'status_code', 'submitted_at', 'received_at', 'due_at', 'result_at', 'returned_at']) AS c;
+
+-- the indexes the enqueue path of src/outbox.c probes by name (src/outbox.h)
+SELECT has_index('zalo_tthc', 'dossier_event', 'dossier_event_dossier_id_seq_key',
+	'the (dossier, seq) key of dossier_event');
+SELECT has_index('zalo_tthc', 'recipient', 'recipient_phone_idx', 'followers by phone');
+SELECT has_index('zalo_tthc', 'recipient', 'recipient_id_number_idx', 'followers by CCCD/CMND');
+SELECT has_index('zalo_tthc', 'template', 'template_pkey', 'templates by stage');
 
 SELECT col_type_is('zalo_tthc'::name, 'dossier'::name, 'stage'::name, 'zalo_tthc'::name, 'stage'::name, 'dossier.stage is zalo_tthc.stage');
 SELECT col_type_is('zalo_tthc'::name, 'recipient'::name, 'zalo_user_id'::name, 'text', 'Zalo user ids are text, never numbers');

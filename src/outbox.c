@@ -1,8 +1,13 @@
 /*
- * enqueue.c
- *		Writing a stage change's dossier_event row and its outbox row.
+ * outbox.c
+ *		The only code that writes zalo_tthc.dossier_event and outbox rows
+ *		or changes a notification's status (see outbox.h for the statuses):
+ *		a stage change's event and notification rows, written by the
+ *		dossier trigger; and the delivery worker's claims, outcomes (with
+ *		the ZNS fallback, the receipt file and the delivery totals) and
+ *		reclaims of notifications whose sender is gone.
  *
- * This runs inside the AFTER trigger of every stage change, so it writes
+ * Recording a stage change runs inside the AFTER trigger of every stage change, so it writes
  * the two rows directly through the executor's single-row insert (the one
  * logical replication uses: constraints, index entries, row triggers)
  * instead of planning and running SQL each time.  The linked follower is
@@ -20,24 +25,30 @@
  * Everything looked up by name is cached per backend and forgotten when
  * the relcache says one of the tables changed.
  */
-#include "zalo_tthc.h"
+#include "postgres.h"
 
 #include "access/genam.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
+#include "pgstat.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -46,7 +57,14 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "enqueue.h"
+#include "monitor.h"
+#include "outbox.h"
+#include "pg_compat.h"
+#include "stage_cache.h"
+#include "template_values.h"
+#include "wakeup.h"
+#include "worker.h"
+#include "worker_txn.h"
 
 #define MAX_TARGET_COLUMNS 12
 
@@ -304,11 +322,11 @@ read_catalog(void)
 	resolve_target(&catalog.event, nsp);
 	resolve_target(&catalog.outbox, nsp);
 	catalog.event_id_att = column_number(catalog.event.relid, "dossier_event", "id");
-	catalog.event_key_index = extension_relation(nsp, "dossier_event_dossier_id_seq_key");
+	catalog.event_key_index = extension_relation(nsp, ZT_EVENT_KEY_INDEX);
 
 	catalog.recipient_relid = extension_relation(nsp, "recipient");
-	catalog.recipient_phone_index = extension_relation(nsp, "recipient_phone_idx");
-	catalog.recipient_id_number_index = extension_relation(nsp, "recipient_id_number_idx");
+	catalog.recipient_phone_index = extension_relation(nsp, ZT_RECIPIENT_PHONE_INDEX);
+	catalog.recipient_id_number_index = extension_relation(nsp, ZT_RECIPIENT_ID_NUMBER_INDEX);
 	catalog.recipient_id_att = column_number(catalog.recipient_relid, "recipient", "id");
 	catalog.recipient_phone_att = column_number(catalog.recipient_relid, "recipient", "phone");
 	catalog.recipient_id_number_att = column_number(catalog.recipient_relid, "recipient", "id_number");
@@ -316,7 +334,7 @@ read_catalog(void)
 	catalog.recipient_followed_at_att = column_number(catalog.recipient_relid, "recipient", "followed_at");
 
 	catalog.template_relid = extension_relation(nsp, "template");
-	catalog.template_index = extension_relation(nsp, "template_pkey");
+	catalog.template_index = extension_relation(nsp, ZT_TEMPLATE_KEY_INDEX);
 	catalog.template_stage_att = column_number(catalog.template_relid, "template", "stage");
 	catalog.template_zns_att = column_number(catalog.template_relid, "template", "zns_template_id");
 
@@ -681,7 +699,7 @@ zt_record_stage_change(const ZtStageChange *c)
 		rtes[i]->relkind = RELKIND_RELATION;
 		rtes[i]->rellockmode = RowExclusiveLock;
 	}
-	ExecInitRangeTable(estate, list_make2(rtes[0], rtes[1]));
+	zt_exec_init_range_table(estate, list_make2(rtes[0], rtes[1]));
 	estate->es_output_cid = GetCurrentCommandId(true);
 	AfterTriggerBeginQuery();
 
@@ -756,3 +774,473 @@ zt_record_stage_change(const ZtStageChange *c)
 	FreeExecutorState(estate);
 	close_tables(event_rel, outbox_rel);
 }
+
+
+/* ---------------------------------------------------------------------
+ * The delivery worker's side: claims, outcomes, reclaims.  Each function
+ * is one short transaction (worker_txn.c); none is open while a request
+ * is on the wire.
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * Make the planner walk outbox_claim_idx in order, stop after the batch,
+ * and reach every other row by an index probe (the claim, the next-due
+ * query, the outcomes).  Statistics of the outbox
+ * are often stale (a backlog grows within seconds while Zalo is down, or
+ * after a bulk import) and the plan is generic (the batch size is a
+ * parameter, estimated at a tenth of the table): then a bitmap scan and a
+ * sort of every due row, a sequential scan of the outbox in the
+ * per-dossier order check, or hash joins that read every dossier look
+ * cheaper, and each claim costs O(backlog).  With these the generic plan
+ * is the right one whatever the statistics, and the claim and outcome
+ * statements keep it (CURSOR_OPT_GENERIC_PLAN) instead of being planned
+ * again at every batch.  A memo of probes by id would never hit: each id
+ * of a batch is probed once.  Local to the worker's transaction.
+ */
+static void
+guard_queue_plan(void)
+{
+	static const char *const off[] = {
+		"enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin",
+		"enable_memoize"
+	};
+
+	for (int i = 0; i < (int) lengthof(off); i++)
+		set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION,
+						  GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/*
+ * A notification o is claimable when no notification of an earlier event of
+ * its dossier is still open.  The earlier events come from dossier_event's
+ * key (dossier_id, seq), a handful per dossier, and their notifications
+ * from the outbox key (event_id, channel, kind): the outbox has no index by
+ * dossier, which every stage change would pay for.  Event ids grow with
+ * each change of a dossier (the row lock orders them).  Inside the CASE the
+ * subqueries stay per-candidate probes; see guard_queue_plan for the order.
+ * A chat message (no event) waits for the citizen's earlier chat messages
+ * instead (outbox_chat_open_idx).  Whatever the statistics say, only those
+ * indexes serve: "pe.id + 0" keeps dossier_event's primary key from a walk
+ * of every earlier event, and the chat check's order (with sorts off) is
+ * outbox_chat_open_idx's, not that of the index of every chat message.
+ */
+#define FIRST_OPEN_OF_ITS_DOSSIER \
+"CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM (SELECT p.id FROM zalo_tthc.outbox p" \
+"              WHERE p.recipient_id = o.recipient_id AND p.event_id IS NULL" \
+"                AND p.status IN ('pending', 'sending', 'failed')" \
+"              ORDER BY p.recipient_id, p.id LIMIT 1) f WHERE f.id < o.id) ELSE " \
+"NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
+"            WHERE p.event_id = ANY (ARRAY(SELECT pe.id FROM zalo_tthc.dossier_event pe" \
+"                                          WHERE pe.dossier_id = o.dossier_id AND pe.id + 0 < o.event_id))" \
+"              AND p.status IN ('pending', 'sending', 'failed')) END"
+
+static const char *const claim_sql =
+"WITH due AS ("
+"  SELECT o.id FROM zalo_tthc.outbox o"
+"  WHERE o.status IN ('pending', 'failed') AND o.next_attempt_at <= now()"
+"    AND " FIRST_OPEN_OF_ITS_DOSSIER
+"  ORDER BY o.next_attempt_at, o.id"
+"  LIMIT $1"
+"  FOR UPDATE OF o SKIP LOCKED), "
+"claimed AS ("
+"  UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,"
+"         lease_until = now() + $2 * interval '1 millisecond'"
+/* an index probe per claimed id, not a walk of the outbox against them */
+"  WHERE o.id = ANY (ARRAY(SELECT id FROM due))"
+"  RETURNING o.id, o.attempts, o.kind, o.channel, o.idempotency_key, o.dossier_id, o.event_id,"
+"            o.recipient_id, o.stage, o.payload) "
+"SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
+"       r.zalo_user_id, coalesce(r.followed, false),"
+"       '84' || substr(dd.applicant_phone, 4),"
+"       dd.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
+"       t.zns_template_id, t.zns_params::text,"
+"       doc.file_name, doc.content, c.payload::text, "
+ZT_VALUE_COLUMNS " "
+"FROM claimed c "
+/* one index probe per claimed row for each, whatever the statistics say */
+"LEFT JOIN LATERAL (SELECT d.* FROM zalo_tthc.dossier d WHERE d.id = c.dossier_id OFFSET 0) dd ON true "
+"LEFT JOIN LATERAL (SELECT e.* FROM zalo_tthc.dossier_event e WHERE e.id = c.event_id OFFSET 0) ee ON true "
+"LEFT JOIN LATERAL (SELECT s.label_vi FROM zalo_tthc.stage_info s WHERE s.stage = ee.stage_after OFFSET 0) si"
+"       ON true "
+"LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
+"                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
+"LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zns_template_id,"
+"                          t.zns_params"
+"                   FROM zalo_tthc.template t WHERE t.stage = c.stage OFFSET 0) t ON true "
+"LEFT JOIN LATERAL (SELECT doc.file_name, doc.content FROM zalo_tthc.dossier_document doc"
+"                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
+"                   OFFSET 0) doc ON true "
+"ORDER BY c.id";
+
+/* The column of the claim where the ZT_VALUE_COLUMNS start. */
+#define CLAIM_VALUES_FIRST_COLUMN 20
+
+/*
+ * The template values of a claimed row as JSON text in cxt; NULL for a
+ * notification without a stage (a chat message).
+ */
+static char *
+claimed_values(HeapTuple tup, TupleDesc desc, int first, MemoryContext cxt)
+{
+	Datum		values[ZT_VF_COUNT];
+	bool		isnull[ZT_VF_COUNT];
+	StringInfoData out;
+
+	for (int f = 0; f < ZT_VF_COUNT; f++)
+		values[f] = SPI_getbinval(tup, desc, first + f, &isnull[f]);
+	if (isnull[ZT_VF_STAGE_LABEL])
+		return NULL;
+	/* built in the transaction's memory, which the commit frees */
+	initStringInfo(&out);
+	zt_append_template_values(&out, values, isnull);
+	return MemoryContextStrdup(cxt, out.data);
+}
+
+/*
+ * Claim up to limit due notifications; the rows are copied into the
+ * caller's memory context.  Returns how many.
+ */
+int
+zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
+{
+	static SPIPlanPtr plan = NULL;
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		args[2] = {Int32GetDatum(limit), Int32GetDatum(lease_ms)};
+	int			n;
+
+	zt_worker_begin("zalo_tthc: claiming notifications");
+	guard_queue_plan();
+
+	if (plan == NULL)
+	{
+		Oid			types[2] = {INT4OID, INT4OID};
+
+		plan = SPI_prepare_cursor(claim_sql, 2, types, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the claim query: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not claim notifications");
+
+	n = (int) SPI_processed;
+	*rows = MemoryContextAllocZero(cxt, sizeof(ZtClaimedRow) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		ZtClaimedRow *row = &(*rows)[i];
+		bool		isnull;
+		Datum		content;
+
+		row->outbox_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		row->attempt = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
+		row->kind = zt_spi_copy_text(tup, desc, 3, cxt);
+		row->channel = zt_spi_copy_text(tup, desc, 4, cxt);
+		row->idempotency_key = zt_spi_copy_text(tup, desc, 5, cxt);
+		row->user_id = zt_spi_copy_text(tup, desc, 6, cxt);
+		row->followed = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
+		row->zns_phone = zt_spi_copy_text(tup, desc, 8, cxt);
+		row->code = zt_spi_copy_text(tup, desc, 9, cxt);
+		row->header = zt_spi_copy_text(tup, desc, 10, cxt);
+		row->body = zt_spi_copy_text(tup, desc, 11, cxt);
+		row->table_rows = zt_spi_copy_text(tup, desc, 12, cxt);
+		row->buttons = zt_spi_copy_text(tup, desc, 13, cxt);
+		row->status_style = zt_spi_copy_text(tup, desc, 14, cxt);
+		row->zns_template_id = zt_spi_copy_text(tup, desc, 15, cxt);
+		row->zns_params = zt_spi_copy_text(tup, desc, 16, cxt);
+		row->file_name = zt_spi_copy_text(tup, desc, 17, cxt);
+		content = SPI_getbinval(tup, desc, 18, &isnull);
+		if (!isnull)
+		{
+			bytea	   *b = DatumGetByteaPP(content);
+
+			row->file_len = VARSIZE_ANY_EXHDR(b);
+			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
+			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
+		}
+		row->payload = zt_spi_copy_text(tup, desc, 19, cxt);
+		row->vars = claimed_values(tup, desc, CLAIM_VALUES_FIRST_COLUMN, cxt);
+	}
+	zt_worker_end();
+	return n;
+}
+
+/* A text[] of n strings (NULL entries allowed). */
+static Datum
+text_array(const char **values, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < n; i++)
+	{
+		nulls[i] = values[i] == NULL;
+		elems[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(values[i]);
+	}
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/* An array of n fixed-width values of a type. */
+static Datum
+scalar_array(Datum *values, bool *nulls, int n, Oid type, int len, bool byval, char align)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, len, byval, align));
+}
+
+static const char *const complete_sql =
+"WITH r AS ("
+"  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::text[],"
+"                       $6::timestamptz[], $7::bool[], $8::bool[])"
+"         AS r(id, status, last_error, error_code, msg_id, next_at, refund, fallback)), "
+"upd AS ("
+"  UPDATE zalo_tthc.outbox o SET"
+"    status = r.status::zalo_tthc.delivery_status, last_error = r.last_error, last_error_code = r.error_code,"
+"    provider_msg_id = coalesce(r.msg_id, o.provider_msg_id),"
+"    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE o.sent_at END,"
+"    next_attempt_at = coalesce(r.next_at, o.next_attempt_at),"
+"    attempts = o.attempts - CASE WHEN r.refund THEN 1 ELSE 0 END,"
+"    lease_until = NULL"
+/* a primary key probe per outcome: "::text" keeps the planner from reading
+ * every 'sending' row of the partial index outbox_sending_idx instead */
+"  FROM r WHERE o.id = r.id AND o.status::text = 'sending'"
+"  RETURNING o.event_id, o.dossier_id, o.stage, o.status, o.kind, o.channel, o.recipient_id,"
+"            r.fallback), "
+"zns AS ("
+"  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
+"                                status, last_error)"
+"  SELECT u.event_id, u.dossier_id, u.stage, 'zns', 'stage', u.dossier_id || '-' || e.seq || '-zns',"
+"         CASE WHEN t.zns_template_id IS NOT NULL AND d.applicant_phone IS NOT NULL"
+"              THEN 'pending' ELSE 'undeliverable' END::zalo_tthc.delivery_status,"
+"         CASE WHEN t.zns_template_id IS NULL"
+"              THEN 'the Zalo OA could not reach the citizen and stage ' || u.stage || ' has no ZNS template'"
+"              WHEN d.applicant_phone IS NULL"
+"              THEN 'the Zalo OA could not reach the citizen and the dossier has no mobile phone' END"
+"  FROM upd u"
+"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
+"  CROSS JOIN LATERAL (SELECT d.applicant_phone FROM zalo_tthc.dossier d WHERE d.id = u.dossier_id OFFSET 0) d"
+"  LEFT JOIN LATERAL (SELECT t.zns_template_id FROM zalo_tthc.template t WHERE t.stage = u.stage OFFSET 0) t"
+"         ON true"
+"  WHERE u.fallback AND u.channel = 'zalo_oa' AND u.kind = 'stage'"
+"  ON CONFLICT (event_id, channel, kind) DO NOTHING), "
+"receipt AS ("
+"  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, recipient_id,"
+"                                idempotency_key)"
+"  SELECT u.event_id, u.dossier_id, u.stage, 'zalo_oa', 'receipt_file', u.recipient_id,"
+"         u.dossier_id || '-' || e.seq || '-file'"
+"  FROM upd u"
+"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
+"  CROSS JOIN LATERAL (SELECT FROM zalo_tthc.dossier_document doc"
+"                      WHERE doc.dossier_id = u.dossier_id AND doc.kind = 'receipt' LIMIT 1) doc"
+"  WHERE u.status = 'sent' AND u.kind = 'stage' AND u.channel = 'zalo_oa' AND u.stage = 'received'"
+"  ON CONFLICT (event_id, channel, kind) DO NOTHING), "
+/* the totals of metrics(): every outcome recorded on a stage notification */
+"totals AS ("
+"  INSERT INTO zalo_tthc.delivery_total AS t (stage, channel, status, notifications)"
+"  SELECT u.stage, u.channel, u.status, count(*) FROM upd u WHERE u.stage IS NOT NULL"
+"  GROUP BY u.stage, u.channel, u.status"
+"  ON CONFLICT (stage, channel, status) DO UPDATE"
+"  SET notifications = t.notifications + excluded.notifications, updated_at = now()) "
+"INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,"
+"                                       http_status, zalo_error, outcome, sent_unknown, error_text)"
+"SELECT * FROM unnest($1::int8[], $9::int4[], $10::text[], $11::timestamptz[], $12::float4[],"
+"                     $13::int4[], $14::int4[], $15::text[], $16::bool[], $3::text[])";
+
+/*
+ * Record a batch of outcomes in one statement: the outbox rows, the ZNS
+ * fallbacks, the receipt file that follows a received message, the
+ * delivery totals and the delivery log.
+ */
+void
+zt_record_outcomes(ZtOutcome *outcomes, int n)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[16];
+	Datum	   *ids = palloc(sizeof(Datum) * n);
+	const char **statuses = palloc(sizeof(char *) * n);
+	const char **errors = palloc(sizeof(char *) * n);
+	Datum	   *codes = palloc(sizeof(Datum) * n);
+	bool	   *code_nulls = palloc(sizeof(bool) * n);
+	const char **msg_ids = palloc(sizeof(char *) * n);
+	Datum	   *next_at = palloc(sizeof(Datum) * n);
+	bool	   *next_nulls = palloc(sizeof(bool) * n);
+	Datum	   *refunds = palloc(sizeof(Datum) * n);
+	Datum	   *fallbacks = palloc(sizeof(Datum) * n);
+	Datum	   *attempts = palloc(sizeof(Datum) * n);
+	const char **endpoints = palloc(sizeof(char *) * n);
+	Datum	   *started = palloc(sizeof(Datum) * n);
+	Datum	   *latency = palloc(sizeof(Datum) * n);
+	bool	   *latency_nulls = palloc(sizeof(bool) * n);
+	Datum	   *http = palloc(sizeof(Datum) * n);
+	bool	   *http_nulls = palloc(sizeof(bool) * n);
+	const char **kinds = palloc(sizeof(char *) * n);
+	Datum	   *unknown = palloc(sizeof(Datum) * n);
+
+	if (n == 0)
+		return;
+	for (int i = 0; i < n; i++)
+	{
+		ZtOutcome  *o = &outcomes[i];
+
+		ids[i] = Int64GetDatum(o->outbox_id);
+		statuses[i] = o->status;
+		errors[i] = o->last_error;
+		codes[i] = Int32GetDatum(o->error_code);
+		code_nulls[i] = o->error_code == 0;
+		msg_ids[i] = o->provider_msg_id;
+		next_at[i] = TimestampTzGetDatum(o->next_attempt_at);
+		next_nulls[i] = o->next_attempt_at == 0;
+		refunds[i] = BoolGetDatum(o->refund_attempt);
+		fallbacks[i] = BoolGetDatum(o->fallback_to_zns);
+		attempts[i] = Int32GetDatum(o->attempt);
+		endpoints[i] = o->endpoint;
+		started[i] = TimestampTzGetDatum(o->started_at);
+		latency[i] = Float4GetDatum((float4) o->latency_ms);
+		latency_nulls[i] = o->latency_ms < 0;
+		http[i] = Int32GetDatum(o->http_status);
+		http_nulls[i] = o->http_status == 0;
+		kinds[i] = o->outcome;
+		unknown[i] = BoolGetDatum(o->sent_unknown);
+	}
+
+	zt_worker_begin("zalo_tthc: recording outcomes");
+	guard_queue_plan();
+	if (plan == NULL)
+	{
+		Oid			types[16] = {
+			INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+			TIMESTAMPTZARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+			TIMESTAMPTZARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
+			BOOLARRAYOID
+		};
+
+		plan = SPI_prepare_cursor(complete_sql, 16, types, CURSOR_OPT_GENERIC_PLAN);
+		if (plan == NULL)
+			elog(ERROR, "could not prepare the outcome statement: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+	}
+	args[0] = scalar_array(ids, NULL, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	args[1] = text_array(statuses, n);
+	args[2] = text_array(errors, n);
+	args[3] = scalar_array(codes, code_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
+	args[4] = text_array(msg_ids, n);
+	args[5] = scalar_array(next_at, next_nulls, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	args[6] = scalar_array(refunds, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+	args[7] = scalar_array(fallbacks, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+	args[8] = scalar_array(attempts, NULL, n, INT4OID, 4, true, TYPALIGN_INT);
+	args[9] = text_array(endpoints, n);
+	args[10] = scalar_array(started, NULL, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	args[11] = scalar_array(latency, latency_nulls, n, FLOAT4OID, 4, true, TYPALIGN_INT);
+	args[12] = scalar_array(http, http_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
+	args[13] = scalar_array(codes, code_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
+	args[14] = text_array(kinds, n);
+	args[15] = scalar_array(unknown, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not record delivery outcomes");
+	zt_worker_end();
+}
+
+/*
+ * At worker start: every row still 'sending' was claimed by a worker that
+ * is gone, and may or may not have reached Zalo.  Put them back in the
+ * queue and log each as an attempt of unknown outcome.  Returns how many.
+ */
+int
+zt_reclaim_abandoned(void)
+{
+	int			n;
+
+	zt_worker_begin("zalo_tthc: reclaiming abandoned claims");
+	if (SPI_execute("WITH r AS ("
+					"  UPDATE zalo_tthc.outbox SET status = 'failed', next_attempt_at = now(),"
+					"         lease_until = NULL,"
+					"         last_error = 'outcome unknown: the worker stopped while sending'"
+					"  WHERE status = 'sending' RETURNING id, attempts) "
+					"INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at,"
+					"       outcome, sent_unknown, error_text) "
+					"SELECT id, attempts, 'unknown', now(), 'unknown', true,"
+					"       'the worker stopped while this attempt was on the wire' FROM r",
+					false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not reclaim abandoned notifications");
+	n = (int) SPI_processed;
+	zt_worker_end();
+	return n;
+}
+
+/*
+ * Queue again the notifications still 'sending' after their lease, but for
+ * those in held (on the wire or with an outcome not yet written); each is
+ * logged as an attempt of unknown outcome.  Returns how many.
+ */
+int
+zt_reclaim_expired_leases(const int64 *held, int n_held)
+{
+	Datum	   *ids = palloc(sizeof(Datum) * Max(n_held, 1));
+	Oid			types[1] = {INT8ARRAYOID};
+	Datum		args[1];
+	int			n;
+
+	for (int i = 0; i < n_held; i++)
+		ids[i] = Int64GetDatum(held[i]);
+	args[0] = scalar_array(ids, NULL, n_held, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+
+	zt_worker_begin("zalo_tthc: reclaiming expired leases");
+	if (SPI_execute_with_args("WITH r AS ("
+							  "  UPDATE zalo_tthc.outbox SET status = 'failed', next_attempt_at = now(),"
+							  "         lease_until = NULL,"
+							  "         last_error = 'outcome unknown: the lease ran out while it was being sent'"
+							  "  WHERE status = 'sending' AND lease_until < now() AND id <> ALL ($1)"
+							  "  RETURNING id, attempts) "
+							  "INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at,"
+							  "       outcome, sent_unknown, error_text) "
+							  "SELECT id, attempts, 'unknown', now(), 'unknown', true,"
+							  "       'the lease of this attempt ran out before its outcome was written' FROM r",
+							  1, types, args, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not reclaim notifications whose lease ran out");
+	n = (int) SPI_processed;
+	zt_worker_end();
+	return n;
+}
+
+/*
+ * The earliest time a claimable notification is due; false if none.  A
+ * notification waiting behind an earlier one of its dossier does not count:
+ * the earlier one's retry time does.  *lease_end is the earliest end of a
+ * lease of a notification being sent (0 if none).
+ */
+bool
+zt_next_due(TimestampTz *when, TimestampTz *lease_end)
+{
+	bool		found = false;
+	bool		isnull;
+	Datum		d;
+
+	zt_worker_begin("zalo_tthc: next due notification");
+	guard_queue_plan();
+	if (SPI_execute("SELECT o.next_attempt_at FROM zalo_tthc.outbox o"
+					" WHERE o.status IN ('pending', 'failed')"
+					"   AND " FIRST_OPEN_OF_ITS_DOSSIER
+					" ORDER BY o.next_attempt_at, o.id LIMIT 1", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the queue");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+
+		*when = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		found = true;
+	}
+	if (SPI_execute("SELECT min(lease_until) FROM zalo_tthc.outbox WHERE status = 'sending'", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the queue");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	*lease_end = isnull ? 0 : DatumGetTimestampTz(d);
+	zt_worker_end();
+	return found;
+}
+

@@ -1,0 +1,14 @@
+/*
+ * monitor.h
+ *		Counting delivery outcomes for metrics() (monitor.c).
+ */
+#ifndef ZT_MONITOR_H
+#define ZT_MONITOR_H
+
+#include "postgres.h"
+
+extern bool zt_operations_installed(void);
+struct ZtOutcome;
+extern void zt_monitor_note_outcomes(const struct ZtOutcome *outcomes, int n);
+
+#endif							/* ZT_MONITOR_H */

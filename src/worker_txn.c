@@ -1,0 +1,118 @@
+/*
+ * worker_txn.c
+ *		The delivery worker's short transactions: begun and committed around
+ *		each job (a claim, a batch of outcomes, the credentials, retention),
+ *		never open while a request is on the wire; and whether the extension
+ *		is installed in the worker's database at this library's version.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "executor/spi.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "shmem.h"
+#include "worker_txn.h"
+
+/* The caller's memory context, current again after each transaction. */
+static MemoryContext caller_cxt = NULL;
+
+/*
+ * Begin one of the worker's short transactions, with a snapshot and SPI;
+ * the caller's memory context is current again after zt_worker_end().
+ */
+void
+zt_worker_begin(const char *activity)
+{
+	caller_cxt = CurrentMemoryContext;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, activity);
+}
+
+/* Commit a transaction begun by zt_worker_begin(). */
+void
+zt_worker_end(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	/* the commit leaves TopMemoryContext current, where nothing is freed */
+	MemoryContextSwitchTo(caller_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/* True when the extension is installed in the worker's database. */
+bool
+zt_extension_ready(void)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	const char *version;
+	bool		ready;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	version = zt_installed_schema_version();
+	ready = version != NULL && strcmp(version, ZT_SCHEMA_VERSION) == 0;
+	CommitTransactionCommand();
+	MemoryContextSwitchTo(cxt);
+	return ready;
+}
+
+/*
+ * The installed version of the extension in this database, or NULL when it
+ * is not installed (in a transaction; the result lives in its context).
+ */
+const char *
+zt_installed_schema_version(void)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("zalo_tthc"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, Anum_pg_extension_extversion, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/* A copy of a text column in the caller's context, NULL for NULL. */
+char *
+zt_spi_copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
+{
+	char	   *s = SPI_getvalue(tup, desc, col);
+	char	   *copy;
+
+	if (s == NULL)
+		return NULL;
+	copy = MemoryContextStrdup(cxt, s);
+	pfree(s);
+	return copy;
+}
+
