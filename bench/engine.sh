@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The delivery engine, this checkout's build against another commit's
 # (BENCH_BASE), on one cluster in one run; the two builds take turns
-# (the server restarts between them, the schema is this checkout's).
+# (the server restarts between them, and the database is made again with
+# the schema of the build that runs).
 #
 # For each build, each endpoint and each max_in_flight:
 #  - notifications/s on a full queue of BENCH_N, as a fraction of what the
@@ -48,6 +49,8 @@ MOCK_PID=
 EP_PIDS=()
 cleanup() {
 	cluster_stop "$WORK/pg" immediate
+	[[ -d $WORK/this.ext ]] && rm -f "$EXTDIR"/zalo_tthc* && cp "$WORK/this.ext"/zalo_tthc* "$EXTDIR/"
+	[[ -f $WORK/this.so ]] && cp "$WORK/this.so" "$LIBDIR/zalo_tthc.so"
 	[[ -n $MOCK_PID ]] && kill "$MOCK_PID" 2>/dev/null
 	((${#EP_PIDS[@]})) && kill "${EP_PIDS[@]}" 2>/dev/null
 	git -C "$ZT_ROOT" worktree remove --force "$WORK/base" 2>/dev/null || true
@@ -57,9 +60,14 @@ trap cleanup EXIT
 
 say "building $BASE ($base_rev)"
 git -C "$ZT_ROOT" worktree add --detach "$WORK/base" "$base_rev" >/dev/null 2>&1
-make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG" zalo_tthc.so >/dev/null
-cp "$WORK/base/zalo_tthc.so" "$WORK/base.so"
+make -C "$WORK/base" -s -j2 PG_CONFIG="$PG_CONFIG" install DESTDIR="$WORK/base-install" >/dev/null
+# each build runs with its own library and its own extension scripts
+EXTDIR=$ZT_INSTALL$("$PG_CONFIG" --sharedir)/extension
+mkdir -p "$WORK/base.ext" "$WORK/this.ext"
+cp "$WORK/base-install$("$PG_CONFIG" --pkglibdir)/zalo_tthc.so" "$WORK/base.so"
+cp "$WORK/base-install$("$PG_CONFIG" --sharedir)"/extension/zalo_tthc* "$WORK/base.ext/"
 cp "$LIBDIR/zalo_tthc.so" "$WORK/this.so"
+cp "$EXTDIR"/zalo_tthc* "$WORK/this.ext/"
 
 # --- endpoints ------------------------------------------------------------------
 start_mock "$WORK"
@@ -99,11 +107,18 @@ q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
 delivery_db_setup "$WORK/pg"
 q -c "CREATE SEQUENCE public.bench_next"
 
+# use_library BUILD: the server restarts with that build's library, and the
+# database is made again with that build's schema
 use_library() {
 	cluster_stop "$WORK/pg" fast
 	cp "$WORK/$1.so" "$LIBDIR/zalo_tthc.so.new"
 	mv "$LIBDIR/zalo_tthc.so.new" "$LIBDIR/zalo_tthc.so"
+	rm -f "$EXTDIR"/zalo_tthc*
+	cp "$WORK/$1.ext"/zalo_tthc* "$EXTDIR/"
 	cluster_start "$WORK/pg"
+	zt_psql "$WORK/pg" postgres -c "DROP DATABASE IF EXISTS tthc WITH (FORCE)" >/dev/null
+	delivery_db_setup "$WORK/pg"
+	q -c "CREATE SEQUENCE public.bench_next"
 	until [[ -n $(q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'zalo_tthc worker'") ]]; do sleep 0.2; done
 }
 set_option() {
