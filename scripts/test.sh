@@ -38,8 +38,8 @@ run_suite() {
 # Copies of the tests the unprivileged account can read, whatever the
 # permissions of the checkout.
 cp -r "$ZT_ROOT/test" "$WORK/test"
-cp -r "$ZT_ROOT/contrib" "$WORK/contrib"
-[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/contrib"
+cp -r "$ZT_ROOT/monitoring" "$WORK/monitoring"
+[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/monitoring"
 
 mkdir -p "$WORK/sql"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/sql"
