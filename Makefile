@@ -89,6 +89,11 @@ fuzz:
 bench-webhook:
 	bash bench/webhook.sh
 
+# Release.  The regression suite creates its own extensions, so that `make
+# installcheck` runs against any server with zalo_tthc installed (README.md,
+# Tests).
+REGRESS_OPTS += --load-extension=unaccent --load-extension=zalo_tthc
+
 valgrind-lookup:
 	bash scripts/valgrind_lookup.sh
 
