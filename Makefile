@@ -94,6 +94,11 @@ bench-webhook:
 # Tests).
 REGRESS_OPTS += --load-extension=unaccent --load-extension=zalo_tthc
 
+# The Debian package postgresql-15-zalo-tthc, built into build/deb/
+.PHONY: deb
+deb:
+	bash scripts/deb.sh
+
 valgrind-lookup:
 	bash scripts/valgrind_lookup.sh
 
