@@ -95,9 +95,13 @@ bench-webhook:
 REGRESS_OPTS += --load-extension=unaccent --load-extension=zalo_tthc
 
 # The Debian package postgresql-15-zalo-tthc, built into build/deb/
-.PHONY: deb
+.PHONY: deb deb-test
 deb:
 	bash scripts/deb.sh
+
+# ...installed on a throwaway cluster, tested with installcheck, removed
+deb-test:
+	bash scripts/deb_test.sh
 
 valgrind-lookup:
 	bash scripts/valgrind_lookup.sh
