@@ -89,6 +89,20 @@ fuzz:
 bench-webhook:
 	bash bench/webhook.sh
 
+# Release.  The regression suite creates its own extensions, so that `make
+# installcheck` runs against any server with zalo_tthc installed (README.md,
+# Tests).
+REGRESS_OPTS += --load-extension=unaccent --load-extension=zalo_tthc
+
+# The Debian package postgresql-15-zalo-tthc, built into build/deb/
+.PHONY: deb deb-test
+deb:
+	bash scripts/deb.sh
+
+# ...installed on a throwaway cluster, tested with installcheck, removed
+deb-test:
+	bash scripts/deb_test.sh
+
 valgrind-lookup:
 	bash scripts/valgrind_lookup.sh
 

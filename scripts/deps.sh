@@ -10,6 +10,7 @@ packages=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
 	curl jq bc wrk
 	python3-prometheus-client python3-yaml
+	debhelper postgresql-server-dev-all
 )
 
 missing=()

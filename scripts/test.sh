@@ -38,8 +38,8 @@ run_suite() {
 # Copies of the tests the unprivileged account can read, whatever the
 # permissions of the checkout.
 cp -r "$ZT_ROOT/test" "$WORK/test"
-cp -r "$ZT_ROOT/contrib" "$WORK/contrib"
-[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/contrib"
+cp -r "$ZT_ROOT/monitoring" "$WORK/monitoring"
+[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/monitoring"
 
 mkdir -p "$WORK/sql"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/sql"
@@ -102,6 +102,8 @@ wanted regress && run_suite "pg_regress" pg_regress_suite
 wanted pgtap && run_suite "pgTAP" pgtap_suite
 wanted mock && run_suite "mock Zalo API" bash "$ZT_ROOT/mock/test_mock.sh"
 wanted tap && run_suite "delivery worker (TAP)" tap_suite
+# last: it installs the Debian package into the system's PostgreSQL and removes it
+wanted deb && run_suite "Debian package" bash "$ZT_ROOT/scripts/deb_test.sh"
 
 echo
 if ((failed > 0)); then

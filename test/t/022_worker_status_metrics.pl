@@ -136,9 +136,9 @@ is($m->{'zalo_tthc_notifications_total{channel=zalo_oa,stage=submitted,status=se
 is($node->safe_psql('tthc', q{SELECT notifications FROM zalo_tthc.delivery_totals
 	WHERE stage = 'submitted' AND channel = 'zalo_oa' AND status = 'sent'}), '9', 'delivery_totals agrees');
 
-# contrib/postgres_exporter/queries.yaml: each query runs as the operator
+# monitoring/postgres_exporter/queries.yaml: each query runs as the operator
 # and returns every column it declares
-my $yaml = "$FindBin::RealBin/../../contrib/postgres_exporter/queries.yaml";
+my $yaml = "$FindBin::RealBin/../../monitoring/postgres_exporter/queries.yaml";
 my ($json, $err);
 IPC::Run::run([ '/usr/bin/python3', '-c', q{
 import json, sys, yaml
