@@ -6,6 +6,7 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "settings.h"
@@ -61,14 +62,20 @@ assign_allow_insecure_http(bool newval, void *extra)
 void
 zt_define_settings(void)
 {
-	DefineCustomStringVariable("zalo_tthc.database_name",
-							   "Database whose notification queue the delivery worker serves.",
-							   NULL,
-							   &zt_database_name,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL, NULL, NULL);
+	/*
+	 * Only the postmaster may define a server-start setting: a backend
+	 * that loads the library on first use (no shared_preload_libraries,
+	 * hence no worker) would end with FATAL.
+	 */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomStringVariable("zalo_tthc.database_name",
+								   "Database whose notification queue the delivery worker serves.",
+								   NULL,
+								   &zt_database_name,
+								   "postgres",
+								   PGC_POSTMASTER,
+								   0,
+								   NULL, NULL, NULL);
 
 	DefineCustomStringVariable("zalo_tthc.api_base_url",
 							   "Base URL of the Zalo OA Open API.",
