@@ -22,6 +22,8 @@
 #   BENCH_ENDPOINTS ("mock0 mock50 node50")  BENCH_BUILDS ("base this")
 #   BENCH_PERF (empty; 1: perf record -g of this build's worker in each
 #   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt)
+#   BENCH_EXPLAIN (empty; 1: auto_explain of 30 % of the statements, with
+#   timing and triggers, in bench/out/engine-server.log)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/delivery/common.sh"
@@ -49,6 +51,7 @@ MOCK_PID=
 EP_PIDS=()
 cleanup() {
 	cluster_stop "$WORK/pg" immediate
+	[[ -n ${BENCH_EXPLAIN:-} && -f $WORK/pg/server.log ]] && cp "$WORK/pg/server.log" "$OUT_DIR/engine-server.log"
 	[[ -d $WORK/this.ext ]] && rm -f "$EXTDIR"/zalo_tthc* && cp "$WORK/this.ext"/zalo_tthc* "$EXTDIR/"
 	[[ -f $WORK/this.so ]] && cp "$WORK/this.so" "$LIBDIR/zalo_tthc.so"
 	[[ -n $MOCK_PID ]] && kill "$MOCK_PID" 2>/dev/null
@@ -99,8 +102,14 @@ set_endpoint() {
 
 # --- the cluster --------------------------------------------------------------------
 mapfile -t urls < <(delivery_urls "$MOCK_URL")
+explain_conf=()
+# BENCH_EXPLAIN=1: the plans of a sample of the statements, with their timing
+# and triggers, in bench/out/engine-server.log
+[[ -n ${BENCH_EXPLAIN:-} ]] && explain_conf=("shared_preload_libraries = 'zalo_tthc,auto_explain'"
+	"auto_explain.log_min_duration = 0" "auto_explain.log_analyze = on" "auto_explain.log_triggers = on"
+	"auto_explain.log_nested_statements = on" "auto_explain.sample_rate = 0.3")
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "checkpoint_timeout = 30min" \
-	"max_connections = 100" "${delivery_conf[@]}" "${urls[@]}"
+	"max_connections = 100" "${delivery_conf[@]}" "${urls[@]}" "${explain_conf[@]}"
 [[ -n $BATCH ]] && echo "zalo_tthc.batch_size = $BATCH" | as_run_user tee -a "$WORK/pg/data/postgresql.conf" >/dev/null
 cluster_start "$WORK/pg"
 q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
