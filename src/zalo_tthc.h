@@ -46,7 +46,7 @@ extern void zt_define_settings(void);
 
 /* shmem.c */
 /* the schema (extension version) this library works with */
-#define ZT_SCHEMA_VERSION "0.2.0"
+#define ZT_SCHEMA_VERSION "1.0.0"
 
 #define ZT_NO_WORKER PG_UINT32_MAX
 #define ZT_TEXT_LEN 256
