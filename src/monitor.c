@@ -8,7 +8,6 @@
 #include "zalo_tthc.h"
 
 #include "access/xlog.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -16,25 +15,11 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "queue.h"
 
 static const int latency_bounds_ms[ZT_LATENCY_BUCKETS - 1] = ZT_LATENCY_BOUNDS_MS;
-
-/*
- * True when the objects of the operations part (0.2.0) exist: a new library
- * may run against a database still at 0.1.0 until ALTER EXTENSION UPDATE.
- * Needs a transaction.
- */
-bool
-zt_operations_installed(void)
-{
-	Oid			schema = get_namespace_oid("zalo_tthc", true);
-
-	return OidIsValid(schema) && OidIsValid(get_relname_relid("delivery_total", schema));
-}
 
 /*
  * Add a batch of recorded outcomes to zalo_tthc.delivery_total, in the
@@ -47,8 +32,6 @@ zt_add_delivery_totals(Datum outbox_ids, Datum statuses)
 	static SPIPlanPtr plan = NULL;
 	Datum		args[2] = {outbox_ids, statuses};
 
-	if (!zt_operations_installed())
-		return;
 	if (plan == NULL)
 	{
 		Oid			types[2] = {INT8ARRAYOID, TEXTARRAYOID};

@@ -118,9 +118,6 @@ extern char *zt_database_identity(void);
 extern void zt_retention_run_if_due(void);
 extern TimestampTz zt_retention_next_at(void);
 
-/* monitor.c */
-extern bool zt_operations_installed(void);
-
 /* own_tables.c: the tables the extension's C triggers may fire on */
 typedef enum ZtOwnTable
 {
