@@ -2,21 +2,25 @@
 # `make demo` and `make test` (see README.md).
 
 EXTENSION = zalo_tthc
+EXTVERSION = 1.0.0
 MODULE_big = zalo_tthc
 # one object per file of src/, each file one job
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# Every object added after 0.1.0 is written in one part of sql/0.2.0/ per
-# feature; the parts are joined into the 0.1.0 -> 0.2.0 update script, which
-# CREATE EXTENSION also runs after the 0.1.0 script.
-DATA_built = sql/zalo_tthc--0.1.0--0.2.0.sql
-DATA = $(filter-out $(DATA_built),$(wildcard sql/zalo_tthc--*.sql))
+# The install script is built from one file of sql/ per feature, joined in
+# this order: each file uses only what the files before it create.  Update
+# scripts (sql/zalo_tthc--A--B.sql) are written by hand.
+SQL_FEATURES = sql/roles.sql sql/stages.sql sql/dossier.sql sql/outbox.sql \
+	sql/credentials.sql sql/lookup.sql sql/webhook.sql sql/operations.sql
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 
 REGRESS = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --outputdir=test
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
-PG_CPPFLAGS = -I$(srcdir)/src
+# the schema the delivery worker waits for is this version
+PG_CPPFLAGS = -I$(srcdir)/src -DZT_SCHEMA_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK = -lcurl -ljson-c -lcrypto
 
@@ -106,5 +110,11 @@ deb-test:
 valgrind-lookup:
 	bash scripts/valgrind_lookup.sh
 
-sql/zalo_tthc--0.1.0--0.2.0.sql: $(sort $(wildcard sql/0.2.0/*.sql))
-	cat $^ > $@
+# The version is also named in zalo_tthc.control (PGXS reads it there); a
+# build refuses the two out of step.
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_FEATURES) $(EXTENSION).control Makefile
+	@grep -q "^default_version = '$(EXTVERSION)'" $(EXTENSION).control || \
+		{ echo "$(EXTENSION).control must name version $(EXTVERSION)" >&2; exit 1; }
+	{ printf '/* %s %s, built by make from the feature files of sql/: edit those */\n\n' $(EXTENSION) $(EXTVERSION); \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION) CASCADE" to load this file. \quit'; \
+	  for f in $(SQL_FEATURES); do printf '\n-- %s\n\n' "$$f"; cat "$$f"; done; } > $@

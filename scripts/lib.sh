@@ -58,6 +58,16 @@ build_and_install() {
 	fi
 }
 
+# The old schemas the upgrade test starts from (test/upgrade/), installed
+# beside this build in the private installation for the tests only: they
+# are fixtures, never shipped.
+install_upgrade_fixtures() {
+	local extdir
+	extdir=$ZT_INSTALL$("$PG_CONFIG" --sharedir)/extension
+	cp "$ZT_ROOT"/test/upgrade/zalo_tthc--*.sql "$extdir/"
+	chmod a+r "$extdir"/zalo_tthc--*.sql
+}
+
 # Everything before a cluster can start: packages, the run account, the
 # build and its installation.
 prepare_machine() {

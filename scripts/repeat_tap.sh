@@ -8,6 +8,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 prepare_machine
+install_upgrade_fixtures
 
 WORK=$(make_work_dir repeat)
 trap 'rm -rf "$WORK"' EXIT

@@ -34,16 +34,13 @@ zt_paused_by_operator(void)
 
 	zt_worker_begin("zalo_tthc: reading worker_control");
 	paused = false;
-	if (zt_operations_installed())
+	if (SPI_execute("SELECT paused FROM zalo_tthc.worker_control", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read zalo_tthc.worker_control");
+	if (SPI_processed == 1)
 	{
-		if (SPI_execute("SELECT paused FROM zalo_tthc.worker_control", true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not read zalo_tthc.worker_control");
-		if (SPI_processed == 1)
-		{
-			bool		isnull;
+		bool		isnull;
 
-			paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		}
+		paused = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 	zt_worker_end();
 	if (paused)

@@ -823,8 +823,6 @@ enqueue_attached_twice(Relation rel, Oid fn_oid)
  * row written just before.  This is not a trigger of its own because a
  * row trigger's WHEN clause is parsed and prepared again by every
  * statement that changes a dossier, which cost more than the check here.
- * A schema still at 0.1.0 (the library is updated before ALTER EXTENSION)
- * has no slips and no such function.
  */
 static void
 take_receipt_snapshot(Relation rel, HeapTuple row)
@@ -832,12 +830,10 @@ take_receipt_snapshot(Relation rel, HeapTuple row)
 	List	   *name = list_make2(makeString(get_namespace_name(RelationGetNamespace(rel))),
 								  makeString("take_receipt_snapshot"));
 	Oid			argtype = rel->rd_rel->reltype;
-	Oid			fn = LookupFuncName(name, 1, &argtype, true);
+	Oid			fn = LookupFuncName(name, 1, &argtype, false);
 	LOCAL_FCINFO(fcinfo, 1);
 	FmgrInfo	flinfo;
 
-	if (!OidIsValid(fn))
-		return;
 	fmgr_info(fn, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 1, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = heap_copy_tuple_as_datum(row, RelationGetDescr(rel));

@@ -10,7 +10,7 @@
  * Vietnamese letters for the exact-spelling rank.  name_terms() and
  * name_terms_query() give the terms of the name index and the queries on
  * them.  Searching, masking and auditing are done in SQL
- * (sql/0.2.0/10_lookup.sql); nothing here reads a table.
+ * (sql/lookup.sql); nothing here reads a table.
  *
  * Error messages never repeat the query: it may be an ID number or a name,
  * and messages reach the server log.  Only a dossier code is quoted.

@@ -8,7 +8,6 @@
 #include "postgres.h"
 
 #include "access/xlog.h"
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
@@ -16,7 +15,6 @@
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
-#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
 #include "monitor.h"
@@ -25,19 +23,6 @@
 #include "worker_txn.h"
 
 static const int latency_bounds_ms[ZT_LATENCY_BUCKETS - 1] = ZT_LATENCY_BOUNDS_MS;
-
-/*
- * True when the objects of the operations part (0.2.0) exist: a new library
- * may run against a database still at 0.1.0 until ALTER EXTENSION UPDATE.
- * Needs a transaction.
- */
-bool
-zt_operations_installed(void)
-{
-	Oid			schema = get_namespace_oid("zalo_tthc", true);
-
-	return OidIsValid(schema) && OidIsValid(get_relname_relid("delivery_total", schema));
-}
 
 /* Count the latency of a batch of outcomes in the shared histogram. */
 void

@@ -7,7 +7,6 @@
 
 #include "postgres.h"
 
-extern bool zt_operations_installed(void);
 struct ZtOutcome;
 extern void zt_monitor_note_outcomes(const struct ZtOutcome *outcomes, int n);
 

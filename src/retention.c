@@ -62,32 +62,28 @@ zt_retention_run_if_due(void)
 		Int32GetDatum(zt_attempt_retention_min), Int32GetDatum(zt_sent_retention_min),
 		Int32GetDatum(zt_retention_batch_size)
 	};
-	int64		attempts = 0;
-	int64		notifications = 0;
+	int64		attempts;
+	int64		notifications;
+	bool		isnull;
 
 	if (zt_retention_next_at() > now)
 		return;
 
 	zt_worker_begin("zalo_tthc: retention");
-	if (zt_operations_installed())
+	if (plan == NULL)
 	{
-		bool		isnull;
+		Oid			types[3] = {INT4OID, INT4OID, INT4OID};
 
+		plan = SPI_prepare(retention_sql, 3, types);
 		if (plan == NULL)
-		{
-			Oid			types[3] = {INT4OID, INT4OID, INT4OID};
-
-			plan = SPI_prepare(retention_sql, 3, types);
-			if (plan == NULL)
-				elog(ERROR, "could not prepare the retention statement: %s",
-					 SPI_result_code_string(SPI_result));
-			SPI_keepplan(plan);
-		}
-		if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not delete old delivery attempts and notifications");
-		attempts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		notifications = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+			elog(ERROR, "could not prepare the retention statement: %s",
+				 SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
 	}
+	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not delete old delivery attempts and notifications");
+	attempts = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	notifications = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	zt_worker_end();
 
 	if (attempts > 0 || notifications > 0)

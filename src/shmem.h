@@ -11,8 +11,7 @@
 #include "port/atomics.h"
 #include "storage/spin.h"
 
-/* the schema (extension version) this library works with */
-#define ZT_SCHEMA_VERSION "0.2.0"
+/* ZT_SCHEMA_VERSION, the schema this library works with, comes from the Makefile */
 
 #define ZT_NO_WORKER PG_UINT32_MAX
 #define ZT_TEXT_LEN 256

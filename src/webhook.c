@@ -5,7 +5,7 @@
  *		verified event (or why it was refused) as jsonb.
  *
  * Nothing here changes state: zalo_tthc.handle_webhook (SQL, in
- * sql/0.2.0/20_webhook.sql) records the event and acts on it.
+ * sql/webhook.sql) records the event and acts on it.
  */
 #include "postgres.h"
 

@@ -108,8 +108,8 @@ sub mock_requests
 }
 
 # A started node serving database tthc through the mock, with credentials
-# (extension_version => '0.1.0' installs an older version; empty => 1
-# creates no database).
+# (extension_version => '0.2.0' installs the old schema of test/upgrade/;
+# empty => 1 creates no database).
 sub new_tthc_node
 {
 	my ($name, $mock, %opts) = @_;

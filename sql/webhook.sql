@@ -1,4 +1,3 @@
--- ---------------------------------------------------------------------
 -- Zalo webhooks (Zalo → the portal → handle_webhook)
 --
 -- handle_webhook(body, signature) verifies X-ZEvent-Signature in C
@@ -8,39 +7,6 @@
 -- lookup), and the delivery and seen receipts of OA and ZNS messages.
 -- Chat messages go through zalo_tthc.outbox like stage notifications, as
 -- rows without a dossier whose payload is the message body.
---
--- New enum values are not used in this script (it runs in one
--- transaction): the functions below name them in PL/pgSQL bodies only,
--- which are planned at their first call.
--- ---------------------------------------------------------------------
-
-ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'welcome';
-ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'request_user_info';
-ALTER TYPE zalo_tthc.message_kind ADD VALUE IF NOT EXISTS 'chat_reply';
-COMMENT ON TYPE zalo_tthc.message_kind IS
-	'Loại tin: stage (the stage message), receipt_file (the receipt PDF sent after the received message), welcome (lời chào khi quan tâm OA), request_user_info (yêu cầu chia sẻ số điện thoại), chat_reply (trả lời tin nhắn tra cứu).';
-
--- chat messages have no dossier, event or stage; their body is ready
-ALTER TABLE zalo_tthc.outbox
-	ALTER COLUMN event_id DROP NOT NULL,
-	ALTER COLUMN dossier_id DROP NOT NULL,
-	ALTER COLUMN stage DROP NOT NULL,
-	ADD COLUMN payload jsonb,
-	ADD CONSTRAINT outbox_stage_or_chat CHECK
-		(payload IS NOT NULL OR (event_id IS NOT NULL AND dossier_id IS NOT NULL AND stage IS NOT NULL));
-COMMENT ON COLUMN zalo_tthc.outbox.event_id IS 'Sự kiện chuyển giai đoạn gây ra thông báo (NULL for a chat message).';
-COMMENT ON COLUMN zalo_tthc.outbox.dossier_id IS 'Hồ sơ (NULL for a chat message).';
-COMMENT ON COLUMN zalo_tthc.outbox.stage IS 'Giai đoạn được thông báo (NULL for a chat message).';
-COMMENT ON COLUMN zalo_tthc.outbox.payload IS
-	'Nội dung tin nhắn tư vấn: the complete /v3.0/oa/message/cs body of a chat message (welcome, request_user_info, chat_reply); NULL for stage notifications, which are rendered from zalo_tthc.template when sent.';
-
--- Receipts find their message by Zalo's id; NULL until the message is sent,
--- so a fresh notification adds no entry.
-CREATE INDEX outbox_provider_msg_idx ON zalo_tthc.outbox (provider_msg_id)
-	WHERE provider_msg_id IS NOT NULL;
--- A citizen's open chat messages, sent one after the other.
-CREATE INDEX outbox_chat_open_idx ON zalo_tthc.outbox (recipient_id, id)
-	WHERE event_id IS NULL AND status IN ('pending', 'sending', 'failed');
 
 -- ---------------------------------------------------------------------
 -- Chat texts (mẫu tin nhắn tư vấn)
@@ -83,6 +49,12 @@ VALUES
 	 'Không có hồ sơ nào của số giấy tờ {{so_giay_to}} gắn với số điện thoại ông/bà đã chia sẻ.',
 	 NULL),
 	('id_list', NULL, 'Các hồ sơ của số giấy tờ {{so_giay_to}}:', NULL);
+
+CREATE TRIGGER chat_template_merge_row
+	BEFORE INSERT ON zalo_tthc.chat_template
+	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('kind');
+-- (also while a restore runs as a replica)
+ALTER TABLE zalo_tthc.chat_template ENABLE ALWAYS TRIGGER chat_template_merge_row;
 
 -- ---------------------------------------------------------------------
 -- Handled events (replay protection)
@@ -169,7 +141,7 @@ REVOKE ALL ON FUNCTION zalo_tthc.verify_webhook_signature(text, text) FROM PUBLI
 -- Chat lookup (tra cứu qua tin nhắn)
 -- ---------------------------------------------------------------------
 
--- masks: zalo_tthc.mask_name() and friends (10_lookup.sql)
+-- masks: zalo_tthc.mask_name() and friends (lookup.sql)
 
 CREATE FUNCTION zalo_tthc.chat_template_text(kind text)
 RETURNS text
@@ -610,17 +582,14 @@ COMMENT ON FUNCTION zalo_tthc.handle_webhook(text, text) IS
 REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
 
-DO $$
-DECLARE
-	f text;
-BEGIN
-	FOREACH f IN ARRAY ARRAY['zalo_tthc.chat_answer(text, text)', 'zalo_tthc.chat_template_text(text)',
-		'zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb)', 'zalo_tthc.webhook_on_follow(jsonb)',
-		'zalo_tthc.webhook_on_unfollow(jsonb)', 'zalo_tthc.webhook_on_submit_info(jsonb)',
-		'zalo_tthc.webhook_on_send_text(jsonb)', 'zalo_tthc.webhook_on_receipt(jsonb)',
-		'zalo_tthc.apply_pending_receipts()']
-	LOOP
-		EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-	END LOOP;
-END
-$$;
+REVOKE ALL ON FUNCTION zalo_tthc.chat_answer(text, text), zalo_tthc.chat_template_text(text),
+	zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb), zalo_tthc.cs_text_message(text, text),
+	zalo_tthc.webhook_on_follow(jsonb), zalo_tthc.webhook_on_unfollow(jsonb),
+	zalo_tthc.webhook_on_submit_info(jsonb), zalo_tthc.webhook_on_send_text(jsonb),
+	zalo_tthc.webhook_on_receipt(jsonb), zalo_tthc.apply_pending_receipts()
+	FROM PUBLIC;
+
+-- pg_dump keeps their rows (see stages.sql)
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.chat_template', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_event', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_pending_receipt', '');

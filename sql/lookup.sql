@@ -1,14 +1,11 @@
-
--- ---------------------------------------------------------------------
--- Dossier lookup (Tra cứu hồ sơ)
---
--- lookup(query) reads a dossier code, a CCCD/CMND number or a name and
--- returns the matching dossiers with personal data masked; receipt(code)
--- the receipt slip (Phiếu tiếp nhận) as it was at the received stage.
--- Every lookup writes an audit row (who, when, which kind, a keyed hash of
--- the key).  The portal role may call these functions and nothing else:
+-- Dossier lookup (Tra cứu hồ sơ): lookup(query) reads a dossier code, a
+-- CCCD/CMND number or a name and returns the matching dossiers with
+-- personal data masked; receipt(code) the receipt slip (Phiếu tiếp nhận)
+-- as it was at the received stage.  Also the name indexes of the dossier
+-- table, the masks, the receipt snapshots and the audit of lookups: every
+-- lookup writes an audit row (who, when, which kind, a keyed hash of the
+-- key).  The portal role may call the lookup functions and nothing else:
 -- they are SECURITY DEFINER with a pinned search_path.
--- ---------------------------------------------------------------------
 
 -- Accent folding for the name index.  unaccent() is STABLE (its dictionary
 -- could change), so the index goes through an IMMUTABLE wrapper naming the
@@ -625,6 +622,8 @@ GRANT EXECUTE ON FUNCTION zalo_tthc.mask_name(text), zalo_tthc.mask_id_number(te
 	zalo_tthc.mask_phone(text), zalo_tthc.mask_dossier_code(text)
 	TO zalo_tthc_portal, zalo_tthc_operator;
 
+-- pg_dump keeps their rows and where their sequences stand (see stages.sql)
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.receipt_snapshot', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.lookup_audit', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.lookup_secret', '');
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.lookup_audit_id_seq', '');

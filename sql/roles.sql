@@ -1,4 +1,3 @@
--- ---------------------------------------------------------------------
 -- Roles (least privilege)
 --
 -- zalo_tthc_portal: the one-stop portal and its Zalo chat; EXECUTE on the
@@ -10,7 +9,18 @@
 -- Roles belong to the cluster, not to the database: they are created when
 -- missing and kept when the extension is dropped.  Grant them to login
 -- roles, e.g. GRANT zalo_tthc_portal TO portal_app.
--- ---------------------------------------------------------------------
+--
+-- Each feature file grants and revokes the privileges on its own objects.
+-- Functions nobody calls by hand are revoked from PUBLIC.  A trigger's
+-- function is not checked when the trigger fires, so the extension's
+-- triggers serve every role that writes its tables; EXECUTE is needed only
+-- to attach a function to a table.  Left to PUBLIC, it would let any role
+-- attach them to tables of its own and forge stage events, notifications
+-- or wake-ups of the worker.  (The C triggers also refuse any table but
+-- the one they were written for.)  The worker's and the webhook's helpers
+-- run as the owner.  PUBLIC keeps the validation functions and those the
+-- name index evaluates as whoever writes a dossier (name_terms, f_unaccent,
+-- unaccent_dict, vn_lower).
 
 DO $$
 BEGIN
@@ -28,4 +38,3 @@ COMMENT ON ROLE zalo_tthc_operator IS
 	'zalo_tthc: operators (DBAs on duty); monitoring views and re-queueing.';
 
 GRANT USAGE ON SCHEMA zalo_tthc TO zalo_tthc_portal, zalo_tthc_operator;
-

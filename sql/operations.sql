@@ -1,40 +1,11 @@
--- ---------------------------------------------------------------------
 -- Operations: what the DBAs on duty (zalo_tthc_operator) see and do.
 --
 -- queue_summary and metrics() read the open part of the queue through its
--- partial indexes and the totals the delivery worker keeps itself, so a
--- scrape never counts the whole outbox, and enqueueing (the stage-change
--- trigger) does no extra work at all.
--- ---------------------------------------------------------------------
-
--- ---------------------------------------------------------------------
--- Totals of the worker's outcomes
--- ---------------------------------------------------------------------
-
-CREATE TABLE zalo_tthc.delivery_total (
-	stage		zalo_tthc.stage NOT NULL,
-	channel		zalo_tthc.channel NOT NULL,
-	status		zalo_tthc.delivery_status NOT NULL,
-	notifications bigint NOT NULL DEFAULT 0,
-	updated_at	timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (stage, channel, status)
-);
-COMMENT ON TABLE zalo_tthc.delivery_total IS
-	'Tổng kết quả gửi: how many times the delivery worker recorded each outcome (sent, failed = a retry was scheduled, dead, undeliverable) of a stage notification (chat messages are not counted) per stage and channel, updated in the worker''s own outcome transaction. Never decreases: queue retention and purge() do not change it. Rows written undeliverable by the stage change itself are not counted here.';
-COMMENT ON COLUMN zalo_tthc.delivery_total.stage IS 'Giai đoạn.';
-COMMENT ON COLUMN zalo_tthc.delivery_total.channel IS 'Kênh gửi.';
-COMMENT ON COLUMN zalo_tthc.delivery_total.status IS 'Kết quả: sent, failed, dead or undeliverable.';
-COMMENT ON COLUMN zalo_tthc.delivery_total.notifications IS 'Số lần (a notification retried twice counts twice as failed).';
-COMMENT ON COLUMN zalo_tthc.delivery_total.updated_at IS 'Lần cộng gần nhất.';
-
--- Notifications already final before this version count from the start.
-INSERT INTO zalo_tthc.delivery_total (stage, channel, status, notifications)
-SELECT stage, channel,
-	   CASE WHEN status IN ('delivered', 'seen') THEN 'sent' ELSE status END,
-	   count(*)
-FROM zalo_tthc.outbox
-WHERE status IN ('sent', 'delivered', 'seen', 'dead') AND stage IS NOT NULL
-GROUP BY 1, 2, 3;
+-- partial indexes and the totals the delivery worker keeps itself
+-- (outbox.sql), so a scrape never counts the whole outbox, and enqueueing
+-- (the stage-change trigger) does no extra work at all.  pause(), resume(),
+-- retry(), retry_dead() and purge() act on the queue and the worker, each
+-- call logged in operator_log.
 
 -- ---------------------------------------------------------------------
 -- Operator log (nhật ký vận hành)
@@ -59,23 +30,7 @@ COMMENT ON COLUMN zalo_tthc.operator_log.outbox_id IS 'Thông báo (retry of one
 COMMENT ON COLUMN zalo_tthc.operator_log.rows_affected IS 'Số bản ghi bị thay đổi.';
 COMMENT ON COLUMN zalo_tthc.operator_log.details IS 'Tham số của lệnh (filters, reason, previous status).';
 
--- The append-only guard of dossier_event, made to name the table it guards
--- and to take its hint as an argument, serves the operator log too.
-CREATE OR REPLACE FUNCTION zalo_tthc.forbid_event_change()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog
-AS $$
-BEGIN
-	RAISE EXCEPTION '% is append-only', TG_TABLE_NAME
-		USING ERRCODE = 'object_not_in_prerequisite_state',
-			  DETAIL = format('%s on %s.%s was refused.', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
-			  HINT = coalesce(TG_ARGV[0], 'Stage history is an audit trail; record a new stage change instead.');
-END
-$$;
-COMMENT ON FUNCTION zalo_tthc.forbid_event_change() IS
-	'Refuse changes to an append-only table (dossier_event, operator_log); the trigger''s argument, if any, is the hint.';
-
+-- dossier_event's append-only guard (dossier.sql), with its own hint
 CREATE TRIGGER operator_log_append_only
 	BEFORE UPDATE OR DELETE ON zalo_tthc.operator_log
 	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.forbid_event_change('The operator log is an audit trail.');
@@ -110,38 +65,8 @@ CREATE TRIGGER worker_control_changed
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.wake_worker_at_commit();
 
 -- ---------------------------------------------------------------------
--- Retention: sent notifications older than zalo_tthc.sent_retention are
--- deleted by the worker in small batches, found through this index.  It is
--- partial: enqueueing (a pending row) never touches it.
--- ---------------------------------------------------------------------
-
-CREATE INDEX outbox_sent_idx ON zalo_tthc.outbox (sent_at)
-	WHERE status IN ('sent', 'delivered', 'seen');
-CREATE INDEX delivery_attempt_started_idx ON zalo_tthc.delivery_attempt (started_at);
-
--- ---------------------------------------------------------------------
 -- Monitoring
 -- ---------------------------------------------------------------------
-
--- The open rows are counted through two partial indexes that carry the
--- columns the counts need, so a backlog that autovacuum has marked visible
--- is counted by index-only scans: the claim index (pending and failed
--- rows; a new notification enters it at its right end) and a small one of
--- the rows in flight.  There is no index of the open rows by dossier: a
--- stage change would pay for its entry at a random leaf, and the worker
--- keeps each dossier's order through dossier_event's key instead (queue.c).
-DROP INDEX zalo_tthc.outbox_open_idx;
-DROP INDEX zalo_tthc.outbox_claim_idx;
-CREATE INDEX outbox_claim_idx ON zalo_tthc.outbox (next_attempt_at, id)
-	INCLUDE (status, channel, created_at)
-	WHERE status IN ('pending', 'failed');
-COMMENT ON INDEX zalo_tthc.outbox_claim_idx IS
-	'The notifications waiting to be sent (pending, failed), in the order the worker claims them; with the columns queue_summary counts.';
-CREATE INDEX outbox_sending_idx ON zalo_tthc.outbox (id)
-	INCLUDE (channel, created_at, next_attempt_at)
-	WHERE status = 'sending';
-COMMENT ON INDEX zalo_tthc.outbox_sending_idx IS
-	'The notifications in flight (claimed by the worker, outcome not yet recorded): counted by queue_summary, put back in the queue when a worker starts.';
 
 -- Never a scan of the whole outbox, whatever the statistics say: with a
 -- large backlog the planner would pick a (parallel) sequential scan, which
@@ -269,7 +194,7 @@ AS $$
 		ORDER BY f.n) b
 $$;
 COMMENT ON FUNCTION zalo_tthc.metrics() IS
-	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry and the worker; see contrib/postgres_exporter/queries.yaml for the same through postgres_exporter.';
+	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry and the worker; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
 
 CREATE FUNCTION zalo_tthc.dossier_notifications(code text)
 RETURNS TABLE (seq integer, stage zalo_tthc.stage, occurred_at timestamptz,
@@ -434,7 +359,7 @@ COMMENT ON FUNCTION zalo_tthc.purge(interval, boolean) IS
 -- Privileges: the operator role, nobody else
 -- ---------------------------------------------------------------------
 
-REVOKE ALL ON zalo_tthc.delivery_total, zalo_tthc.operator_log, zalo_tthc.worker_control FROM PUBLIC;
+REVOKE ALL ON zalo_tthc.operator_log, zalo_tthc.worker_control FROM PUBLIC;
 REVOKE ALL ON zalo_tthc.queue_summary, zalo_tthc.delivery_totals FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram(), zalo_tthc.metrics(),
 	zalo_tthc.open_queue_counts(),
@@ -450,79 +375,7 @@ GRANT EXECUTE ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram
 	zalo_tthc.retry_dead(zalo_tthc.stage, zalo_tthc.channel, timestamptz, integer, boolean),
 	zalo_tthc.pause(text), zalo_tthc.resume(), zalo_tthc.purge(interval, boolean) TO zalo_tthc_operator;
 
--- ---------------------------------------------------------------------
--- Dump and restore
---
--- pg_dump keeps the rows of the tables registered here and the values of
--- their identity sequences (without those a restored database would hand
--- out ids that already exist).  Restore with triggers off for ordinary
--- triggers (PGOPTIONS='-c session_replication_role=replica', see
--- README.md): the rows are already validated and their events and
--- notifications are in the dump.
---
--- The configuration the extension ships (stage_info, stage_transition,
--- template, chat_template) is dumped whole, edits included; on restore,
--- CREATE EXTENSION has already inserted the shipped rows, so a restored row
--- replaces the row with the same key instead of failing on it.  (A WHERE
--- filter could not leave the shipped rows out: an edited text keeps the key
--- of the shipped row it replaces.)
--- ---------------------------------------------------------------------
-
-CREATE FUNCTION zalo_tthc.merge_config_row()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	key_match text;
-BEGIN
-	SELECT string_agg(format('%1$I = ($1).%1$I', k), ' AND ') INTO key_match
-	FROM unnest(TG_ARGV) k;
-	EXECUTE format('DELETE FROM %I.%I WHERE %s', TG_TABLE_SCHEMA, TG_TABLE_NAME, key_match) USING NEW;
-	RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION zalo_tthc.merge_config_row() IS
-	'BEFORE INSERT row trigger of the shipped configuration tables: a row inserted with the key of an existing row replaces it (how pg_restore brings back edited templates and stage rules). Arguments: the key columns.';
-
-CREATE TRIGGER template_merge_row
-	BEFORE INSERT ON zalo_tthc.template
-	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('stage');
-CREATE TRIGGER stage_info_merge_row
-	BEFORE INSERT ON zalo_tthc.stage_info
-	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('stage');
-CREATE TRIGGER stage_transition_merge_row
-	BEFORE INSERT ON zalo_tthc.stage_transition
-	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('from_stage', 'to_stage');
-CREATE TRIGGER chat_template_merge_row
-	BEFORE INSERT ON zalo_tthc.chat_template
-	FOR EACH ROW EXECUTE FUNCTION zalo_tthc.merge_config_row('kind');
--- they, and the wake-ups, also fire while a restore runs as a replica
-ALTER TABLE zalo_tthc.template ENABLE ALWAYS TRIGGER template_merge_row;
-ALTER TABLE zalo_tthc.stage_info ENABLE ALWAYS TRIGGER stage_info_merge_row;
-ALTER TABLE zalo_tthc.stage_transition ENABLE ALWAYS TRIGGER stage_transition_merge_row;
-ALTER TABLE zalo_tthc.chat_template ENABLE ALWAYS TRIGGER chat_template_merge_row;
-ALTER TABLE zalo_tthc.stage_info ENABLE ALWAYS TRIGGER stage_info_changed;
-ALTER TABLE zalo_tthc.stage_transition ENABLE ALWAYS TRIGGER stage_transition_changed;
-ALTER TABLE zalo_tthc.oa_credentials ENABLE ALWAYS TRIGGER oa_credentials_wake_worker;
-ALTER TABLE zalo_tthc.outbox ENABLE ALWAYS TRIGGER outbox_wake_worker;
-
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.stage_info', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.stage_transition', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.template', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_total', '');
+-- pg_dump keeps their rows and where their sequences stand (see stages.sql)
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.operator_log', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.worker_control', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.chat_template', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_event', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.webhook_pending_receipt', '');
--- (one call per statement: each rewrites the pg_extension row)
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_event_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.recipient_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.outbox_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.dossier_document_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.operator_log_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.lookup_audit_id_seq', '');
