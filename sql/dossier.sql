@@ -2,7 +2,7 @@
 -- (dossier_event) and its documents (dossier_document); the functions that
 -- validate and normalise a dossier before it is written; the triggers that
 -- record each stage change and queue its notification in the same
--- transaction (src/dossier_trigger.c, src/enqueue.c), and those that take a
+-- transaction (src/dossier_trigger.c, src/outbox.c), and those that take a
 -- deleted dossier's history and notifications with it.  The indexes of
 -- name search are in lookup.sql.
 

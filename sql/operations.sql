@@ -248,9 +248,7 @@ BEGIN
 							   THEN 'Zalo already accepted it; sending it again would send the citizen a duplicate.'
 							   ELSE 'It is already waiting for the delivery worker.' END;
 	END IF;
-	UPDATE zalo_tthc.outbox o
-	SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
-	WHERE o.id = retry.outbox_id;
+	PERFORM zalo_tthc.outbox_requeue(ARRAY[retry.outbox_id]);
 	INSERT INTO zalo_tthc.operator_log (action, outbox_id, rows_affected, details)
 	VALUES ('retry', retry.outbox_id, 1, jsonb_build_object('previous_status', previous));
 	RETURN 'pending';
@@ -270,14 +268,14 @@ AS $$
 DECLARE
 	n bigint;
 BEGIN
-	UPDATE zalo_tthc.outbox o
-	SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
-	WHERE (o.status = 'dead' OR (retry_dead.include_undeliverable AND o.status = 'undeliverable'))
-	  AND (retry_dead.stage IS NULL OR o.stage = retry_dead.stage)
-	  AND (retry_dead.channel IS NULL OR o.channel = retry_dead.channel)
-	  AND (retry_dead.since IS NULL OR o.created_at >= retry_dead.since)
-	  AND (retry_dead.error_code IS NULL OR o.last_error_code = retry_dead.error_code);
-	GET DIAGNOSTICS n = ROW_COUNT;
+	n := zalo_tthc.outbox_requeue(ARRAY(
+		SELECT o.id FROM zalo_tthc.outbox o
+		WHERE (o.status = 'dead' OR (retry_dead.include_undeliverable AND o.status = 'undeliverable'))
+		  AND (retry_dead.stage IS NULL OR o.stage = retry_dead.stage)
+		  AND (retry_dead.channel IS NULL OR o.channel = retry_dead.channel)
+		  AND (retry_dead.since IS NULL OR o.created_at >= retry_dead.since)
+		  AND (retry_dead.error_code IS NULL OR o.last_error_code = retry_dead.error_code)
+		FOR UPDATE));
 	INSERT INTO zalo_tthc.operator_log (action, rows_affected, details)
 	VALUES ('retry_dead', n, jsonb_strip_nulls(jsonb_build_object(
 		'stage', retry_dead.stage, 'channel', retry_dead.channel, 'since', retry_dead.since,

@@ -1,7 +1,7 @@
 -- The outbox (hàng đợi thông báo): the notifications to deliver, queued by
 -- the stage-change trigger in the same transaction as the change and by
 -- the webhook for chat messages, then claimed and sent by the delivery
--- worker (src/queue.c, src/worker.c).  Also the Zalo recipients they go
+-- worker (src/outbox.c, src/worker.c).  Also the Zalo recipients they go
 -- to, the log of delivery attempts, the worker's totals of its outcomes,
 -- the values of a notification's {{placeholders}}, and the trigger that
 -- wakes the worker at commit.  webhook.sql adds the trigger that applies
@@ -154,7 +154,7 @@ COMMENT ON INDEX zalo_tthc.outbox_chat_key_idx IS
 -- notifications by dossier: a stage change would pay for its entry at a
 -- random place of a large index (a random page read, and after every
 -- checkpoint a full-page image in the WAL); the worker keeps each
--- dossier's order through dossier_event's key instead (src/queue.c).
+-- dossier's order through dossier_event's key instead (src/outbox.c).
 CREATE INDEX outbox_claim_idx ON zalo_tthc.outbox (next_attempt_at, id)
 	INCLUDE (status, channel, created_at)
 	WHERE status IN ('pending', 'failed');
@@ -263,6 +263,51 @@ COMMENT ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.d
 	'The values of the {{placeholders}} of a notification: dossier fields and the event''s note and due dates, dates as DD/MM/YYYY in Asia/Ho_Chi_Minh, the fee grouped by dots in đồng.';
 
 -- ---------------------------------------------------------------------
+-- Who writes the outbox
+-- ---------------------------------------------------------------------
+
+-- Rows are added by src/outbox.c (a stage change's notifications, the ZNS
+-- fallback, the receipt file) and by enqueue_chat_message (chat answers,
+-- the welcome message); statuses move as src/outbox.h describes: the
+-- worker's claims and outcomes in src/outbox.c, Zalo's receipts in
+-- webhook.sql (webhook_on_receipt, apply_pending_receipts), an operator's
+-- retry through outbox_requeue; the deletion triggers of dossier.sql and
+-- recipient_deleted above, retention (src/retention.c) and purge() remove
+-- them.
+
+CREATE FUNCTION zalo_tthc.enqueue_chat_message(recipient_id bigint, kind text, idempotency_key text,
+	payload jsonb)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+	INSERT INTO zalo_tthc.outbox (channel, kind, recipient_id, idempotency_key, payload)
+	VALUES ('zalo_oa', kind::zalo_tthc.message_kind, recipient_id, idempotency_key, payload)
+	ON CONFLICT (idempotency_key) WHERE event_id IS NULL DO NOTHING;
+	RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb) IS
+	'Queue one chat message (a /v3.0/oa/message/cs body) for the delivery worker; false if its key was queued already.';
+
+CREATE FUNCTION zalo_tthc.outbox_requeue(ids bigint[])
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH q AS (
+		UPDATE zalo_tthc.outbox o
+		SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
+		WHERE o.id = ANY (ids) AND o.status IN ('failed', 'dead', 'undeliverable')
+		RETURNING 1)
+	SELECT count(*) FROM q
+$$;
+COMMENT ON FUNCTION zalo_tthc.outbox_requeue(bigint[]) IS
+	'Queue the given failed, dead or undeliverable notifications again, at once, with their attempts reset; others are left alone. Returns how many. Called by retry() and retry_dead().';
+
+-- ---------------------------------------------------------------------
 -- Waking the worker
 -- ---------------------------------------------------------------------
 
@@ -289,6 +334,7 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.outbox_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt_id_seq', '');
 
 REVOKE ALL ON zalo_tthc.delivery_total FROM PUBLIC;
-REVOKE ALL ON FUNCTION zalo_tthc.wake_worker_at_commit(), zalo_tthc.recipient_deleted() FROM PUBLIC;
+REVOKE ALL ON FUNCTION zalo_tthc.wake_worker_at_commit(), zalo_tthc.recipient_deleted(),
+	zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb), zalo_tthc.outbox_requeue(bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.dossier_event),
 	zalo_tthc.template_values(zalo_tthc.dossier, zalo_tthc.dossier_event, text) FROM PUBLIC;

@@ -233,23 +233,6 @@ COMMENT ON FUNCTION zalo_tthc.chat_answer(text, text) IS
 -- Event handlers (internal to handle_webhook)
 -- ---------------------------------------------------------------------
 
-CREATE FUNCTION zalo_tthc.enqueue_chat_message(recipient_id bigint, kind text, idempotency_key text,
-	payload jsonb)
-RETURNS boolean
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-#variable_conflict use_column
-BEGIN
-	INSERT INTO zalo_tthc.outbox (channel, kind, recipient_id, idempotency_key, payload)
-	VALUES ('zalo_oa', kind::zalo_tthc.message_kind, recipient_id, idempotency_key, payload)
-	ON CONFLICT (idempotency_key) WHERE event_id IS NULL DO NOTHING;
-	RETURN FOUND;
-END
-$$;
-COMMENT ON FUNCTION zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb) IS
-	'Queue one chat message (a /v3.0/oa/message/cs body) for the delivery worker; false if its key was queued already.';
-
 CREATE FUNCTION zalo_tthc.cs_text_message(user_id text, message_text text)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
@@ -583,7 +566,7 @@ REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
 
 REVOKE ALL ON FUNCTION zalo_tthc.chat_answer(text, text), zalo_tthc.chat_template_text(text),
-	zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb), zalo_tthc.cs_text_message(text, text),
+	zalo_tthc.cs_text_message(text, text),
 	zalo_tthc.webhook_on_follow(jsonb), zalo_tthc.webhook_on_unfollow(jsonb),
 	zalo_tthc.webhook_on_submit_info(jsonb), zalo_tthc.webhook_on_send_text(jsonb),
 	zalo_tthc.webhook_on_receipt(jsonb), zalo_tthc.apply_pending_receipts()

@@ -12,3 +12,76 @@
 -- the postgres_exporter queries moved from contrib/ to monitoring/
 COMMENT ON FUNCTION zalo_tthc.metrics() IS
 	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry and the worker; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
+
+-- an operator's retry goes through one function of the outbox
+CREATE FUNCTION zalo_tthc.outbox_requeue(ids bigint[])
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH q AS (
+		UPDATE zalo_tthc.outbox o
+		SET status = 'pending', attempts = 0, next_attempt_at = now(), lease_until = NULL
+		WHERE o.id = ANY (ids) AND o.status IN ('failed', 'dead', 'undeliverable')
+		RETURNING 1)
+	SELECT count(*) FROM q
+$$;
+COMMENT ON FUNCTION zalo_tthc.outbox_requeue(bigint[]) IS
+	'Queue the given failed, dead or undeliverable notifications again, at once, with their attempts reset; others are left alone. Returns how many. Called by retry() and retry_dead().';
+REVOKE ALL ON FUNCTION zalo_tthc.outbox_requeue(bigint[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.retry(outbox_id bigint)
+RETURNS zalo_tthc.delivery_status
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	previous zalo_tthc.delivery_status;
+BEGIN
+	SELECT o.status INTO previous FROM zalo_tthc.outbox o WHERE o.id = retry.outbox_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'notification % does not exist', retry.outbox_id
+			USING ERRCODE = 'no_data_found',
+				  HINT = 'Find the notifications of a dossier with zalo_tthc.dossier_notifications(code).';
+	END IF;
+	IF previous NOT IN ('failed', 'dead', 'undeliverable') THEN
+		RAISE EXCEPTION 'notification % is %, not failed, dead or undeliverable', retry.outbox_id, previous
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  DETAIL = CASE WHEN previous IN ('sent', 'delivered', 'seen')
+							   THEN 'Zalo already accepted it; sending it again would send the citizen a duplicate.'
+							   ELSE 'It is already waiting for the delivery worker.' END;
+	END IF;
+	PERFORM zalo_tthc.outbox_requeue(ARRAY[retry.outbox_id]);
+	INSERT INTO zalo_tthc.operator_log (action, outbox_id, rows_affected, details)
+	VALUES ('retry', retry.outbox_id, 1, jsonb_build_object('previous_status', previous));
+	RETURN 'pending';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.retry_dead(stage zalo_tthc.stage DEFAULT NULL,
+	channel zalo_tthc.channel DEFAULT NULL, since timestamptz DEFAULT NULL,
+	error_code integer DEFAULT NULL, include_undeliverable boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n bigint;
+BEGIN
+	n := zalo_tthc.outbox_requeue(ARRAY(
+		SELECT o.id FROM zalo_tthc.outbox o
+		WHERE (o.status = 'dead' OR (retry_dead.include_undeliverable AND o.status = 'undeliverable'))
+		  AND (retry_dead.stage IS NULL OR o.stage = retry_dead.stage)
+		  AND (retry_dead.channel IS NULL OR o.channel = retry_dead.channel)
+		  AND (retry_dead.since IS NULL OR o.created_at >= retry_dead.since)
+		  AND (retry_dead.error_code IS NULL OR o.last_error_code = retry_dead.error_code)
+		FOR UPDATE));
+	INSERT INTO zalo_tthc.operator_log (action, rows_affected, details)
+	VALUES ('retry_dead', n, jsonb_strip_nulls(jsonb_build_object(
+		'stage', retry_dead.stage, 'channel', retry_dead.channel, 'since', retry_dead.since,
+		'error_code', retry_dead.error_code, 'include_undeliverable', retry_dead.include_undeliverable)));
+	RETURN n;
+END
+$$;
