@@ -1,13 +1,23 @@
 /*
  * credentials.c
- *		The delivery worker's reads and writes of zalo_tthc.oa_credentials:
- *		load them, store a refreshed token pair before it is used, bind them
- *		to this database, flag a refused refresh token.  Each is one short
- *		transaction.  Tokens are never logged.
+ *		The OA credentials (zalo_tthc.oa_credentials, sql/credentials.sql).
+ *
+ * Which database they belong to: set_oa_credentials() records
+ * database_identity(), and the delivery worker sends only when its
+ * database has that identity, so that a restored dump or a clone of the
+ * production database never sends to citizens.
+ *
+ * The delivery worker's reads and writes of them: load them, store a
+ * refreshed token pair before it is used, bind them to this database, flag
+ * a refused refresh token.  Each is one short transaction.  Tokens are
+ * never logged.
  */
 #include "postgres.h"
 
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "miscadmin.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -113,3 +123,23 @@ zt_flag_reauthorization(const char *refused_refresh_token)
 	zt_worker_end();
 }
 
+/*
+ * This database's identity, "system_identifier/database_oid", palloc'd.
+ * A streaming standby has its primary's system identifier and the same
+ * database OIDs, so a promoted standby keeps sending; a dump restored
+ * elsewhere or a copied database does not.
+ */
+char *
+zt_database_identity(void)
+{
+	return psprintf(UINT64_FORMAT "/%u", GetSystemIdentifier(), MyDatabaseId);
+}
+
+PG_FUNCTION_INFO_V1(zt_database_identity_sql);
+
+/* zalo_tthc.database_identity() */
+Datum
+zt_database_identity_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(zt_database_identity()));
+}

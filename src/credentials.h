@@ -1,6 +1,7 @@
 /*
  * credentials.h
- *		The OA credentials as the delivery worker keeps them (credentials.c).
+ *		The OA credentials: which database they belong to, and as the
+ *		delivery worker keeps them (credentials.c).
  */
 #ifndef ZT_CREDENTIALS_H
 #define ZT_CREDENTIALS_H
@@ -22,6 +23,7 @@ typedef struct ZtCredentials
 	char	   *bound_to;		/* database_identity() where stored; NULL */
 } ZtCredentials;
 
+extern char *zt_database_identity(void);
 extern void zt_load_credentials(ZtCredentials *creds);
 extern bool zt_store_refreshed_tokens(const char *old_refresh_token, const char *access_token,
 									  const char *refresh_token, long expires_in);

@@ -57,11 +57,11 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "monitor.h"
+#include "operations_monitor.h"
 #include "outbox.h"
+#include "outbox_values.h"
 #include "pg_compat.h"
 #include "stage_cache.h"
-#include "template_values.h"
 #include "wakeup.h"
 #include "worker.h"
 #include "worker_txn.h"

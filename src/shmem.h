@@ -62,10 +62,10 @@ typedef struct ZtSharedState
 	TimestampTz paused_until;
 	char		pause_reason[ZT_TEXT_LEN];
 	double		rate_limit;
-	/* monitor.c: request latency since the server started */
+	/* operations_monitor.c: request latency since the server started */
 	uint64		latency_buckets[ZT_LATENCY_BUCKETS];	/* not cumulative */
 	double		latency_sum_s;
-	/* control.c: bumped when an operator's pause() or resume() commits */
+	/* operations_control.c: bumped when an operator's pause() or resume() commits */
 	pg_atomic_uint32 control_generation;
 } ZtSharedState;
 

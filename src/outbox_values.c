@@ -1,5 +1,5 @@
 /*
- * template_values.c
+ * outbox_values.c
  *		The values of a notification's {{placeholders}}.
  *
  * Dates are DD/MM/YYYY in Asia/Ho_Chi_Minh, the fee is grouped by dots and
@@ -22,8 +22,8 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+#include "outbox_values.h"
 #include "settings.h"
-#include "template_values.h"
 
 const char *const zt_value_field_names[ZT_VF_COUNT] = {
 	[ZT_VF_CODE] = "code",

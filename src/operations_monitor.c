@@ -1,5 +1,5 @@
 /*
- * monitor.c
+ * operations_monitor.c
  *		What operators see of the delivery worker: worker_status() and the
  *		request latency histogram from shared memory, and the outcome totals
  *		(zalo_tthc.delivery_total) the worker adds in its outcome
@@ -17,7 +17,7 @@
 #include "utils/float.h"
 #include "utils/timestamp.h"
 
-#include "monitor.h"
+#include "operations_monitor.h"
 #include "outbox.h"
 #include "shmem.h"
 #include "worker_txn.h"

@@ -1,5 +1,5 @@
 /*
- * retention.c
+ * operations_retention.c
  *		Retention of the delivery log and of sent notifications, enforced by
  *		the delivery worker in small batches between its sends: at most
  *		zalo_tthc.retention_batch_size rows of each table per transaction,
@@ -15,9 +15,9 @@
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 
-#include "monitor.h"
+#include "operations_monitor.h"
+#include "operations_retention.h"
 #include "outbox.h"
-#include "retention.h"
 #include "settings.h"
 #include "worker_txn.h"
 

@@ -1,13 +1,13 @@
 /*
- * template_values.h
+ * outbox_values.h
  *		The values of a notification's {{placeholders}}: dossier fields, the
  *		stage event's note and due dates, the stage's label.
  *
  * One definition serves the delivery worker (from the columns of its claim)
  * and SQL (zalo_tthc.notification_values(dossier, dossier_event)).
  */
-#ifndef ZT_TEMPLATE_VALUES_H
-#define ZT_TEMPLATE_VALUES_H
+#ifndef ZT_OUTBOX_VALUES_H
+#define ZT_OUTBOX_VALUES_H
 
 #include "postgres.h"
 
@@ -63,4 +63,4 @@ extern const char *const zt_value_field_names[ZT_VF_COUNT];
  */
 extern void zt_append_template_values(StringInfo out, const Datum *values, const bool *isnull);
 
-#endif							/* ZT_TEMPLATE_VALUES_H */
+#endif							/* ZT_OUTBOX_VALUES_H */

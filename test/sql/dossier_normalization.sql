@@ -1,19 +1,17 @@
 -- Values are stored in one normalised form, and the columns that follow
 -- the stage (status code, stage timestamps, original due date) are kept in
 -- step by the extension.
+BEGIN;
 INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, applicant_id_number,
 	applicant_phone, representative_name)
 VALUES (' tthc 000.00.04.h60-230601-0001 ', 'Cấp giấy phép xây dựng',
 		E'  Nguye\u0302\u0303n   Thi\u0323  Thanh  Ma\u0302\u0303n ', '038 185 000 123',
 		'+84 (98) 765-4321', 'Nguyễn  Văn  Quang');
+
 SELECT code, code_standard, applicant_name, applicant_name = 'Nguyễn Thị Thanh Mẫn' AS nfc,
 	   length(applicant_name) AS chars, applicant_id_number, applicant_phone,
 	   representative_name, stage, status_code, stage_seq, stage_actor = current_user AS actor_ok
 FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
-           code            | code_standard |    applicant_name    | nfc | chars | applicant_id_number | applicant_phone | representative_name |   stage   | status_code | stage_seq | actor_ok 
----------------------------+---------------+----------------------+-----+-------+---------------------+-----------------+---------------------+-----------+-------------+-----------+----------
- 000.00.04.H60-230601-0001 | t             | Nguyễn Thị Thanh Mẫn | t   |    20 | 038185000123        | +84987654321    | Nguyễn Văn Quang    | submitted |           1 |         1 | t
-(1 row)
 
 -- non-standard codes from sector systems are accepted and flagged
 INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name)
@@ -21,11 +19,6 @@ VALUES ('03706/2026/07906', 'Cấp sổ BHXH', 'Phan Văn Sơn'),
 	   ('000.00.04.H60-230601-12345', 'Cấp sổ BHXH', 'Phan Văn Sơn');
 SELECT code, code_standard FROM zalo_tthc.dossier
 WHERE code IN ('03706/2026/07906', '000.00.04.H60-230601-12345') ORDER BY code;
-            code            | code_standard 
-----------------------------+---------------
- 000.00.04.H60-230601-12345 | f
- 03706/2026/07906           | f
-(2 rows)
 
 -- the SQL helpers share the rules
 SELECT zalo_tthc.normalize_dossier_code('TTHC  000.00.04.h60-230215-0028') AS code,
@@ -35,20 +28,12 @@ SELECT zalo_tthc.normalize_dossier_code('TTHC  000.00.04.h60-230215-0028') AS co
 	   zalo_tthc.normalize_phone('84 912 345 678') AS phone,
 	   zalo_tthc.normalize_id_number('001 099 012 345') AS cccd,
 	   zalo_tthc.normalize_id_number('123456789') AS cmnd;
-           code            | standard | bad_date | sector_code |    phone     |     cccd     |   cmnd    
----------------------------+----------+----------+-------------+--------------+--------------+-----------
- 000.00.04.H60-230215-0028 | t        | f        | f           | +84912345678 | 001099012345 | 123456789
-(1 row)
 
 -- stage timestamps are stamped once, original_due_at survives an apology
 UPDATE zalo_tthc.dossier SET stage = 'received', due_at = '2026-12-20 17:00+07'
 WHERE code = '000.00.04.H60-230601-0001';
 SELECT received_at IS NOT NULL AS received_stamped, due_at, original_due_at
 FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
- received_stamped |            due_at            |       original_due_at        
-------------------+------------------------------+------------------------------
- t                | Sun Dec 20 02:00:00 2026 PST | Sun Dec 20 02:00:00 2026 PST
-(1 row)
 
 UPDATE zalo_tthc.dossier SET stage = 'assigned', stage_note = 'Giao chuyên viên Lê Thu'
 WHERE code = '000.00.04.H60-230601-0001';
@@ -57,31 +42,14 @@ UPDATE zalo_tthc.dossier SET stage = 'overdue_apology', due_at = '2026-12-27 17:
 WHERE code = '000.00.04.H60-230601-0001';
 SELECT stage, status_code, due_at, original_due_at, stage_note
 FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
-      stage      | status_code |            due_at            |       original_due_at        |         stage_note         
------------------+-------------+------------------------------+------------------------------+----------------------------
- overdue_apology |           4 | Sun Dec 27 02:00:00 2026 PST | Sun Dec 20 02:00:00 2026 PST | Chờ ý kiến của Sở Xây dựng
-(1 row)
-
 SELECT seq, stage_after, status_after, due_before, due_after, note
 FROM zalo_tthc.dossier_event e
 JOIN zalo_tthc.dossier d ON d.id = e.dossier_id
 WHERE d.code = '000.00.04.H60-230601-0001' ORDER BY seq;
- seq |   stage_after   | status_after |          due_before          |          due_after           |            note            
------+-----------------+--------------+------------------------------+------------------------------+----------------------------
-   1 | submitted       |            1 |                              |                              | 
-   2 | received        |            2 |                              | Sun Dec 20 02:00:00 2026 PST | 
-   3 | assigned        |            4 | Sun Dec 20 02:00:00 2026 PST | Sun Dec 20 02:00:00 2026 PST | Giao chuyên viên Lê Thu
-   4 | overdue_apology |            4 | Sun Dec 20 02:00:00 2026 PST | Sun Dec 27 02:00:00 2026 PST | Chờ ý kiến của Sở Xây dựng
-(4 rows)
 
 -- a note belongs to one change: the next change without a note has none
 UPDATE zalo_tthc.dossier SET stage = 'appraising' WHERE code = '000.00.04.H60-230601-0001';
 SELECT stage_note IS NULL AS note_cleared FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
- note_cleared 
---------------
- t
-(1 row)
-
 UPDATE zalo_tthc.dossier SET stage = 'signing' WHERE code = '000.00.04.H60-230601-0001';
 UPDATE zalo_tthc.dossier SET stage = 'result_ready' WHERE code = '000.00.04.H60-230601-0001';
 UPDATE zalo_tthc.dossier SET stage = 'result_returned', stage_actor = 'cb_motcua_01'
@@ -89,27 +57,12 @@ WHERE code = '000.00.04.H60-230601-0001';
 SELECT status_code, result_at IS NOT NULL AS result_stamped, returned_at IS NOT NULL AS returned_stamped,
 	   stage_seq, updated_at >= created_at AS updated
 FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
- status_code | result_stamped | returned_stamped | stage_seq | updated 
--------------+----------------+------------------+-----------+---------
-          10 | t              | t                |         8 | t
-(1 row)
-
 SELECT seq, stage_after, actor = current_user AS by_session_user, actor
 FROM zalo_tthc.dossier_event e
 JOIN zalo_tthc.dossier d ON d.id = e.dossier_id
 WHERE d.code = '000.00.04.H60-230601-0001' AND seq >= 6 ORDER BY seq;
- seq |   stage_after   | by_session_user |    actor     
------+-----------------+-----------------+--------------
-   6 | signing         | t               | postgres
-   7 | result_ready    | t               | postgres
-   8 | result_returned | f               | cb_motcua_01
-(3 rows)
 
 -- code_standard describes the code and cannot be set by hand
 UPDATE zalo_tthc.dossier SET code_standard = false WHERE code = '000.00.04.H60-230601-0001';
 SELECT code_standard FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-230601-0001';
- code_standard 
----------------
- t
-(1 row)
-
+ROLLBACK;

@@ -1,5 +1,5 @@
 /*
- * control.c
+ * operations_control.c
  *		The operator's pause, as the delivery worker sees it.
  *		zalo_tthc.pause() and resume() write zalo_tthc.worker_control; its
  *		statement trigger (wakeup.c) bumps a generation in shared memory when
@@ -10,8 +10,8 @@
 
 #include "executor/spi.h"
 
-#include "control.h"
-#include "monitor.h"
+#include "operations_control.h"
+#include "operations_monitor.h"
 #include "outbox.h"
 #include "shmem.h"
 #include "worker_txn.h"
