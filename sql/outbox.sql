@@ -240,7 +240,7 @@ COMMENT ON COLUMN zalo_tthc.delivery_total.updated_at IS 'Lần cộng gần nh�
 -- ---------------------------------------------------------------------
 
 -- The delivery worker builds a notification's values from the columns of
--- its claim (src/template_values.c); a SQL function per notification cost
+-- its claim (src/outbox_values.c); a SQL function per notification cost
 -- it more than the rest of the claim.  notification_values() keeps its
 -- signature and results, from the same C code.
 CREATE FUNCTION zalo_tthc.template_values(d zalo_tthc.dossier, e zalo_tthc.dossier_event, stage_label text)
@@ -272,7 +272,7 @@ COMMENT ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.d
 -- worker's claims and outcomes in src/outbox.c, Zalo's receipts in
 -- webhook.sql (webhook_on_receipt, apply_pending_receipts), an operator's
 -- retry through outbox_requeue; the deletion triggers of dossier.sql and
--- recipient_deleted above, retention (src/retention.c) and purge() remove
+-- recipient_deleted above, retention (src/operations_retention.c) and purge() remove
 -- them.
 
 CREATE FUNCTION zalo_tthc.enqueue_chat_message(recipient_id bigint, kind text, idempotency_key text,
