@@ -337,11 +337,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'For example: SELECT * FROM zalo_tthc.purge(interval ''90 days'');';
 	END IF;
-	DELETE FROM zalo_tthc.outbox o
-	WHERE o.created_at < now() - older_than
-	  AND (o.status IN ('sent', 'delivered', 'seen')
-		   OR (include_dead AND o.status IN ('dead', 'undeliverable')));
-	GET DIAGNOSTICS notifications = ROW_COUNT;
+	notifications := zalo_tthc.outbox_delete_final(older_than, include_dead);
 	DELETE FROM zalo_tthc.delivery_attempt a WHERE a.started_at < now() - older_than;
 	GET DIAGNOSTICS attempts = ROW_COUNT;
 	INSERT INTO zalo_tthc.operator_log (action, rows_affected, details)

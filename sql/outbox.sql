@@ -272,8 +272,8 @@ COMMENT ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.d
 -- worker's claims and outcomes in src/outbox.c, Zalo's receipts in
 -- webhook.sql (webhook_on_receipt, apply_pending_receipts), an operator's
 -- retry through outbox_requeue; the deletion triggers of dossier.sql and
--- recipient_deleted above, retention (src/operations_retention.c) and purge() remove
--- them.
+-- recipient_deleted above, retention (src/operations_retention.c) and purge()
+-- (through outbox_delete_final) remove them.
 
 CREATE FUNCTION zalo_tthc.enqueue_chat_message(recipient_id bigint, kind text, idempotency_key text,
 	payload jsonb)
@@ -307,6 +307,22 @@ $$;
 COMMENT ON FUNCTION zalo_tthc.outbox_requeue(bigint[]) IS
 	'Queue the given failed, dead or undeliverable notifications again, at once, with their attempts reset; others are left alone. Returns how many. Called by retry() and retry_dead().';
 
+CREATE FUNCTION zalo_tthc.outbox_delete_final(older_than interval, include_dead boolean)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH d AS (
+		DELETE FROM zalo_tthc.outbox o
+		WHERE o.created_at < now() - older_than
+		  AND (o.status IN ('sent', 'delivered', 'seen')
+			   OR (include_dead AND o.status IN ('dead', 'undeliverable')))
+		RETURNING 1)
+	SELECT count(*) FROM d
+$$;
+COMMENT ON FUNCTION zalo_tthc.outbox_delete_final(interval, boolean) IS
+	'Delete the notifications in a final state (sent, delivered, seen; with include_dead also dead and undeliverable) created more than older_than ago; open ones never. Returns how many. Called by purge().';
+
 -- ---------------------------------------------------------------------
 -- Waking the worker
 -- ---------------------------------------------------------------------
@@ -335,6 +351,7 @@ SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.delivery_attempt_id_seq', 
 
 REVOKE ALL ON zalo_tthc.delivery_total FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.wake_worker_at_commit(), zalo_tthc.recipient_deleted(),
-	zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb), zalo_tthc.outbox_requeue(bigint[]) FROM PUBLIC;
+	zalo_tthc.enqueue_chat_message(bigint, text, text, jsonb), zalo_tthc.outbox_requeue(bigint[]),
+	zalo_tthc.outbox_delete_final(interval, boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.notification_values(zalo_tthc.dossier, zalo_tthc.dossier_event),
 	zalo_tthc.template_values(zalo_tthc.dossier, zalo_tthc.dossier_event, text) FROM PUBLIC;

@@ -85,3 +85,45 @@ BEGIN
 	RETURN n;
 END
 $$;
+
+-- purge() deletes through one function of the outbox
+CREATE FUNCTION zalo_tthc.outbox_delete_final(older_than interval, include_dead boolean)
+RETURNS bigint
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH d AS (
+		DELETE FROM zalo_tthc.outbox o
+		WHERE o.created_at < now() - older_than
+		  AND (o.status IN ('sent', 'delivered', 'seen')
+			   OR (include_dead AND o.status IN ('dead', 'undeliverable')))
+		RETURNING 1)
+	SELECT count(*) FROM d
+$$;
+COMMENT ON FUNCTION zalo_tthc.outbox_delete_final(interval, boolean) IS
+	'Delete the notifications in a final state (sent, delivered, seen; with include_dead also dead and undeliverable) created more than older_than ago; open ones never. Returns how many. Called by purge().';
+
+REVOKE ALL ON FUNCTION zalo_tthc.outbox_delete_final(interval, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.purge(older_than interval, include_dead boolean DEFAULT false,
+	OUT notifications bigint, OUT attempts bigint)
+RETURNS record
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF older_than IS NULL OR older_than < interval '0' THEN
+		RAISE EXCEPTION 'purge needs a positive age, not %', coalesce(older_than::text, 'NULL')
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'For example: SELECT * FROM zalo_tthc.purge(interval ''90 days'');';
+	END IF;
+	notifications := zalo_tthc.outbox_delete_final(older_than, include_dead);
+	DELETE FROM zalo_tthc.delivery_attempt a WHERE a.started_at < now() - older_than;
+	GET DIAGNOSTICS attempts = ROW_COUNT;
+	INSERT INTO zalo_tthc.operator_log (action, rows_affected, details)
+	VALUES ('purge', notifications + attempts, jsonb_build_object(
+		'older_than', older_than, 'include_dead', include_dead,
+		'notifications', notifications, 'attempts', attempts));
+END
+$$;
