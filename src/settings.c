@@ -34,7 +34,7 @@ int			zt_connect_timeout_ms = 5000;
 int			zt_request_timeout_ms = 15000;
 int			zt_lease_time_ms = 120 * 1000;
 int			zt_token_refresh_margin_s = 3600;
-int			zt_webhook_max_age_s = 3600;
+int			zt_webhook_max_age_s = 2 * 3600;
 int			zt_webhook_replay_retention_s = 24 * 3600;
 int			zt_webhook_max_body_size = 64 * 1024;
 int			zt_attempt_retention_min = 30 * 24 * 60;
@@ -217,9 +217,10 @@ zt_define_settings(void)
 					  "Pause between retention runs once nothing old is left.",
 					  &zt_retention_interval_ms, 60 * 1000, 100, 24 * 3600 * 1000, GUC_UNIT_MS);
 
+	/* Zalo's retries of a delivery end 1 h 50 min 30 s after the first try */
 	DefineCustomIntVariable("zalo_tthc.webhook_max_age",
-							"Webhook deliveries whose signed timestamp is further than this from now are refused.",
-							NULL, &zt_webhook_max_age_s, 3600, 10, 7 * 24 * 3600,
+							"Webhook deliveries whose signed timestamp is older than this are refused.",
+							NULL, &zt_webhook_max_age_s, 2 * 3600, 10, 7 * 24 * 3600,
 							PGC_SUSET, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("zalo_tthc.webhook_replay_retention",
 							"How long handled webhook events are remembered to ignore replays (at least twice webhook_max_age is kept).",

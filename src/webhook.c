@@ -21,6 +21,9 @@
 #include "settings.h"
 #include "webhook_core.h"
 
+/* How far in the future a signed timestamp may be: clock skew, not delay */
+#define ZT_WEBHOOK_CLOCK_SKEW_MS (5 * 60 * 1000)
+
 PG_FUNCTION_INFO_V1(zt_webhook_verify);
 PG_FUNCTION_INFO_V1(zt_verify_webhook_signature);
 
@@ -53,6 +56,7 @@ webhook_config(char **app_id, char **secret)
 	cfg.now_ms = GetCurrentTimestamp() / 1000 +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY * 1000;
 	cfg.max_age_ms = (int64) zt_webhook_max_age_s * 1000;
+	cfg.max_future_ms = ZT_WEBHOOK_CLOCK_SKEW_MS;
 	cfg.max_body = (size_t) zt_webhook_max_body_size;
 	return cfg;
 }
@@ -189,6 +193,7 @@ zt_verify_webhook_signature(PG_FUNCTION_ARGS)
 		PG_RETURN_BOOL(false);
 	cfg = webhook_config(&app_id, &secret);
 	cfg.max_age_ms = INT64_MAX / 2;
+	cfg.max_future_ms = INT64_MAX / 2;
 	cfg.max_body = SIZE_MAX;
 	body = PG_GETARG_BYTEA_PP(0);
 	PG_RETURN_BOOL(zw_verify_signature(&cfg, VARDATA_ANY(body), VARSIZE_ANY_EXHDR(body),

@@ -241,7 +241,7 @@ zw_verify_signature(const ZwConfig *cfg, const char *body, size_t len,
 	for (size_t i = 0; i < ts_len; i++)
 		t = t * 10 + (ts[i] - '0');
 	age = cfg->now_ms - t;
-	if (age > cfg->max_age_ms || -age > cfg->max_age_ms)
+	if (age > cfg->max_age_ms || -age > cfg->max_future_ms)
 		return ZW_STALE_TIMESTAMP;
 	*timestamp_ms = t;
 	return ZW_OK;
@@ -802,7 +802,7 @@ zw_status_detail(ZwStatus s)
 		case ZW_BAD_SIGNATURE:
 			return "the signature does not match the body, the app id and the OA secret key";
 		case ZW_STALE_TIMESTAMP:
-			return "the timestamp is further from now than zalo_tthc.webhook_max_age";
+			return "the timestamp is older than zalo_tthc.webhook_max_age, or more than 5 minutes in the future";
 		default:
 			return "";
 	}

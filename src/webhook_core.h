@@ -83,8 +83,9 @@ typedef struct ZwConfig
 	const char *app_id;
 	const char *oa_secret_key;
 	int64_t		now_ms;
-	int64_t		max_age_ms;		/* accepted |now - timestamp| */
+	int64_t		max_age_ms;		/* accepted now - timestamp (a late delivery) */
 	size_t		max_body;
+	int64_t		max_future_ms;	/* accepted timestamp - now (clock skew) */
 }			ZwConfig;
 
 extern ZwStatus zw_verify_signature(const ZwConfig *cfg, const char *body, size_t len,

@@ -21,7 +21,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *) data;
-	ZwConfig	cfg = {APP_ID, SECRET, 0, INT64_C(3600000), 64 * 1024};
+	ZwConfig	cfg = {APP_ID, SECRET, 0, INT64_C(3600000), 64 * 1024, INT64_C(300000)};
 	ZwEvent		ev;
 	char		detail[256];
 	char		sig[70] = "mac=";

@@ -14,7 +14,7 @@
 #define APP_ID "1234567890123456789"
 #define TS "1714529559833"
 
-static ZwConfig cfg = {APP_ID, "OAKEY", INT64_C(1714529559833), INT64_C(3600000), 65536};
+static ZwConfig cfg = {APP_ID, "OAKEY", INT64_C(1714529559833), INT64_C(3600000), 65536, INT64_C(3600000)};
 
 /* The signature of body over its own timestamp, with "mac=". */
 static void
@@ -94,6 +94,17 @@ main(void)
 		ok(zw_verify_signature(&small, follow, strlen(follow), sig, &t) == ZW_STALE_TIMESTAMP, "an hour and a millisecond late");
 		small.now_ms = cfg.now_ms - 3600001;
 		ok(zw_verify_signature(&small, follow, strlen(follow), sig, &t) == ZW_STALE_TIMESTAMP, "from the future");
+		/* Zalo's last retry comes 1 h 50 min 30 s after the first try */
+		small = cfg;
+		small.max_age_ms = INT64_C(7200000);
+		small.max_future_ms = INT64_C(300000);
+		small.now_ms += INT64_C(6630000);
+		ok(zw_verify_signature(&small, follow, strlen(follow), sig, &t) == ZW_OK, "Zalo's last retry is accepted");
+		small.now_ms = cfg.now_ms - 300000;
+		ok(zw_verify_signature(&small, follow, strlen(follow), sig, &t) == ZW_OK, "five minutes of clock skew");
+		small.now_ms = cfg.now_ms - 600000;
+		ok(zw_verify_signature(&small, follow, strlen(follow), sig, &t) == ZW_STALE_TIMESTAMP,
+		   "ten minutes in the future is refused");
 	}
 
 	/* the timestamp scan: top level of an object only, strings of digits */
