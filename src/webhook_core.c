@@ -496,13 +496,19 @@ parse_received(ParseCtx *p, json_object *root, ZwEvent *ev)
 	ZwStatus	st;
 
 	if ((st = get_object(p, root, "message", "message", false, &message)) != ZW_OK ||
-		(st = get_object(p, root, "recipient", "recipient", false, &recipient)) != ZW_OK ||
-		(st = get_id(p, recipient, "id", "recipient.id", false, ev->user_id)) != ZW_OK)
+		(st = get_object(p, root, "recipient", "recipient", false, &recipient)) != ZW_OK)
 		return st;
 	/* the ZNS receipt, nested (as most integrations read it) or flat */
 	if ((st = get_token(p, message, "tracking_id", "message.tracking_id", false, ev->tracking_id)) != ZW_OK ||
 		(ev->tracking_id[0] == '\0' &&
 		 (st = get_token(p, root, "tracking_id", "tracking_id", false, ev->tracking_id)) != ZW_OK))
+		return st;
+	/*
+	 * A ZNS receipt's recipient.id is the citizen's phone number: it is
+	 * neither read nor kept as a user id (the receipt matches by tracking_id).
+	 */
+	if (ev->tracking_id[0] == '\0' &&
+		(st = get_id(p, recipient, "id", "recipient.id", false, ev->user_id)) != ZW_OK)
 		return st;
 	if (ev->tracking_id[0] != '\0')
 	{

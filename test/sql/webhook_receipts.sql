@@ -46,4 +46,7 @@ SELECT o.delivered_at = to_timestamp(1795000000) AS zalo_delivery_time
 FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 WHERE d.code = '000.00.04.H60-261120-0802' AND o.channel = 'zns';
 SELECT event_name, action, count(*) FROM zalo_tthc.webhook_event GROUP BY 1, 2 ORDER BY 1, 2;
+-- in a ZNS receipt recipient.id is the citizen's phone: it is not kept as a Zalo user id
+SELECT webhook_fixture.deliver('{"event_name":"user_received_message","recipient":{"id":"84912000099"},"message":{"msg_id":"zns-phone-1","tracking_id":"1-999-zns"}}') ->> 'ok' AS zns_receipt_ok;
+SELECT count(*) AS phones_kept_as_user_ids FROM zalo_tthc.webhook_event WHERE zalo_user_id = '84912000099';
 ROLLBACK;

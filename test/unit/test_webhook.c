@@ -137,6 +137,17 @@ main(void)
 					  "\"tracking_id\":\"7-1-zns\",\"msg_id\":\"z\"}", &ev, detail) == ZW_OK &&
 	   ev.kind == ZWE_ZNS_DELIVERED && strcmp(ev.tracking_id, "7-1-zns") == 0, "ZNS receipt in the flat form");
 	zw_event_free(&ev);
+	/* in a ZNS receipt recipient.id is the citizen's phone number, not a Zalo user id */
+	ok(process_signed("{\"app_id\":\"" APP_ID "\",\"timestamp\":\"" TS "\",\"event_name\":\"user_received_message\","
+					  "\"recipient\":{\"id\":\"84912345678\"},\"message\":{\"msg_id\":\"z\",\"tracking_id\":\"7-1-zns\"}}",
+					  &ev, detail) == ZW_OK &&
+	   ev.kind == ZWE_ZNS_DELIVERED && ev.user_id[0] == '\0', "ZNS receipt: the phone is no user id");
+	zw_event_free(&ev);
+	ok(process_signed("{\"app_id\":\"" APP_ID "\",\"timestamp\":\"" TS "\",\"event_name\":\"user_received_message\","
+					  "\"recipient\":{\"id\":\"+84 912 345 678\"},\"message\":{\"msg_id\":\"z\",\"tracking_id\":\"7-1-zns\"}}",
+					  &ev, detail) == ZW_OK &&
+	   ev.kind == ZWE_ZNS_DELIVERED && ev.user_id[0] == '\0', "ZNS receipt: a phone in any form is accepted");
+	zw_event_free(&ev);
 	status_is("{\"app_id\":\"" APP_ID "\",\"timestamp\":\"" TS "\",\"event_name\":\"follow\",\"follower\":{\"id\":1}}",
 			  ZW_WRONG_TYPE, NULL, "an id as a number");
 	status_is("{\"app_id\":\"" APP_ID "\",\"timestamp\":\"" TS "\",\"event_name\":\"follow\",\"follower\":{\"id\":\"1\"}} x",
