@@ -216,6 +216,7 @@ route_oa_message(const char *kind, const char *token, const char *body)
 	json_object *message = get_typed(root, "message", json_type_object);
 	json_object *attachment = get_typed(message, "attachment", json_type_object);
 	const char *user_id = get_str(get_typed(root, "recipient", json_type_object), "user_id");
+	const char *reply_to = get_str(get_typed(root, "recipient", json_type_object), "message_id");
 	const char *text = get_str(message, "text");
 	const char *problem = NULL;
 	MockUser   *user;
@@ -225,6 +226,32 @@ route_oa_message(const char *kind, const char *token, const char *body)
 		goto done;
 	if (root == NULL || !json_object_is_type(root, json_type_object))
 		problem = "body is not a JSON object";
+	else if (strcmp(kind, "cs") == 0 && user_id == NULL && reply_to != NULL)
+	{
+		/* a free reply to a user's message: recipient.message_id, text only */
+		if (reply_to[0] == '\0')
+			problem = "recipient.message_id must not be empty";
+		else if (text == NULL)
+			problem = "a reply needs message.text";
+		else if (utf8_chars(text) > 2000)
+		{
+			a = zalo_error(-210, "Parameter exceeds allowed limit");
+			goto done;
+		}
+		else
+		{
+			json_object *data = json_object_new_object();
+			json_object *quota = json_object_new_object();
+			char		id[21];
+
+			new_hex_id(id, 20);
+			json_object_object_add(data, "message_id", json_object_new_string(id));
+			json_object_object_add(quota, "quota_type", json_object_new_string("reply"));
+			json_object_object_add(data, "quota", quota);
+			a = zalo_success(data);
+			goto done;
+		}
+	}
 	else if (user_id == NULL || user_id[0] == '\0' || strspn(user_id, "0123456789") != strlen(user_id))
 		problem = "recipient.user_id must be a string of digits";
 	else if (message == NULL)

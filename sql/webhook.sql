@@ -244,6 +244,17 @@ $$;
 COMMENT ON FUNCTION zalo_tthc.cs_text_message(text, text) IS
 	'The body of a cs text message to a Zalo user.';
 
+CREATE FUNCTION zalo_tthc.cs_reply_message(message_id text, message_text text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT jsonb_build_object('recipient', jsonb_build_object('message_id', message_id),
+							  'message', jsonb_build_object('text', message_text))
+$$;
+COMMENT ON FUNCTION zalo_tthc.cs_reply_message(text, text) IS
+	'The body of a cs text message that replies to a citizen''s message (recipient.message_id): free, 8 replies within 48 hours of it.';
+
 CREATE FUNCTION zalo_tthc.webhook_on_follow(ev jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -366,13 +377,16 @@ DECLARE
 	rid bigint;
 BEGIN
 	SELECT id INTO rid FROM zalo_tthc.recipient WHERE zalo_user_id = uid;
+	-- a reply to the citizen's message is free; without its id, a cs message
 	PERFORM zalo_tthc.enqueue_chat_message(rid, 'chat_reply', 'reply-' || (ev->>'msg_id'),
-		zalo_tthc.cs_text_message(uid, zalo_tthc.chat_answer(ev->>'text', uid)));
+		CASE WHEN coalesce(ev->>'msg_id', '') <> ''
+			 THEN zalo_tthc.cs_reply_message(ev->>'msg_id', zalo_tthc.chat_answer(ev->>'text', uid))
+			 ELSE zalo_tthc.cs_text_message(uid, zalo_tthc.chat_answer(ev->>'text', uid)) END);
 	RETURN jsonb_build_object('action', 'reply_queued');
 END
 $$;
 COMMENT ON FUNCTION zalo_tthc.webhook_on_send_text(jsonb) IS
-	'user_send_text: queue the reply of zalo_tthc.chat_answer as a cs message.';
+	'user_send_text: queue the reply of zalo_tthc.chat_answer as a free reply to the citizen''s message (cs with recipient.message_id).';
 
 CREATE FUNCTION zalo_tthc.webhook_on_receipt(ev jsonb)
 RETURNS jsonb
@@ -566,7 +580,7 @@ REVOKE ALL ON FUNCTION zalo_tthc.handle_webhook(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zalo_tthc.handle_webhook(text, text) TO zalo_tthc_portal;
 
 REVOKE ALL ON FUNCTION zalo_tthc.chat_answer(text, text), zalo_tthc.chat_template_text(text),
-	zalo_tthc.cs_text_message(text, text),
+	zalo_tthc.cs_text_message(text, text), zalo_tthc.cs_reply_message(text, text),
 	zalo_tthc.webhook_on_follow(jsonb), zalo_tthc.webhook_on_unfollow(jsonb),
 	zalo_tthc.webhook_on_submit_info(jsonb), zalo_tthc.webhook_on_send_text(jsonb),
 	zalo_tthc.webhook_on_receipt(jsonb), zalo_tthc.apply_pending_receipts()

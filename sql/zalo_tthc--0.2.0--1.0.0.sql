@@ -127,3 +127,38 @@ BEGIN
 		'notifications', notifications, 'attempts', attempts));
 END
 $$;
+
+-- a chat answer is a free reply to the citizen's message
+CREATE FUNCTION zalo_tthc.cs_reply_message(message_id text, message_text text)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT jsonb_build_object('recipient', jsonb_build_object('message_id', message_id),
+							  'message', jsonb_build_object('text', message_text))
+$$;
+COMMENT ON FUNCTION zalo_tthc.cs_reply_message(text, text) IS
+	'The body of a cs text message that replies to a citizen''s message (recipient.message_id): free, 8 replies within 48 hours of it.';
+
+REVOKE ALL ON FUNCTION zalo_tthc.cs_reply_message(text, text) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.webhook_on_send_text(ev jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	uid text := ev->>'user_id';
+	rid bigint;
+BEGIN
+	SELECT id INTO rid FROM zalo_tthc.recipient WHERE zalo_user_id = uid;
+	-- a reply to the citizen's message is free; without its id, a cs message
+	PERFORM zalo_tthc.enqueue_chat_message(rid, 'chat_reply', 'reply-' || (ev->>'msg_id'),
+		CASE WHEN coalesce(ev->>'msg_id', '') <> ''
+			 THEN zalo_tthc.cs_reply_message(ev->>'msg_id', zalo_tthc.chat_answer(ev->>'text', uid))
+			 ELSE zalo_tthc.cs_text_message(uid, zalo_tthc.chat_answer(ev->>'text', uid)) END);
+	RETURN jsonb_build_object('action', 'reply_queued');
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_send_text(jsonb) IS
+	'user_send_text: queue the reply of zalo_tthc.chat_answer as a free reply to the citizen''s message (cs with recipient.message_id).';

@@ -46,9 +46,9 @@ FROM (SELECT zalo_tthc.chat_answer(q, u) AS a
 	  FROM unnest(ARRAY['TTHC 000.00.04.H60-261120-0701', '000.00.04.H60-261121-0702', '008090001234']) q,
 		   unnest(ARRAY['7000000000000000021', '7000000000000000022']) u) s;
 
--- through the webhook: the reply is queued as a cs text message, once
+-- through the webhook: the reply is queued as a free cs reply to the message, once
 SELECT webhook_fixture.deliver('{"event_name":"user_send_text","sender":{"id":"7000000000000000021"},"recipient":{"id":"4300012345678901234"},"message":{"msg_id":"7f3c01","text":"TTHC 000.00.04.H60-261120-0701"}}');
-SELECT o.kind, o.channel, o.status, o.idempotency_key, o.payload #>> '{recipient,user_id}' AS user_id,
+SELECT o.kind, o.channel, o.status, o.idempotency_key, o.payload #>> '{recipient,message_id}' AS replies_to,
 	   o.payload #>> '{message,text}' = zalo_tthc.chat_answer('TTHC 000.00.04.H60-261120-0701', '7000000000000000021') AS is_the_answer
 FROM zalo_tthc.outbox o WHERE o.kind = 'chat_reply';
 -- Zalo's retry of the same message (same msg_id, new timestamp) is a replay

@@ -89,7 +89,11 @@ $a = deliver(event_name => 'user_send_text', sender => { id => $citizen },
 is($a->{action}, 'reply_queued', 'the lookup is answered');
 wait_until($node, q{SELECT status FROM zalo_tthc.outbox WHERE kind = 'chat_reply'}, 'sent',
 	'the reply is sent');
-my $reply = cs_messages()->[-1]{body}{message}{text};
+# a free reply: addressed by the citizen's message id, not as a paid message to the user
+my @replies = grep { ($_->{body}{recipient}{message_id} // '') eq 'chat-0001' }
+  @{ mock_requests($mock, '/v3.0/oa/message/cs') };
+is(scalar @replies, 1, "the reply answers the citizen's message (recipient.message_id)");
+my $reply = @replies ? $replies[0]{body}{message}{text} : '';
 like($reply, qr/Hồ sơ: \Q$code\E/, 'the reply names the dossier');
 like($reply, qr/Người nộp: Nguyễn V\*\* A\*/, 'with the masked name');
 like($reply, qr/Trạng thái: Tiếp nhận hồ sơ/, 'and its status');
