@@ -645,6 +645,13 @@ mock_fault_answer(MockFault f, const char *path)
 			}
 		case FAULT_EMPTY_SUCCESS:
 			return zalo_error(0, "Success");
+		case FAULT_ZALO_ERROR:
+			{
+				char		message[64];
+
+				snprintf(message, sizeof(message), "injected Zalo error %d", mock.fault_code);
+				return zalo_error(mock.fault_code, message);
+			}
 		case FAULT_HTTP_500:
 			{
 				MockAnswer a = {500 + (rand_r(&mock.seed) % 2) * 3, 0, strdup("<html>Internal Server Error</html>")};

@@ -14,7 +14,7 @@ MockState	mock;
 static const char *const fault_names[MAX_FAULT_KINDS] = {
 	"http_500", "timeout", "reset", "rate_limit", "token_expired",
 	"quota_exhausted", "not_follower", "latency_spike", "garbled_message",
-	"empty_success"
+	"empty_success", "zalo_error"
 };
 
 /* Microseconds since the epoch. */
@@ -124,6 +124,8 @@ mock_pick_fault(const char *path)
 			continue;
 		}
 		count = json_object_object_get_ex(head, "count", &c) ? json_object_get_int(c) : 1;
+		if (fault == FAULT_ZALO_ERROR)
+			mock.fault_code = json_object_object_get_ex(head, "code", &c) ? json_object_get_int(c) : -1;
 		if (count <= 1)
 			json_object_array_del_idx(mock.fault_queue, 0, 1);
 		else

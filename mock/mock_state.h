@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MAX_FAULT_KINDS 10
+#define MAX_FAULT_KINDS 11
 
 /* The faults the mock can inject into Zalo routes. */
 typedef enum MockFault
@@ -28,7 +28,8 @@ typedef enum MockFault
 	FAULT_NOT_FOLLOWER,
 	FAULT_LATENCY_SPIKE,
 	FAULT_GARBLED_MESSAGE,		/* -201 with a long message holding invalid UTF-8 */
-	FAULT_EMPTY_SUCCESS			/* error 0 without data: no message id, no file token */
+	FAULT_EMPTY_SUCCESS,		/* error 0 without data: no message id, no file token */
+	FAULT_ZALO_ERROR			/* the Zalo error code of the queued fault's "code" */
 } MockFault;
 
 typedef struct MockUser
@@ -76,7 +77,8 @@ typedef struct MockState
 	/* faults */
 	double		fault_rate[MAX_FAULT_KINDS];
 	char		fault_path_prefix[128];
-	json_object *fault_queue;	/* [{"fault":..,"count":..}] */
+	json_object *fault_queue;	/* [{"fault":..,"count":..,"code":..}] */
+	int			fault_code;		/* of the last zalo_error fault taken */
 	unsigned int seed;
 	/* record */
 	json_object *records;		/* ring of the latest requests */

@@ -116,6 +116,9 @@ typedef struct WorkerLoop
 #define CLAIM_WAIT_FOR_ROOM_MS 10
 #define MAX_ERROR_WAIT_MS (30 * 1000)
 
+/* Attempts for an undocumented Zalo error code before the notice is held. */
+#define UNKNOWN_CODE_TRIES 3
+
 bool		zt_am_delivery_worker = false;
 
 /* The worker's state; static, so that it survives the error boundary. */
@@ -1099,6 +1102,31 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 						 errmsg("zalo_tthc worker: a request was refused for the Official Account's configuration; sending paused"),
 						 errdetail("%s", r->error_text)));
 			pause_sending(w, o->next_attempt_at, ZT_WS_PAUSED, r->error_text);
+			break;
+		case ZC_REFUSED:
+			/* the citizen's own choice: not by phone either */
+			o->status = "undeliverable";
+			break;
+		case ZC_UNKNOWN:
+			/* a code Zalo documents nowhere: a few tries, then held like the next */
+			if (ps->attempt < UNKNOWN_CODE_TRIES)
+			{
+				o->status = "failed";
+				o->next_attempt_at = backoff_time(ps->attempt);
+				break;
+			}
+			/* FALLTHROUGH */
+		case ZC_HOLD:
+			/*
+			 * An account or template problem (no ZNS balance, a template not
+			 * approved): this notice waits, the others keep going.
+			 */
+			o->status = "failed";
+			o->refund_attempt = true;
+			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
+			ereport(LOG,
+					(errmsg("zalo_tthc worker: notification %lld held for %d s: %s",
+							(long long) ps->outbox_id, zt_config_error_pause_ms / 1000, r->error_text)));
 			break;
 		case ZC_BUG:
 			o->status = "dead";

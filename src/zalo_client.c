@@ -1050,84 +1050,117 @@ zalo_client_run_one(ZaloClient *client, ZaloRequest *req)
 }
 
 /*
- * What a Zalo error code means for the request (zalo-api.md §5.1, §5.2).
- * Unknown negative codes are not retried blindly.
+ * What each documented Zalo error code means for the request (zalo-api.md
+ * §0, §5): one row per code, for the OA endpoints (transaction, cs,
+ * upload), the ZNS/ZBS template endpoint by phone, or both.  A code not
+ * listed is ZC_UNKNOWN: retried a few times, then held, never dead at once.
  */
+typedef enum ZaloCodeScope
+{
+	ZS_ANY,						/* every endpoint */
+	ZS_OA,						/* /v3.0/oa/... and the upload */
+	ZS_PHONE					/* /message/template (ZNS, ZBS by phone) */
+} ZaloCodeScope;
+
+typedef struct ZaloErrorCode
+{
+	ZaloCodeScope scope;
+	int			code;
+	ZaloErrorClass class;
+} ZaloErrorCode;
+
+static const ZaloErrorCode zalo_error_codes[] = {
+	{ZS_ANY, -216, ZC_REFRESH},	/* access token invalid */
+	{ZS_ANY, -220, ZC_REFRESH},	/* access token expired */
+	{ZS_ANY, -124, ZC_REFRESH},	/* access token invalid (ZNS host) */
+	{ZS_ANY, -32, ZC_RATE_LIMITED},	/* the app's call limit, every API */
+
+	/* OA messages */
+	{ZS_OA, -100, ZC_RETRY},	/* attachment or media expired */
+	{ZS_OA, -200, ZC_RETRY},	/* send message failed */
+	{ZS_OA, -214, ZC_RETRY},	/* article being processed */
+	{ZS_OA, -201, ZC_RECIPIENT},	/* parameter invalid (a text or a table the OA form refuses): by phone */
+	{ZS_OA, -210, ZC_RECIPIENT},	/* parameter over its limit (text > 2000): by phone */
+	{ZS_OA, -213, ZC_RECIPIENT},	/* the user does not follow the OA */
+	{ZS_OA, -217, ZC_RECIPIENT},	/* the user blocked the OA's invitation */
+	{ZS_OA, -227, ZC_RECIPIENT},	/* the user is banned or inactive > 45 days */
+	{ZS_OA, -230, ZC_RECIPIENT},	/* no interaction in the last 7 days */
+	{ZS_OA, -232, ZC_RECIPIENT},	/* no interaction, or it expired */
+	{ZS_OA, -244, ZC_REFUSED},	/* the user restricted this type of message from this OA */
+	{ZS_OA, -218, ZC_DEFER},	/* out of receive quota for this user */
+	{ZS_OA, -234, ZC_DEFER},	/* no promotion 22:00-06:00 */
+	{ZS_OA, -204, ZC_CONFIG},	/* OA disabled */
+	{ZS_OA, -205, ZC_CONFIG},	/* OA does not exist */
+	{ZS_OA, -209, ZC_CONFIG},	/* API not supported (app not activated) */
+	{ZS_OA, -211, ZC_CONFIG},	/* out of quota */
+	{ZS_OA, -212, ZC_CONFIG},	/* app has not registered this API */
+	{ZS_OA, -219, ZC_CONFIG},	/* app removed or disabled */
+	{ZS_OA, -221, ZC_CONFIG},	/* OA must be verified */
+	{ZS_OA, -223, ZC_CONFIG},	/* OA has not granted this API permission */
+	{ZS_OA, -224, ZC_CONFIG},	/* OA tier package required */
+	{ZS_OA, -235, ZC_CONFIG},	/* API not supported for this OA type */
+	{ZS_OA, -242, ZC_CONFIG},	/* invalid appsecret_proof */
+	{ZS_OA, -233, ZC_BUG},	/* message type invalid or not supported */
+	{ZS_OA, -240, ZC_BUG},	/* message API v2 shut down */
+	{ZS_OA, -248, ZC_BUG},	/* violates the platform's content standards */
+	{ZS_OA, -320, ZC_CONFIG},	/* app must be linked to a Zalo Cloud account */
+	{ZS_OA, -321, ZC_CONFIG},	/* Zalo Cloud account out of money */
+
+	/* templates by phone (ZNS, ZBS) */
+	{ZS_PHONE, -100, ZC_RETRY},	/* unknown error, try later */
+	{ZS_PHONE, -108, ZC_RECIPIENT},	/* phone number invalid */
+	{ZS_PHONE, -110, ZC_RECIPIENT},	/* Zalo version unsupported (or no Zalo) */
+	{ZS_PHONE, -114, ZC_RECIPIENT},	/* the user is inactive or rejected the message */
+	{ZS_PHONE, -139, ZC_RECIPIENT},	/* the user refused ZNS or cannot receive it */
+	{ZS_PHONE, -140, ZC_RECIPIENT},	/* the same */
+	{ZS_PHONE, -141, ZC_RECIPIENT},	/* the same */
+	{ZS_PHONE, -118, ZC_RECIPIENT},	/* no Zalo account for the phone */
+	{ZS_PHONE, -119, ZC_RECIPIENT},	/* account cannot receive messages */
+	{ZS_PHONE, -133, ZC_DEFER},	/* not at this hour (night) */
+	{ZS_PHONE, -144, ZC_DEFER},	/* OA daily quota */
+	{ZS_PHONE, -147, ZC_DEFER},	/* template daily quota */
+	{ZS_PHONE, -101, ZC_CONFIG},	/* app invalid */
+	{ZS_PHONE, -102, ZC_CONFIG},	/* app does not exist */
+	{ZS_PHONE, -103, ZC_CONFIG},	/* app not activated */
+	{ZS_PHONE, -104, ZC_CONFIG},	/* app secret invalid */
+	{ZS_PHONE, -105, ZC_CONFIG},	/* app not linked to any OA */
+	{ZS_PHONE, -115, ZC_HOLD},	/* out of quota, ZNS balance insufficient */
+	{ZS_PHONE, -117, ZC_HOLD},	/* OA/app has no permission to use this template */
+	{ZS_PHONE, -106, ZC_BUG},	/* method unsupported */
+	{ZS_PHONE, -107, ZC_BUG},	/* message ID invalid */
+	{ZS_PHONE, -111, ZC_BUG},	/* template data empty */
+	{ZS_PHONE, -112, ZC_BUG},	/* template data invalid */
+	{ZS_PHONE, -113, ZC_BUG},	/* button invalid */
+	{ZS_PHONE, -116, ZC_BUG},	/* text invalid */
+	/* a template or account problem holds the notices that meet it, not the rest */
+	{ZS_PHONE, -109, ZC_HOLD},	/* template ID invalid */
+	{ZS_PHONE, -125, ZC_HOLD},	/* bad OA id */
+	{ZS_PHONE, -131, ZC_HOLD},	/* template not approved */
+	{ZS_PHONE, -135, ZC_HOLD},	/* OA not allowed to send ZNS */
+	{ZS_PHONE, -1351, ZC_HOLD},	/* OA blocked from ZNS */
+	{ZS_PHONE, -136, ZC_HOLD},	/* Zalo Cloud account not linked */
+	{ZS_PHONE, -137, ZC_HOLD},	/* charge failed: no balance */
+	{ZS_PHONE, -138, ZC_HOLD},	/* app not allowed */
+	{ZS_PHONE, -145, ZC_HOLD},	/* template disabled (quality) */
+	{ZS_PHONE, -146, ZC_HOLD},	/* template disabled for low quality */
+};
+
+/* What a Zalo error code means for a request to an endpoint. */
 ZaloErrorClass
 classify_zalo_error(ZaloEndpoint endpoint, int code)
 {
+	ZaloCodeScope scope = endpoint == ZE_ZNS_TEMPLATE ? ZS_PHONE : ZS_OA;
+
 	if (code == 0)
 		return ZC_OK;
-	/* expired or invalid tokens are reported with these on both hosts */
-	if (code == -216 || code == -220 || code == -124)
-		return ZC_REFRESH;
-	/* the app's call limit covers every API of the app, ZNS included */
-	if (code == -32)
-		return ZC_RATE_LIMITED;
-
-	if (endpoint == ZE_ZNS_TEMPLATE)
+	for (size_t i = 0; i < sizeof(zalo_error_codes) / sizeof(zalo_error_codes[0]); i++)
 	{
-		switch (code)
-		{
-			case -100:
-				return ZC_RETRY;
-			case -108:
-			case -110:
-			case -114:
-			case -118:
-			case -119:
-				return ZC_RECIPIENT;
-			case -133:
-			case -144:
-			case -147:
-				return ZC_DEFER;
-			case -101:
-			case -102:
-			case -103:
-			case -104:
-			case -105:
-			case -109:
-			case -115:
-			case -117:
-				return ZC_CONFIG;
-			default:
-				return ZC_BUG;
-		}
-	}
+		const ZaloErrorCode *c = &zalo_error_codes[i];
 
-	switch (code)
-	{
-		case -100:
-		case -200:
-		case -214:
-			return ZC_RETRY;
-		case -213:
-		case -217:
-		case -227:
-		case -230:
-		case -232:
-		case -244:
-			return ZC_RECIPIENT;
-		case -218:
-		case -234:
-			return ZC_DEFER;
-		case -204:
-		case -205:
-		case -209:
-		case -211:
-		case -212:
-		case -219:
-		case -221:
-		case -223:
-		case -224:
-		case -235:
-		case -242:
-		case -320:
-		case -321:
-			return ZC_CONFIG;
-		default:
-			return ZC_BUG;
+		if (c->code == code && (c->scope == ZS_ANY || c->scope == scope))
+			return c->class;
 	}
+	return ZC_UNKNOWN;
 }
 
 /* A lower-case name for logs and the delivery log. */
@@ -1148,8 +1181,14 @@ zalo_error_class_name(ZaloErrorClass c)
 			return "defer";
 		case ZC_RECIPIENT:
 			return "recipient";
+		case ZC_REFUSED:
+			return "refused";
 		case ZC_CONFIG:
 			return "config";
+		case ZC_HOLD:
+			return "hold";
+		case ZC_UNKNOWN:
+			return "unknown";
 		case ZC_BUG:
 			return "bug";
 	}

@@ -21,8 +21,11 @@ typedef enum ZaloErrorClass
 	ZC_RETRY,					/* transient: back off and retry */
 	ZC_RATE_LIMITED,			/* -32 / HTTP 429: slow everything down */
 	ZC_DEFER,					/* retry after a known time (night, quota) */
-	ZC_RECIPIENT,				/* this citizen cannot be reached this way */
+	ZC_RECIPIENT,				/* this citizen cannot be reached this way: by phone */
+	ZC_REFUSED,					/* the citizen refused this OA's messages: no fallback */
 	ZC_CONFIG,					/* operator must fix the set-up: pause */
+	ZC_HOLD,					/* account or template problem: hold this notice */
+	ZC_UNKNOWN,					/* a code not in the table: retry a few times, then hold */
 	ZC_BUG						/* malformed request: permanent */
 } ZaloErrorClass;
 

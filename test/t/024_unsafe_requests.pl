@@ -82,8 +82,14 @@ mock_call($mock, 'POST', '/_mock/faults', { next => [ { fault => 'garbled_messag
 seed_dossier($node, code => '000.00.04.H60-261124-2412', phone => '0912342412',
 	follower => '2400000000000000012');
 wait_until($node, q{SELECT status FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
-	WHERE d.code = '000.00.04.H60-261124-2412' ORDER BY o.id LIMIT 1}, 'dead',
-	'a -201 answer makes the notification dead');
+	WHERE d.code = '000.00.04.H60-261124-2412' ORDER BY o.id LIMIT 1}, 'undeliverable',
+	'a -201 answer ends the follower message (the OA form refused its content)');
+# (the fallback by phone is queued; this stage has no ZNS template here, so it says so)
+wait_until($node, q{SELECT o.status || ': ' || o.last_error FROM zalo_tthc.outbox o
+	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
+	WHERE d.code = '000.00.04.H60-261124-2412' AND o.channel = 'zns'},
+	'undeliverable: the Zalo OA could not reach the citizen and stage submitted has no ZNS template',
+	'and the notice falls back to the phone channel');
 # convert_from() checks the bytes of the stored text, which a plain SELECT does not
 my ($ret, $out, $err) = $node->psql('tthc', q{SELECT convert_from(textsend(o.last_error), 'UTF8') = o.last_error,
 		o.last_error LIKE 'Zalo error -201: ệệệ%', octet_length(o.last_error) <= 255,
