@@ -14,12 +14,7 @@ my $mock = start_mock();
 mock_call($mock, 'POST', '/_mock/users', [
 	{ user_id => '2468458835296197922', follower => JSON::PP::true },
 	{ user_id => '1111111111111111111', follower => JSON::PP::false } ]);
-mock_call($mock, 'POST', '/_mock/zns_templates', [
-	map { { template_id => $_, params => [qw(customer_name dossier_code status date)] } }
-	  qw(zns_tthc_received zns_tthc_supplement zns_tthc_apology zns_tthc_result) ]);
-mock_call($mock, 'POST', '/_mock/zns_templates', [
-	{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status)] },
-	{ template_id => 'zns_tthc_payment', params => [qw(customer_name dossier_code status amount)] } ]);
+register_zns_templates($mock);
 
 my $node = new_tthc_node('delivery', $mock);
 

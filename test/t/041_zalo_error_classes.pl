@@ -17,12 +17,7 @@ mock_call($mock, 'POST', '/_mock/users', [
 	{ user_id => '4100000000000000001', follower => JSON::PP::true },
 	{ user_id => '4100000000000000002', follower => JSON::PP::true },
 	{ user_id => '4100000000000000003', follower => JSON::PP::true } ]);
-mock_call($mock, 'POST', '/_mock/zns_templates', [
-	map { { template_id => $_, params => [qw(customer_name dossier_code status date)] } }
-	  qw(zns_tthc_received zns_tthc_supplement zns_tthc_apology zns_tthc_result) ]);
-mock_call($mock, 'POST', '/_mock/zns_templates', [
-	{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status)] },
-	{ template_id => 'zns_tthc_payment', params => [qw(customer_name dossier_code status amount)] } ]);
+register_zns_templates($mock);
 my $node = new_tthc_node('zalo_errors', $mock);
 
 sub channels

@@ -44,12 +44,7 @@ sub soak_mock_setup
 	mock_call($mock, 'POST', '/_mock/users', [
 		map { { user_id => sprintf('6%018d', $_), follower => JSON::PP::true } }
 		grep { $_ % 10 != 7 } 1 .. $p->{dossiers} ]);
-	mock_call($mock, 'POST', '/_mock/zns_templates', [
-		map { { template_id => $_, params => [qw(customer_name dossier_code status date)] } }
-		  qw(zns_tthc_received zns_tthc_supplement zns_tthc_apology zns_tthc_result) ]);
-	mock_call($mock, 'POST', '/_mock/zns_templates', [
-		{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status)] },
-		{ template_id => 'zns_tthc_payment', params => [qw(customer_name dossier_code status amount)] } ]);
+	register_zns_templates($mock);
 }
 
 # postgresql.conf lines of a soak node: quick retries, enough attempts that

@@ -16,7 +16,8 @@ use IPC::Run;
 use Test::More;
 
 our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
-  wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8 worker_pid);
+  wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8 worker_pid
+  register_zns_templates);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -105,6 +106,18 @@ sub mock_requests
 	my ($mock, $prefix) = @_;
 	my $q = defined $prefix ? "?path=$prefix" : '';
 	return mock_call($mock, 'GET', "/_mock/requests$q");
+}
+
+# Register with the mock the ZNS templates the shipped stage templates use.
+sub register_zns_templates
+{
+	my ($mock) = @_;
+	mock_call($mock, 'POST', '/_mock/zns_templates', [
+		map { { template_id => $_, params => [qw(customer_name dossier_code status date)] } }
+		  qw(zns_tthc_received zns_tthc_supplement zns_tthc_apology zns_tthc_result) ]);
+	mock_call($mock, 'POST', '/_mock/zns_templates', [
+		{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status)] },
+		{ template_id => 'zns_tthc_payment', params => [qw(customer_name dossier_code status amount)] } ]);
 }
 
 # A started node serving database tthc through the mock, with credentials
