@@ -11,8 +11,6 @@
 #include "executor/spi.h"
 
 #include "operations_control.h"
-#include "operations_monitor.h"
-#include "outbox.h"
 #include "shmem.h"
 #include "worker_txn.h"
 

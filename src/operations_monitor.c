@@ -20,7 +20,6 @@
 #include "operations_monitor.h"
 #include "outbox.h"
 #include "shmem.h"
-#include "worker_txn.h"
 
 static const int latency_bounds_ms[ZT_LATENCY_BUCKETS - 1] = ZT_LATENCY_BOUNDS_MS;
 

@@ -15,9 +15,7 @@
 #include "executor/spi.h"
 #include "utils/timestamp.h"
 
-#include "operations_monitor.h"
 #include "operations_retention.h"
-#include "outbox.h"
 #include "settings.h"
 #include "worker_txn.h"
 

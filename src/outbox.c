@@ -42,7 +42,6 @@
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
-#include "pgstat.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "utils/array.h"
@@ -57,7 +56,6 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
-#include "operations_monitor.h"
 #include "outbox.h"
 #include "outbox_values.h"
 #include "pg_compat.h"

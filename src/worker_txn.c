@@ -20,7 +20,6 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "shmem.h"
 #include "worker_txn.h"
 
 /* The caller's memory context, current again after each transaction. */
