@@ -84,6 +84,8 @@ typedef struct WorkerLoop
 	TimestampTz paused_until;
 	int			outage_retries; /* unreachable-Zalo pauses in a row */
 	TimestampTz last_answer_at; /* Zalo's latest HTTP answer, any status */
+	int			held_unlogged;	/* notices held since the last LOG line saying so */
+	TimestampTz hold_logged_at;
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
@@ -1124,9 +1126,16 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->status = "failed";
 			o->refund_attempt = true;
 			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
-			ereport(LOG,
-					(errmsg("zalo_tthc worker: notification %lld held for %d s: %s",
-							(long long) ps->outbox_id, zt_config_error_pause_ms / 1000, r->error_text)));
+			/* one line per pause, not one per held notice of a backlog */
+			w->held_unlogged++;
+			if (TimestampDifferenceExceeds(w->hold_logged_at, now, zt_config_error_pause_ms))
+			{
+				ereport(LOG,
+						(errmsg("zalo_tthc worker: %d notifications held for %d s, the latest: %s",
+								w->held_unlogged, zt_config_error_pause_ms / 1000, r->error_text)));
+				w->held_unlogged = 0;
+				w->hold_logged_at = now;
+			}
 			break;
 		case ZC_BUG:
 			o->status = "dead";
