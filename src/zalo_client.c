@@ -482,8 +482,16 @@ endpoint_path(ZaloEndpoint endpoint)
 {
 	switch (endpoint)
 	{
+		case ZE_OA_TEMPLATE:
+			return "/v3.0/oa/message/template";
 		case ZE_OA_TRANSACTION:
 			return "/v3.0/oa/message/transaction";
+		case ZE_OA_QUOTA:
+			return "/v3.0/oa/quota/message";
+		case ZE_ZNS_HASHPHONE:
+			return "/message/template/hashphone";
+		case ZE_TEMPLATE_INFO:
+			return "/template/info/v2";
 		case ZE_OA_CS:
 			return "/v3.0/oa/message/cs";
 		case ZE_OA_UPLOAD_FILE:
@@ -539,6 +547,40 @@ zalo_request_json(ZaloEndpoint endpoint, const char *base_url,
 	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
 	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(req->easy, CURLOPT_POSTFIELDSIZE, (long) strlen(req->body));
+	return req;
+}
+
+/* GET a template's detail: status, parameters, prices. */
+ZaloRequest *
+zalo_request_template_info(const char *base_url, const char *access_token,
+						   const char *template_id, void *tag)
+{
+	char	   *path = endpoint_url(base_url, ZE_TEMPLATE_INFO);
+	char	   *escaped;
+	char	   *url;
+	ZaloRequest *req;
+
+	if (path == NULL)
+		return NULL;
+	escaped = curl_easy_escape(NULL, template_id, 0);
+	url = escaped ? malloc(strlen(path) + strlen(escaped) + sizeof("?template_id=")) : NULL;
+	if (url)
+		sprintf(url, "%s?template_id=%s", path, escaped);
+	curl_free(escaped);
+	free(path);
+	if (url == NULL)
+		return NULL;
+	req = new_request(ZE_TEMPLATE_INFO, url, tag);
+	free(url);
+	if (req == NULL)
+		return NULL;
+	if (!add_header(req, "access_token", access_token))
+	{
+		zalo_request_free(req);
+		return NULL;
+	}
+	curl_easy_setopt(req->easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(req->easy, CURLOPT_HTTPGET, 1L);
 	return req;
 }
 
@@ -630,6 +672,7 @@ zalo_request_free(ZaloRequest *req)
 	curl_slist_free_all(req->headers);
 	free(req->body);
 	free(req->answer);
+	free(req->result.template_params);
 	free(req);
 }
 
@@ -745,6 +788,88 @@ copy_token_member(json_object *obj, const char *key, char *buf, size_t buflen, b
 	return buf[0] != '\0';
 }
 
+
+/*
+ * The quota a send's answer carries: by phone data.quota {dailyQuota,
+ * remainingQuota}; by user id data.quota {quota_type, remain}.
+ */
+static void
+parse_quota(json_object *data, ZaloResult *r)
+{
+	json_object *quota;
+
+	if (data == NULL || !json_object_object_get_ex(data, "quota", &quota) ||
+		!json_object_is_type(quota, json_type_object))
+		return;
+	if (!copy_member(quota, "remainingQuota", r->quota_remaining, sizeof(r->quota_remaining)))
+		copy_member(quota, "remain", r->quota_remaining, sizeof(r->quota_remaining));
+	if (!copy_member(quota, "dailyQuota", r->quota_daily, sizeof(r->quota_daily)))
+		copy_member(quota, "total", r->quota_daily, sizeof(r->quota_daily));
+	copy_member(quota, "quota_type", r->quota_type, sizeof(r->quota_type));
+}
+
+/* First of several spellings of a member that is present. */
+static bool
+copy_member_any(json_object *obj, const char *const *keys, char *buf, size_t buflen)
+{
+	for (; *keys; keys++)
+		if (copy_member(obj, *keys, buf, buflen))
+			return true;
+	return false;
+}
+
+/*
+ * A template's detail (zalo-api.md §0): status, name, prices, and its
+ * parameters normalised to [{"name","type","max_length","require"}].
+ * Relays spell the members in camelCase or snake_case; both are read.
+ */
+static void
+parse_template_info(json_object *data, ZaloResult *r)
+{
+	static const char *const status_keys[] = {"status", "template_status", "templateStatus", NULL};
+	static const char *const name_keys[] = {"templateName", "template_name", "name", NULL};
+	static const char *const uid_keys[] = {"price_uid", "priceUid", "uid_price", NULL};
+	static const char *const phone_keys[] = {"price", "price_sdt", "priceSdt", "price_phone", NULL};
+	static const char *const len_keys[] = {"maxLength", "max_length", NULL};
+	json_object *list = NULL;
+	json_object *params = json_object_new_array();
+
+	copy_member_any(data, status_keys, r->template_status, sizeof(r->template_status));
+	copy_member_any(data, name_keys, r->template_name, sizeof(r->template_name));
+	copy_member_any(data, uid_keys, r->price_uid, sizeof(r->price_uid));
+	copy_member_any(data, phone_keys, r->price_phone, sizeof(r->price_phone));
+	if (data && !json_object_object_get_ex(data, "listParams", &list))
+		json_object_object_get_ex(data, "template_params", &list);
+	for (size_t i = 0; list && json_object_is_type(list, json_type_array) &&
+		 i < json_object_array_length(list); i++)
+	{
+		json_object *p = json_object_array_get_idx(list, i);
+		json_object *out = json_object_new_object();
+		char		name[128] = "";
+		char		type[32] = "";
+		char		len[32] = "";
+		json_object *req;
+
+		if (!copy_member(p, "name", name, sizeof(name)))
+		{
+			json_object_put(out);
+			continue;
+		}
+		copy_member(p, "type", type, sizeof(type));
+		copy_member_any(p, len_keys, len, sizeof(len));
+		json_object_object_add(out, "name", json_object_new_string(name));
+		json_object_object_add(out, "type", json_object_new_string(type[0] ? type : "STRING"));
+		if (len[0])
+			json_object_object_add(out, "max_length", json_object_new_int(atoi(len)));
+		json_object_object_add(out, "require",
+							   json_object_new_boolean(!json_object_object_get_ex(p, "require", &req) ||
+													   json_object_get_boolean(req)));
+		json_object_array_add(params, out);
+	}
+	r->template_params = strdup(json_object_to_json_string_ext(params, JSON_C_TO_STRING_PLAIN));
+	json_object_put(params);
+}
+
 /* Fill the result of a finished transfer from its HTTP answer. */
 static void
 parse_answer(ZaloRequest *req, CURLcode rc)
@@ -849,8 +974,18 @@ parse_answer(ZaloRequest *req, CURLcode rc)
 	{
 		if (req->endpoint == ZE_OA_UPLOAD_FILE)
 			copy_member(data, "token", r->file_token, sizeof(r->file_token));
+		else if (req->endpoint == ZE_TEMPLATE_INFO)
+			parse_template_info(data, r);
+		else if (req->endpoint == ZE_OA_QUOTA)
+		{
+			char		last[32] = "";
+
+			copy_member(data, "last_interaction", last, sizeof(last));
+			r->last_interaction_ms = strtoll(last, NULL, 10);
+		}
 		else if (!copy_member(data, "message_id", r->msg_id, sizeof(r->msg_id)))
 			copy_member(data, "msg_id", r->msg_id, sizeof(r->msg_id));
+		parse_quota(data, r);
 	}
 	json_object_put(root);
 }
@@ -1051,15 +1186,19 @@ zalo_client_run_one(ZaloClient *client, ZaloRequest *req)
 
 /*
  * What each documented Zalo error code means for the request (zalo-api.md
- * §0, §5): one row per code, for the OA endpoints (transaction, cs,
- * upload), the ZNS/ZBS template endpoint by phone, or both.  A code not
- * listed is ZC_UNKNOWN: retried a few times, then held, never dead at once.
+ * §0, §5): one row per code and scope.  A request looks its code up in
+ * the scopes of its endpoint, most specific first (endpoint_scopes): a
+ * ZBS template by user id reads the template codes, then the OA codes.  A
+ * code not listed is ZC_UNKNOWN: retried a few times, then held, never
+ * dead at once.
  */
 typedef enum ZaloCodeScope
 {
 	ZS_ANY,						/* every endpoint */
 	ZS_OA,						/* /v3.0/oa/... and the upload */
-	ZS_PHONE					/* /message/template (ZNS, ZBS by phone) */
+	ZS_TEMPLATE,				/* a ZBS template, by user id or by phone */
+	ZS_PHONE,					/* /message/template (ZNS, ZBS by phone) */
+	ZS_LEGACY					/* /v3.0/oa/message/transaction */
 } ZaloCodeScope;
 
 typedef struct ZaloErrorCode
@@ -1117,49 +1256,92 @@ static const ZaloErrorCode zalo_error_codes[] = {
 	{ZS_PHONE, -118, ZC_RECIPIENT},	/* no Zalo account for the phone */
 	{ZS_PHONE, -119, ZC_RECIPIENT},	/* account cannot receive messages */
 	{ZS_PHONE, -133, ZC_DEFER},	/* not at this hour (night) */
-	{ZS_PHONE, -144, ZC_DEFER},	/* OA daily quota */
-	{ZS_PHONE, -147, ZC_DEFER},	/* template daily quota */
 	{ZS_PHONE, -101, ZC_CONFIG},	/* app invalid */
 	{ZS_PHONE, -102, ZC_CONFIG},	/* app does not exist */
 	{ZS_PHONE, -103, ZC_CONFIG},	/* app not activated */
 	{ZS_PHONE, -104, ZC_CONFIG},	/* app secret invalid */
 	{ZS_PHONE, -105, ZC_CONFIG},	/* app not linked to any OA */
-	{ZS_PHONE, -115, ZC_HOLD},	/* out of quota, ZNS balance insufficient */
-	{ZS_PHONE, -117, ZC_HOLD},	/* OA/app has no permission to use this template */
 	{ZS_PHONE, -106, ZC_BUG},	/* method unsupported */
 	{ZS_PHONE, -107, ZC_BUG},	/* message ID invalid */
 	{ZS_PHONE, -111, ZC_BUG},	/* template data empty */
 	{ZS_PHONE, -112, ZC_BUG},	/* template data invalid */
 	{ZS_PHONE, -113, ZC_BUG},	/* button invalid */
 	{ZS_PHONE, -116, ZC_BUG},	/* text invalid */
-	/* a template or account problem holds the notices that meet it, not the rest */
-	{ZS_PHONE, -109, ZC_HOLD},	/* template ID invalid */
-	{ZS_PHONE, -125, ZC_HOLD},	/* bad OA id */
-	{ZS_PHONE, -131, ZC_HOLD},	/* template not approved */
-	{ZS_PHONE, -135, ZC_HOLD},	/* OA not allowed to send ZNS */
-	{ZS_PHONE, -1351, ZC_HOLD},	/* OA blocked from ZNS */
-	{ZS_PHONE, -136, ZC_HOLD},	/* Zalo Cloud account not linked */
-	{ZS_PHONE, -137, ZC_HOLD},	/* charge failed: no balance */
-	{ZS_PHONE, -138, ZC_HOLD},	/* app not allowed */
-	{ZS_PHONE, -145, ZC_HOLD},	/* template disabled (quality) */
-	{ZS_PHONE, -146, ZC_HOLD},	/* template disabled for low quality */
+
+	/*
+	 * A ZBS template, by user id or by phone.  An account problem holds the
+	 * channel it met (its notices wait, the other channel goes on); a
+	 * template problem holds the stages that use the template.
+	 */
+	{ZS_TEMPLATE, -109, ZC_TEMPLATE},	/* template ID invalid */
+	{ZS_TEMPLATE, -117, ZC_TEMPLATE},	/* OA/app has no permission to use this template */
+	{ZS_TEMPLATE, -131, ZC_TEMPLATE},	/* template not approved */
+	{ZS_TEMPLATE, -145, ZC_TEMPLATE},	/* template disabled (quality) */
+	{ZS_TEMPLATE, -146, ZC_TEMPLATE},	/* template disabled for low quality */
+	{ZS_TEMPLATE, -115, ZC_ACCOUNT},	/* out of quota, balance insufficient */
+	{ZS_TEMPLATE, -125, ZC_ACCOUNT},	/* bad OA id */
+	{ZS_TEMPLATE, -135, ZC_ACCOUNT},	/* OA not allowed to send ZNS/ZBS */
+	{ZS_TEMPLATE, -1351, ZC_ACCOUNT},	/* OA blocked from ZNS/ZBS */
+	{ZS_TEMPLATE, -136, ZC_ACCOUNT},	/* Zalo Cloud account not linked */
+	{ZS_TEMPLATE, -137, ZC_ACCOUNT},	/* charge failed: no balance */
+	{ZS_TEMPLATE, -138, ZC_ACCOUNT},	/* app not allowed */
+	{ZS_TEMPLATE, -144, ZC_DEFER},	/* OA daily quota */
+	{ZS_TEMPLATE, -147, ZC_DEFER},	/* template daily quota */
+
+	/* the transaction message stopped on 2026-03-01 (zalo-api.md §0) */
+	{ZS_LEGACY, -233, ZC_HOLD},	/* message type no longer supported */
 };
+
+/* The scopes whose codes apply to an endpoint, most specific first. */
+static int
+endpoint_scopes(ZaloEndpoint endpoint, ZaloCodeScope *scopes)
+{
+	int			n = 0;
+
+	switch (endpoint)
+	{
+		case ZE_ZNS_TEMPLATE:
+		case ZE_ZNS_HASHPHONE:
+			scopes[n++] = ZS_TEMPLATE;
+			scopes[n++] = ZS_PHONE;
+			break;
+		case ZE_OA_TEMPLATE:
+			scopes[n++] = ZS_TEMPLATE;
+			scopes[n++] = ZS_OA;
+			break;
+		case ZE_TEMPLATE_INFO:
+			scopes[n++] = ZS_TEMPLATE;
+			scopes[n++] = ZS_PHONE;
+			break;
+		case ZE_OA_TRANSACTION:
+			scopes[n++] = ZS_LEGACY;
+			scopes[n++] = ZS_OA;
+			break;
+		default:
+			scopes[n++] = ZS_OA;
+			break;
+	}
+	scopes[n++] = ZS_ANY;
+	return n;
+}
 
 /* What a Zalo error code means for a request to an endpoint. */
 ZaloErrorClass
 classify_zalo_error(ZaloEndpoint endpoint, int code)
 {
-	ZaloCodeScope scope = endpoint == ZE_ZNS_TEMPLATE ? ZS_PHONE : ZS_OA;
+	ZaloCodeScope scopes[4];
+	int			nscopes = endpoint_scopes(endpoint, scopes);
 
 	if (code == 0)
 		return ZC_OK;
-	for (size_t i = 0; i < sizeof(zalo_error_codes) / sizeof(zalo_error_codes[0]); i++)
-	{
-		const ZaloErrorCode *c = &zalo_error_codes[i];
+	for (int s = 0; s < nscopes; s++)
+		for (size_t i = 0; i < sizeof(zalo_error_codes) / sizeof(zalo_error_codes[0]); i++)
+		{
+			const ZaloErrorCode *c = &zalo_error_codes[i];
 
-		if (c->code == code && (c->scope == ZS_ANY || c->scope == scope))
-			return c->class;
-	}
+			if (c->code == code && c->scope == scopes[s])
+				return c->class;
+		}
 	return ZC_UNKNOWN;
 }
 
@@ -1187,6 +1369,10 @@ zalo_error_class_name(ZaloErrorClass c)
 			return "config";
 		case ZC_HOLD:
 			return "hold";
+		case ZC_ACCOUNT:
+			return "account";
+		case ZC_TEMPLATE:
+			return "template";
 		case ZC_UNKNOWN:
 			return "unknown";
 		case ZC_BUG:

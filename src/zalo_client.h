@@ -24,19 +24,28 @@ typedef enum ZaloErrorClass
 	ZC_RECIPIENT,				/* this citizen cannot be reached this way: by phone */
 	ZC_REFUSED,					/* the citizen refused this OA's messages: no fallback */
 	ZC_CONFIG,					/* operator must fix the set-up: pause */
-	ZC_HOLD,					/* account or template problem: hold this notice */
+	ZC_HOLD,					/* a problem of this request's kind: hold this notice */
+	ZC_ACCOUNT,					/* the channel's account (balance, OA): hold the channel */
+	ZC_TEMPLATE,				/* the template (unknown, not approved): hold its stages */
 	ZC_UNKNOWN,					/* a code not in the table: retry a few times, then hold */
 	ZC_BUG						/* malformed request: permanent */
 } ZaloErrorClass;
 
 typedef enum ZaloEndpoint
 {
-	ZE_OA_TRANSACTION,			/* POST /v3.0/oa/message/transaction */
+	ZE_OA_TEMPLATE,				/* POST /v3.0/oa/message/template: ZBS by user id */
+	ZE_OA_TRANSACTION,			/* POST /v3.0/oa/message/transaction (legacy) */
 	ZE_OA_CS,					/* POST /v3.0/oa/message/cs */
 	ZE_OA_UPLOAD_FILE,			/* POST /v2.0/oa/upload/file */
-	ZE_ZNS_TEMPLATE,			/* POST /message/template */
+	ZE_OA_QUOTA,				/* POST /v3.0/oa/quota/message */
+	ZE_ZNS_TEMPLATE,			/* POST /message/template: ZBS by phone */
+	ZE_ZNS_HASHPHONE,			/* POST /message/template/hashphone */
+	ZE_TEMPLATE_INFO,			/* GET /template/info/v2 */
 	ZE_OAUTH_REFRESH			/* POST /v4/oa/access_token */
 } ZaloEndpoint;
+
+/* True for the endpoints that send a template by phone. */
+#define ZE_IS_BY_PHONE(e) ((e) == ZE_ZNS_TEMPLATE || (e) == ZE_ZNS_HASHPHONE)
 
 /* The outcome of one request. */
 typedef struct ZaloResult
@@ -53,6 +62,17 @@ typedef struct ZaloResult
 	char		access_token[512];	/* refresh answer */
 	char		refresh_token[512];
 	long		expires_in;		/* seconds */
+	/* quota in a send's answer: by phone dailyQuota/remainingQuota, by user id quota_type/remain */
+	char		quota_type[32];
+	char		quota_remaining[32];
+	char		quota_daily[32];
+	long long	last_interaction_ms;	/* quota/message answer; 0 = none */
+	/* template/info answer */
+	char		template_status[32];
+	char		template_name[128];
+	char		price_uid[32];
+	char		price_phone[32];
+	char	   *template_params;	/* malloc'ed JSON array [{"name","type","max_length","require"}] */
 } ZaloResult;
 
 typedef struct ZaloRequest ZaloRequest;
@@ -76,6 +96,8 @@ extern void zalo_client_set_options(ZaloClient *client, const ZaloClientOptions 
 extern ZaloRequest *zalo_request_json(ZaloEndpoint endpoint, const char *base_url,
 									  const char *access_token, const char *json_body,
 									  void *tag);
+extern ZaloRequest *zalo_request_template_info(const char *base_url, const char *access_token,
+											   const char *template_id, void *tag);
 extern ZaloRequest *zalo_request_upload(const char *base_url, const char *access_token,
 										const char *file_name, const void *data,
 										size_t len, void *tag);

@@ -273,12 +273,17 @@ main(void)
 	}
 
 	/* every documented code has a class; no account problem kills a notice */
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -137) == ZC_HOLD, "-137 no ZNS balance: held");
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -136) == ZC_HOLD, "-136 no Zalo Cloud account: held");
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -1351) == ZC_HOLD, "-1351 OA blocked from ZNS: held");
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -131) == ZC_HOLD, "-131 template not approved: held");
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -146) == ZC_HOLD, "-146 template disabled: held");
-	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -109) == ZC_HOLD, "-109 unknown template: held, no global pause");
+	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -137) == ZC_ACCOUNT, "-137 no balance: the phone channel held");
+	ok(classify_zalo_error(ZE_OA_TEMPLATE, -137) == ZC_ACCOUNT, "-137 on the user-id template: that channel held");
+	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -136) == ZC_ACCOUNT, "-136 no Zalo Cloud account: channel held");
+	ok(classify_zalo_error(ZE_ZNS_HASHPHONE, -1351) == ZC_ACCOUNT, "-1351 OA blocked: channel held");
+	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -131) == ZC_TEMPLATE, "-131 template not approved: its stages held");
+	ok(classify_zalo_error(ZE_OA_TEMPLATE, -146) == ZC_TEMPLATE, "-146 template disabled: its stages held");
+	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -109) == ZC_TEMPLATE, "-109 unknown template: its stages held, no global pause");
+	ok(classify_zalo_error(ZE_OA_TEMPLATE, -201) == ZC_RECIPIENT, "-201 on the user-id template: by phone");
+	ok(classify_zalo_error(ZE_OA_TEMPLATE, -244) == ZC_REFUSED, "-244 on the user-id template: no fallback");
+	ok(classify_zalo_error(ZE_OA_TRANSACTION, -233) == ZC_HOLD, "-233 the stopped transaction message: held");
+	ok(classify_zalo_error(ZE_TEMPLATE_INFO, -109) == ZC_TEMPLATE, "-109 on a template read: unknown template");
 	ok(classify_zalo_error(ZE_OA_TRANSACTION, -201) == ZC_RECIPIENT, "-201 on a follower message: by phone");
 	ok(classify_zalo_error(ZE_OA_TRANSACTION, -210) == ZC_RECIPIENT, "-210 on a follower message: by phone");
 	ok(classify_zalo_error(ZE_OA_TRANSACTION, -244) == ZC_REFUSED, "-244 the citizen restricted the OA: no fallback");
@@ -286,7 +291,7 @@ main(void)
 	ok(classify_zalo_error(ZE_OA_TRANSACTION, -99999) == ZC_UNKNOWN, "an undocumented code is unknown, not a bug");
 	ok(classify_zalo_error(ZE_ZNS_TEMPLATE, -216) == ZC_REFRESH && classify_zalo_error(ZE_OA_CS, -124) == ZC_REFRESH,
 	   "token codes on both hosts");
-	ok(classify_zalo_error(ZE_OA_TRANSACTION, -137) == ZC_UNKNOWN, "a phone-channel code means nothing on the OA host");
+	ok(classify_zalo_error(ZE_OA_CS, -137) == ZC_UNKNOWN, "a template code means nothing to a chat message");
 
 	/* texts from Zalo's answers: valid UTF-8 whatever Zalo sends */
 	for (int i = 0; i < 120; i++)
