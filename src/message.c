@@ -1,17 +1,18 @@
 /*
  * message.c
- *		Template rendering ({{name}} placeholders) and the JSON of OA
- *		transaction messages (zalo-api.md §2.2), ZNS template messages (§4)
- *		and file and text messages.
+ *		Template rendering ({{name}} placeholders) and the JSON of ZBS
+ *		template messages by user id and by phone (zalo-api.md §0), the
+ *		older OA transaction message (§2.2), and file and text messages.
  *
  * Zalo's limits are applied here: table keys at most 25 characters and
- * values at most 100, at most 4 buttons, text at most 2000 characters, ZNS
- * parameters at most 30; longer values are cut at a character boundary
- * and end with "…".
+ * values at most 100, at most 4 buttons, text at most 2000 characters, a
+ * template parameter at most its max_length as Zalo reports it (30 while
+ * unknown); longer values are cut at a character boundary and end with "…".
  */
 #include "message.h"
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 #define TABLE_VALUE_MAX 100
 #define TEXT_MAX 2000
 #define HEADER_MAX 100
-#define ZNS_PARAM_MAX 30
+#define TEMPLATE_PARAM_MAX 30
 #define MAX_BUTTONS 4
 
 /* A growable malloc'ed string. */
@@ -55,6 +56,37 @@ buf_append(Buf *b, const char *s, size_t n)
 	return true;
 }
 
+/*
+ * The English names of the values (as ../shared/INTERFACE.md writes them,
+ * {{code}}, {{stage_label}}) for the Vietnamese names the values carry.
+ */
+static const char *const value_aliases[][2] = {
+	{"code", "ma_ho_so"},
+	{"stage_label", "trang_thai"},
+	{"applicant_name", "ho_ten"},
+	{"procedure_name", "ten_thu_tuc"},
+	{"field_name", "ten_linh_vuc"},
+	{"agency_name", "co_quan"},
+	{"receiving_unit", "don_vi_tiep_nhan"},
+	{"submitted_at", "ngay_nop"},
+	{"received_at", "ngay_tiep_nhan"},
+	{"due_at", "ngay_hen_tra"},
+	{"result_at", "ngay_co_ket_qua"},
+	{"returned_at", "ngay_tra"},
+	{"stage_note", "ghi_chu"},
+	{"fee", "so_tien"},
+	{"lookup_url", "link_tra_cuu"},
+};
+
+static const char *
+value_alias(const char *name)
+{
+	for (size_t i = 0; i < sizeof(value_aliases) / sizeof(value_aliases[0]); i++)
+		if (strcmp(value_aliases[i][0], name) == 0)
+			return value_aliases[i][1];
+	return "";
+}
+
 /* Replace {{name}} by vars[name]; unknown names become empty. */
 static char *
 render_with(const char *tmpl, json_object *vars)
@@ -84,8 +116,9 @@ render_with(const char *tmpl, json_object *vars)
 			{
 				memcpy(name, open + 2, nlen);
 				name[nlen] = '\0';
-				if (vars && json_object_object_get_ex(vars, name, &v) && v != NULL &&
-					!json_object_is_type(v, json_type_null))
+				if (vars && (json_object_object_get_ex(vars, name, &v) ||
+							 json_object_object_get_ex(vars, value_alias(name), &v)) &&
+					v != NULL && !json_object_is_type(v, json_type_null))
 				{
 					const char *s = json_object_get_string(v);
 
@@ -358,20 +391,45 @@ zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errl
 	return take_json_text(root);
 }
 
-/* The ZNS template message of a stage (zalo-api.md §4). */
+/* The max_length of a parameter in Zalo's list, or the default. */
+static int
+param_max_length(json_object *limits, const char *name)
+{
+	for (size_t i = 0; limits && json_object_is_type(limits, json_type_array) &&
+		 i < json_object_array_length(limits); i++)
+	{
+		json_object *p = json_object_array_get_idx(limits, i);
+		json_object *v;
+
+		if (json_object_object_get_ex(p, "name", &v) && strcmp(json_object_get_string(v), name) == 0 &&
+			json_object_object_get_ex(p, "max_length", &v) && json_object_get_int(v) > 0)
+			return json_object_get_int(v);
+	}
+	return TEMPLATE_PARAM_MAX;
+}
+
+/*
+ * The ZBS template message of a stage (zalo-api.md §0): by user id
+ * {"user_id", "template_id", "template_data"}; by phone, the same with
+ * "phone" (84…, or its SHA-256 for the hashed-phone endpoint) and
+ * "tracking_id".  A value that renders empty is sent as "-": Zalo refuses
+ * an empty parameter.
+ */
 char *
-zt_build_zns_message(const ZtMessageParts *parts, char *err, size_t errlen)
+zt_build_template_message(const ZtMessageParts *parts, char *err, size_t errlen)
 {
 	json_object *vars = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
-	json_object *params = json_tokener_parse(parts->zns_params_json ? parts->zns_params_json : "{}");
+	json_object *params = json_tokener_parse(parts->template_params_json ? parts->template_params_json : "{}");
+	json_object *limits = parts->param_limits_json ? json_tokener_parse(parts->param_limits_json) : NULL;
 	json_object *data;
 	json_object *root;
 
 	if (vars == NULL || params == NULL || !json_object_is_type(params, json_type_object))
 	{
-		snprintf(err, errlen, "template zns_params is not a JSON object");
+		snprintf(err, errlen, "template zbs_params is not a JSON object");
 		json_object_put(vars);
 		json_object_put(params);
+		json_object_put(limits);
 		return NULL;
 	}
 	data = json_object_new_object();
@@ -381,18 +439,42 @@ zt_build_zns_message(const ZtMessageParts *parts, char *err, size_t errlen)
 		{
 			char	   *v = render_with(json_object_get_string(val), vars);
 
-			json_object_object_add(data, key, limited_string(v, ZNS_PARAM_MAX));
+			json_object_object_add(data, key,
+								   limited_string(v && v[0] ? v : "-", param_max_length(limits, key)));
 			free(v);
 		}
 	}
 	root = json_object_new_object();
-	json_object_object_add(root, "phone", json_object_new_string(parts->phone));
-	json_object_object_add(root, "template_id", json_object_new_string(parts->zns_template_id));
+	if (parts->user_id)
+		json_object_object_add(root, "user_id", json_object_new_string(parts->user_id));
+	else
+		json_object_object_add(root, "phone", json_object_new_string(parts->phone));
+	json_object_object_add(root, "template_id", json_object_new_string(parts->template_id));
 	json_object_object_add(root, "template_data", data);
-	json_object_object_add(root, "tracking_id", json_object_new_string(parts->tracking_id));
+	if (parts->user_id == NULL)
+		json_object_object_add(root, "tracking_id", json_object_new_string(parts->tracking_id));
 	json_object_put(vars);
 	json_object_put(params);
+	json_object_put(limits);
 	return take_json_text(root);
+}
+
+/*
+ * The lower-case hex SHA-256 of a phone number (84…), what the hashed-phone
+ * endpoint takes instead of the number; false if OpenSSL failed.
+ */
+bool
+zt_phone_hash(const char *phone, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (!EVP_Digest(phone, strlen(phone), md, &len, EVP_sha256(), NULL) || len != 32)
+		return false;
+	for (unsigned int i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", md[i]);
+	out[64] = '\0';
+	return true;
 }
 
 /* A file message carrying an uploaded document (zalo-api.md §3). */
@@ -427,5 +509,38 @@ zt_build_text_message(const char *user_id, const char *text)
 	json_object_object_add(message, "text", limited_string(text, TEXT_MAX));
 	json_object_object_add(root, "recipient", recipient);
 	json_object_object_add(root, "message", message);
+	return take_json_text(root);
+}
+
+/* {"user_id": ...}: the body of the quota/message interaction check. */
+char *
+zt_build_user_id_body(const char *user_id)
+{
+	json_object *root = json_object_new_object();
+
+	json_object_object_add(root, "user_id", json_object_new_string(user_id));
+	return take_json_text(root);
+}
+
+/*
+ * The consultation message of a free reply: the same message with
+ * recipient.user_id instead of recipient.message_id; NULL when the body is
+ * no reply.
+ */
+char *
+zt_reply_as_consultation(const char *reply_body, const char *user_id)
+{
+	json_object *root = json_tokener_parse(reply_body ? reply_body : "");
+	json_object *recipient;
+
+	if (root == NULL || !json_object_object_get_ex(root, "recipient", &recipient) ||
+		!json_object_is_type(recipient, json_type_object) ||
+		!json_object_object_get_ex(recipient, "message_id", NULL))
+	{
+		json_object_put(root);
+		return NULL;
+	}
+	json_object_object_del(recipient, "message_id");
+	json_object_object_add(recipient, "user_id", json_object_new_string(user_id));
 	return take_json_text(root);
 }

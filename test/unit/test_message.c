@@ -1,7 +1,8 @@
 /*
  * test_message.c
  *		TAP tests of the message bodies built by src/message.c: the values
- *		of a notification reach Zalo exactly, whatever characters they hold.
+ *		of a notification reach Zalo exactly, whatever characters they hold,
+ *		and a ZBS template message has the shape of its channel.
  */
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -100,9 +101,80 @@ link_kept(const char *link, const char *what)
 	json_object_put(msg);
 }
 
+/* The ZBS template bodies by user id and by phone, and their parameters. */
+static void
+template_messages(void)
+{
+	ZtMessageParts parts = {0};
+	char		err[256] = "";
+	char	   *text;
+	json_object *msg;
+	json_object *data;
+	char		hash[65];
+
+	parts.user_id = "2468458835296197922";
+	parts.template_id = "tthc_status";
+	parts.template_params_json = "{\"ma_ho_so\":\"{{code}}\",\"trang_thai\":\"{{trang_thai}}\","
+		"\"ten_thu_tuc\":\"{{ten_thu_tuc}}\",\"ghi_chu\":\"{{ghi_chu}}\"}";
+	parts.param_limits_json = "[{\"name\":\"ten_thu_tuc\",\"max_length\":10}]";
+	parts.vars_json = "{\"ma_ho_so\":\"000.00.04.H60-230215-0028\",\"trang_thai\":\"Đã tiếp nhận\","
+		"\"ten_thu_tuc\":\"Cấp giấy phép xây dựng nhà ở riêng lẻ\",\"ghi_chu\":null}";
+	parts.tracking_id = "1-2-zns";
+	text = zt_build_template_message(&parts, err, sizeof(err));
+	msg = text ? strict_parse(text) : NULL;
+	json_object_object_get_ex(msg, "template_data", &data);
+	ok(msg && strcmp(member(msg, "user_id", NULL), "2468458835296197922") == 0 &&
+	   strcmp(member(msg, "template_id", NULL), "tthc_status") == 0 &&
+	   !json_object_object_get_ex(msg, "tracking_id", NULL) && !json_object_object_get_ex(msg, "phone", NULL),
+	   "by user id: user_id, template_id, template_data and no tracking_id");
+	ok(strcmp(member(data, "ma_ho_so", NULL), "000.00.04.H60-230215-0028") == 0,
+	   "  {{code}} is the English name of ma_ho_so");
+	ok(strcmp(member(data, "ten_thu_tuc", NULL), "Cấp giấy p\xe2\x80\xa6") == 0 ||
+	   strcmp(member(data, "ten_thu_tuc", NULL), "Cấp giấy \xe2\x80\xa6") == 0,
+	   "  a value is cut to the parameter's max_length");
+	ok(strcmp(member(data, "ghi_chu", NULL), "-") == 0, "  an empty value is sent as \"-\"");
+	json_object_put(msg);
+	free(text);
+
+	parts.user_id = NULL;
+	ok(zt_phone_hash("84912345678", hash) &&
+	   strcmp(hash, "25cc2f7574420a2d46c9f2d6cf94cdbb242ef7d479afe92ed6e8eb33a7493093") == 0,
+	   "a phone hash is the hex SHA-256 of the 84... number");
+	parts.phone = hash;
+	text = zt_build_template_message(&parts, err, sizeof(err));
+	msg = text ? strict_parse(text) : NULL;
+	ok(msg && strcmp(member(msg, "phone", NULL), hash) == 0 &&
+	   strcmp(member(msg, "tracking_id", NULL), "1-2-zns") == 0 && !json_object_object_get_ex(msg, "user_id", NULL),
+	   "by phone: phone, tracking_id and no user_id");
+	json_object_put(msg);
+	free(text);
+}
+
+/* A refused free reply becomes a consultation message with the same text. */
+static void
+reply_fallback(void)
+{
+	char	   *text = zt_reply_as_consultation("{\"recipient\":{\"message_id\":\"abc\"},\"message\":{\"text\":\"Hồ sơ\"}}",
+												"2468458835296197922");
+	json_object *msg = text ? strict_parse(text) : NULL;
+	json_object *recipient = NULL;
+
+	json_object_object_get_ex(msg, "recipient", &recipient);
+	ok(recipient && strcmp(member(recipient, "user_id", NULL), "2468458835296197922") == 0 &&
+	   !json_object_object_get_ex(recipient, "message_id", NULL) &&
+	   strcmp(member(msg, "message", "text"), "Hồ sơ") == 0,
+	   "a free reply as a consultation message: user_id for message_id, the same text");
+	json_object_put(msg);
+	free(text);
+	ok(zt_reply_as_consultation("{\"recipient\":{\"user_id\":\"1\"},\"message\":{\"text\":\"x\"}}", "1") == NULL,
+	   "a message that is no reply has none");
+}
+
 int
 main(void)
 {
+	template_messages();
+	reply_fallback();
 	link_kept("https://dichvucong.gov.vn/tra-cuu?ma_ho_so=000.00.04.H60-230215-0028", "a plain link");
 	link_kept("https://x.example/?q=\"quoted\"", "a double quote in the value");
 	link_kept("https://x.example/?q=back\\slash\\", "backslashes in the value");
