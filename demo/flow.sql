@@ -31,7 +31,7 @@ UPDATE zalo_tthc.dossier SET stage = 'supplement_requested', stage_note = 'Bổ 
 UPDATE zalo_tthc.dossier SET stage = 'supplement_submitted' WHERE code = '000.00.04.H60-261124-0002';
 \! bash "$ZT_DEMO_DIR/show_messages.sh"
 
-\echo '--- Hồ sơ 0003 (Phạm Thị Dung, not a follower): ZNS by phone where the stage has a ZNS template'
+\echo '--- Hồ sơ 0003 (Phạm Thị Dung, not a follower): the same ZBS template by phone, for a stage sent by phone'
 UPDATE zalo_tthc.dossier SET stage = 'rejected', stage_note = 'Hồ sơ thuộc thẩm quyền Sở Tư pháp tỉnh khác'
 WHERE code = '000.00.04.H60-261124-0003';
 \! bash "$ZT_DEMO_DIR/show_messages.sh"

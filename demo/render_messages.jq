@@ -1,7 +1,8 @@
 # Render the requests recorded by mock/zalo-mock (GET /_mock/requests) the
-# way the citizen sees them on Zalo: OA transaction messages (header, text,
-# table, buttons), ZNS template messages (masked phone, template, data),
-# file messages (file name and token).  Used by demo/show_messages.sh.
+# way the citizen sees them on Zalo: ZBS template messages by user id and by
+# phone (template and its parameters; the phone masked), the older OA
+# transaction messages (header, text, table, buttons), file messages (file
+# name and token).  Used by demo/show_messages.sh.
 #
 # Input: the array of records.  Arguments: $names (zalo_user_id -> display
 # name), $since (the last sequence number already shown), and the terminal
@@ -55,11 +56,20 @@ def transaction:
 	  ($p.buttons // [] | map("[ \(.title) ]") | select(length > 0) | join("  ") | line),
 	  answer;
 
-def zns:
-	title("ZNS → \(.body.phone | mask_phone)"; "mẫu ZNS \(.body.template_id)"),
-	  (.body.template_data // {} | to_entries
-	   | sort_by(.key as $k | ["customer_name", "dossier_code", "status", "date", "amount"] | index([$k]) // 99)
-	   | map({key, value: (.value | tostring)}) | table_lines),
+def template_data:
+	.body.template_data // {} | to_entries
+	| sort_by(.key as $k | ["ho_ten", "ma_ho_so", "ten_thu_tuc", "trang_thai"] | index([$k]) // 99)
+	| map({key, value: (.value | tostring)}) | table_lines;
+
+def template_uid:
+	title("Zalo OA → \(who(.body.user_id // .body.recipient.user_id))"; "mẫu ZBS \(.body.template_id), theo user id"),
+	  template_data,
+	  answer;
+
+def template_phone:
+	title("Zalo → \(if .path | endswith("/hashphone") then "SĐT (băm SHA-256)" else .body.phone | mask_phone end)";
+		  "mẫu ZBS \(.body.template_id), theo số điện thoại"),
+	  template_data,
 	  answer;
 
 def file($all):
@@ -81,7 +91,10 @@ def is_message: (.path | startswith("/v3.0/oa/message/")) and (.body | type) == 
 (. as $all
  | .[]
  | if .path == "/v3.0/oa/message/transaction" and (.body | type) == "object" then transaction
-   elif .path == "/message/template" and (.body | type) == "object" then zns
+   elif .path == "/v3.0/oa/message/template" and (.body | type) == "object" then template_uid
+   elif (.path == "/message/template" or .path == "/message/template/hashphone") and (.body | type) == "object"
+	then template_phone
+   elif .path == "/template/info/v2" or .path == "/v3.0/oa/quota/message" then empty   # the worker's own reads
    elif is_message and .body.message.attachment.type? == "file" then file($all)
    elif is_message and .body.message.text? != null then text
    elif .path == "/v2.0/oa/upload/file" and .error == 0 then empty   # shown with its file message

@@ -57,7 +57,8 @@ mock_post /_mock/config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","
 mock_post /_mock/tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
 # The followers of demo/seed.sql (Zalo user ids are the 16–20 digit strings).
 mapfile -t followers < <(grep -oE "'[0-9]{16,20}'" "$ZT_ROOT/demo/seed.sql" | tr -d "'" | sort -u)
-mock_post /_mock/users "$(printf '%s\n' "${followers[@]}" | jq -Rsc 'split("\n") | map(select(length > 0) | {user_id: ., follower: true})')"
+# (each wrote to the OA a day ago, so that Zalo takes the receipt file)
+mock_post /_mock/users "$(printf '%s\n' "${followers[@]}" | jq -Rsc --argjson t "$(($(date +%s) - 86400))" 'split("\n") | map(select(length > 0) | {user_id: ., follower: true, last_interaction: $t})')"
 echo "    listening on $MOCK_URL; ${#followers[@]} followers of the OA: ${followers[*]}"
 
 # --- the cluster, pointed at the mock ------------------------------------
@@ -77,15 +78,10 @@ zt_psql "$WORK/pg" tthc -c "SET client_min_messages = warning" -c "CREATE EXTENS
 zt_psql "$WORK/pg" tthc -o /dev/null -c "SELECT zalo_tthc.set_oa_credentials('1234567890123456789',
 	'S3CR3T', 'AT_0', 'RT_0', now() + interval '25 hours', 'OAKEY')"
 
-# The approved ZNS templates the extension's templates refer to, with the
-# parameters they fill.
-templates=$(zt_psql "$WORK/pg" tthc -At -c "
-	SELECT coalesce(json_agg(json_build_object('template_id', id, 'params', params) ORDER BY id), '[]')
-	FROM (SELECT t.zns_template_id AS id, json_agg(DISTINCT k) AS params
-		  FROM zalo_tthc.template t, jsonb_object_keys(t.zns_params) k
-		  WHERE t.zns_template_id IS NOT NULL GROUP BY t.zns_template_id) z")
-mock_post /_mock/zns_templates "$templates"
-echo "    ZNS templates registered at the mock: $(jq -r 'map(.template_id) | join(", ")' <<<"$templates")"
+# The approved ZBS templates the stages name, as a province registers them
+# with Zalo: each parameter with its maximum length.
+mock_post /_mock/templates "$(cat "$ZT_ROOT/demo/zbs_templates.json")"
+echo "    ZBS templates registered at the mock: $(jq -r 'map(.template_id) | join(", ")' "$ZT_ROOT/demo/zbs_templates.json")"
 
 # The worker retries every few seconds until database tthc exists.
 worker_connected() {
@@ -121,10 +117,12 @@ curl -sf "$MOCK_URL/_mock/stats" | jq -r '
 	.requests as $r
 	| "--- The mock Zalo API received \(n($r | del(.control) | [.[]] | add; "request"; "requests")), "
 	  + "\(.ok) answered OK, \(.errors) refused:",
-	  "    " + ([n($r.transaction; "OA transaction message"; "OA transaction messages"),
+	  "    " + ([n($r.template_uid; "ZBS template by user id"; "ZBS templates by user id"),
+		  n($r.zns + ($r.hashphone // 0); "ZBS template by phone"; "ZBS templates by phone"),
+		  n($r.template_info; "template read"; "template reads"),
+		  n($r.quota_message; "interaction check"; "interaction checks"),
 		  n($r.upload_file; "file upload"; "file uploads"),
 		  n($r.cs; "OA file or text message"; "OA file or text messages"),
-		  n($r.zns; "ZNS message"; "ZNS messages"),
 		  n($r.oauth; "token refresh"; "token refreshes")]
 		 + (if $r.other > 0 then [n($r.other; "other request"; "other requests")] else [] end)
 		 | join(", "))'

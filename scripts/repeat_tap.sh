@@ -15,7 +15,8 @@ trap 'rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 cp -r "$ZT_ROOT/test" "$WORK/test"
 cp "$ZT_ROOT/mock/zalo-mock" "$WORK/zalo-mock"
-[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/zalo-mock"
+mkdir -p "$WORK/demo" && cp "$ZT_ROOT/demo/zbs_templates.json" "$WORK/demo/"
+[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/zalo-mock" "$WORK/demo"
 pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")
 
 passed=0

@@ -40,7 +40,8 @@ run_suite() {
 # permissions of the checkout.
 cp -r "$ZT_ROOT/test" "$WORK/test"
 cp -r "$ZT_ROOT/monitoring" "$WORK/monitoring"
-[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/monitoring"
+mkdir -p "$WORK/demo" && cp "$ZT_ROOT/demo/zbs_templates.json" "$WORK/demo/"
+[[ $(id -u) == 0 ]] && chown -R "$ZT_USER:" "$WORK/test" "$WORK/monitoring" "$WORK/demo"
 
 mkdir -p "$WORK/sql"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/sql"

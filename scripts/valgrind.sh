@@ -37,7 +37,7 @@ mock() { mock_post "/_mock/$1" "$2"; }
 mock config '{"app_id":"1234567890123456789","app_secret":"S3CR3T","oa_secret_key":"OAKEY","timeout_hold_ms":3000}'
 mock tokens '{"access_token":"AT_0","refresh_token":"RT_0","expires_in":90000}'
 mock users "$(seq 1 "$DOSSIERS" | jq -sc 'map({user_id: ("7" + (tostring | ("000000000000000000" + .)[-18:])), follower: true})')"
-mock zns_templates '[{"template_id":"zns_tthc_status","params":["customer_name","dossier_code","status"]}]'
+mock templates "$(cat "$ZT_ROOT/demo/zbs_templates.json")"
 
 mkdir -p "$WORK/pg" "$WORK/vg"
 [[ $(id -u) == 0 ]] && chown "$ZT_USER:" "$WORK/pg" "$WORK/vg"

@@ -135,6 +135,15 @@ AS 'MODULE_PATHNAME', 'zt_latency_histogram';
 COMMENT ON FUNCTION zalo_tthc.latency_histogram() IS
 	'Cumulative histogram of the response time of the worker''s requests to Zalo since the server started: requests answered within le seconds (le = Infinity: all); sum_seconds is the total time.';
 
+CREATE FUNCTION zalo_tthc.channel_status(
+	OUT channel text, OUT held_until timestamptz, OUT hold_reason text,
+	OUT quota_type text, OUT quota_remaining bigint, OUT quota_daily bigint, OUT quota_at timestamptz)
+RETURNS SETOF record
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'zt_channel_status';
+COMMENT ON FUNCTION zalo_tthc.channel_status() IS
+	'The two ways a ZBS template goes out (user_id: to a follower; phone: by phone), from shared memory: until when an account problem (no balance, OA blocked) holds its notices and why, and the quota Zalo''s latest answer reported (quota_type, remaining, daily; NULL until known).';
+
 CREATE FUNCTION zalo_tthc.metrics()
 RETURNS text
 LANGUAGE sql STABLE
@@ -152,7 +161,12 @@ AS $$
 		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since the server started.'),
 		(7, 'zalo_tthc_token_expiry_seconds', 'gauge', 'Seconds until the OA access token expires (negative: expired).'),
 		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.'),
-		(9, 'zalo_tthc_worker_loop_turns_total', 'counter', 'Times the worker woke and looked at its work.')),
+		(9, 'zalo_tthc_worker_loop_turns_total', 'counter', 'Times the worker woke and looked at its work.'),
+		(10, 'zalo_tthc_channel_held', 'gauge', 'Whether an account problem (no balance, OA blocked) holds the notices of a channel (user_id or phone).'),
+		(11, 'zalo_tthc_quota_remaining', 'gauge', 'Messages left in the quota Zalo last reported for a channel.'),
+		(12, 'zalo_tthc_quota_daily', 'gauge', 'The daily quota Zalo last reported for a channel.'),
+		(13, 'zalo_tthc_template_enabled', 'gauge', 'Whether Zalo reports a ZBS template as ENABLE (1) or not (0: its stages are held); by template and status.'),
+		(14, 'zalo_tthc_template_price_vnd', 'gauge', 'Price of one message of a ZBS template, by user id or by phone, as Zalo reports it.')),
 	samples (n, k, sample) AS (
 		SELECT 1, 0, format('zalo_tthc_worker_up %s', (w.pid IS NOT NULL)::int) FROM w
 		UNION ALL
@@ -185,7 +199,28 @@ AS $$
 		UNION ALL
 		SELECT 8, 0, format('zalo_tthc_worker_in_flight %s', w.in_flight) FROM w
 		UNION ALL
-		SELECT 9, 0, format('zalo_tthc_worker_loop_turns_total %s', w.loop_turns) FROM w)
+		SELECT 9, 0, format('zalo_tthc_worker_loop_turns_total %s', w.loop_turns) FROM w
+		UNION ALL
+		SELECT 10, 0, format('zalo_tthc_channel_held{channel="%s"} %s', c.channel,
+						  (coalesce(c.held_until > now(), false))::int)
+		FROM zalo_tthc.channel_status() c
+		UNION ALL
+		SELECT 11, 0, format('zalo_tthc_quota_remaining{channel="%s",quota_type="%s"} %s', c.channel,
+						  coalesce(c.quota_type, ''), c.quota_remaining)
+		FROM zalo_tthc.channel_status() c WHERE c.quota_remaining IS NOT NULL
+		UNION ALL
+		SELECT 12, 0, format('zalo_tthc_quota_daily{channel="%s"} %s', c.channel, c.quota_daily)
+		FROM zalo_tthc.channel_status() c WHERE c.quota_daily IS NOT NULL
+		UNION ALL
+		SELECT 13, 0, format('zalo_tthc_template_enabled{template_id="%s",status="%s"} %s', z.template_id,
+						  coalesce(z.status, 'unread'), (z.status = 'ENABLE' AND z.problem IS NULL)::int)
+		FROM zalo_tthc.zbs_template z WHERE z.status IS NOT NULL OR z.problem IS NOT NULL
+		UNION ALL
+		SELECT 14, 0, format('zalo_tthc_template_price_vnd{template_id="%s",channel="%s"} %s', z.template_id,
+						  p.channel, p.price)
+		FROM zalo_tthc.zbs_template z
+		CROSS JOIN LATERAL (VALUES ('user_id', z.price_uid), ('phone', z.price_phone)) p (channel, price)
+		WHERE p.price IS NOT NULL)
 	SELECT string_agg(block, '') FROM (
 		SELECT f.n, format(E'# HELP %s %s\n# TYPE %s %s\n', f.name, f.help, f.name, f.type)
 			   || coalesce((SELECT string_agg(s.sample || E'\n', '' ORDER BY s.k, s.sample) FROM samples s
@@ -194,7 +229,7 @@ AS $$
 		ORDER BY f.n) b
 $$;
 COMMENT ON FUNCTION zalo_tthc.metrics() IS
-	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry and the worker; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
+	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry, the worker, the channels'' holds and quotas, and the ZBS templates'' status and prices; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
 
 CREATE FUNCTION zalo_tthc.dossier_notifications(code text)
 RETURNS TABLE (seq integer, stage zalo_tthc.stage, occurred_at timestamptz,
@@ -356,6 +391,7 @@ COMMENT ON FUNCTION zalo_tthc.purge(interval, boolean) IS
 REVOKE ALL ON zalo_tthc.operator_log, zalo_tthc.worker_control FROM PUBLIC;
 REVOKE ALL ON zalo_tthc.queue_summary, zalo_tthc.delivery_totals FROM PUBLIC;
 REVOKE ALL ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram(), zalo_tthc.metrics(),
+	zalo_tthc.channel_status(),
 	zalo_tthc.open_queue_counts(),
 	zalo_tthc.dossier_notifications(text), zalo_tthc.retry(bigint),
 	zalo_tthc.retry_dead(zalo_tthc.stage, zalo_tthc.channel, timestamptz, integer, boolean),
@@ -364,6 +400,7 @@ REVOKE ALL ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram(),
 GRANT SELECT ON zalo_tthc.queue_summary, zalo_tthc.delivery_totals, zalo_tthc.operator_log,
 	zalo_tthc.outbox, zalo_tthc.delivery_attempt TO zalo_tthc_operator;
 GRANT EXECUTE ON FUNCTION zalo_tthc.worker_status(), zalo_tthc.latency_histogram(), zalo_tthc.metrics(),
+	zalo_tthc.channel_status(),
 	zalo_tthc.open_queue_counts(),
 	zalo_tthc.dossier_notifications(text), zalo_tthc.retry(bigint),
 	zalo_tthc.retry_dead(zalo_tthc.stage, zalo_tthc.channel, timestamptz, integer, boolean),

@@ -202,7 +202,7 @@ COMMENT ON TABLE zalo_tthc.delivery_attempt IS
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.id IS 'Khóa nội bộ.';
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.outbox_id IS 'Thông báo (zalo_tthc.outbox.id); no foreign key, so the log outlives queue retention.';
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.attempt IS 'Lần gửi thứ mấy.';
-COMMENT ON COLUMN zalo_tthc.delivery_attempt.endpoint IS 'API được gọi: transaction, cs, upload_file, zns, or none when the worker decided without a call.';
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.endpoint IS 'API được gọi: template (ZBS by user id), zns (ZBS by phone), zns_hashphone, transaction (legacy), cs, upload_file, quota (the interaction check of a receipt file), or none when the worker decided without a call.';
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.started_at IS 'Thời điểm bắt đầu gửi.';
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.latency_ms IS 'Thời gian chờ trả lời (ms).';
 COMMENT ON COLUMN zalo_tthc.delivery_attempt.http_status IS 'Mã HTTP (NULL: no answer).';

@@ -156,91 +156,131 @@ CREATE TABLE zalo_tthc.template (
 	table_rows	jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(table_rows) = 'array'),
 	buttons		jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(buttons) = 'array' AND jsonb_array_length(buttons) <= 4),
 	status_style text NOT NULL DEFAULT 'blue' CHECK (status_style IN ('green', 'blue', 'yellow', 'red', 'grey')),
-	zns_template_id text,
-	zns_params	jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(zns_params) = 'object'),
-	updated_at	timestamptz NOT NULL DEFAULT now()
+	zbs_template_id text,
+	zbs_params	jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(zbs_params) = 'object'),
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	by_phone	boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE zalo_tthc.template IS
-	'Mẫu tin nhắn: the Zalo OA transaction message per stage and its ZNS fallback. Placeholders such as {{ma_ho_so}} are filled from the dossier and its event when the message is sent.';
+	'Mẫu tin nhắn: the approved ZBS template that carries each stage, to a follower by user id and by phone, with the values of its parameters.  Placeholders such as {{ma_ho_so}} are filled from the dossier and its event when the message is sent.  header, body, table_rows, buttons and status_style make the older OA transaction message, sent only with zalo_tthc.follower_message = transaction.';
 COMMENT ON COLUMN zalo_tthc.template.stage IS 'Giai đoạn.';
-COMMENT ON COLUMN zalo_tthc.template.header IS 'Tiêu đề tin (header element).';
-COMMENT ON COLUMN zalo_tthc.template.body IS 'Nội dung tin (text element; <br> for line breaks).';
-COMMENT ON COLUMN zalo_tthc.template.table_rows IS 'Bảng thông tin: array of {"key","value"}; the identifying "Mã hồ sơ" row is always added first.';
-COMMENT ON COLUMN zalo_tthc.template.buttons IS 'Nút bấm (at most 4): array of {"title","type","payload"}.';
-COMMENT ON COLUMN zalo_tthc.template.status_style IS 'Màu của dòng "Trạng thái": green, blue, yellow, red or grey.';
-COMMENT ON COLUMN zalo_tthc.template.zns_template_id IS 'Mã mẫu ZNS đã duyệt for the phone fallback; NULL = no ZNS for this stage.';
-COMMENT ON COLUMN zalo_tthc.template.zns_params IS 'Tham số ZNS: object mapping each registered ZNS parameter to a placeholder text.';
+COMMENT ON COLUMN zalo_tthc.template.header IS 'Tiêu đề tin (header element of the transaction message).';
+COMMENT ON COLUMN zalo_tthc.template.body IS 'Nội dung tin (text element of the transaction message; <br> for line breaks).';
+COMMENT ON COLUMN zalo_tthc.template.table_rows IS 'Bảng thông tin of the transaction message: array of {"key","value"}; the identifying "Mã hồ sơ" row is always added first.';
+COMMENT ON COLUMN zalo_tthc.template.buttons IS 'Nút bấm of the transaction message (at most 4): array of {"title","type","payload"}.';
+COMMENT ON COLUMN zalo_tthc.template.status_style IS 'Màu của dòng "Trạng thái" in the transaction message: green, blue, yellow, red or grey.';
+COMMENT ON COLUMN zalo_tthc.template.zbs_template_id IS 'Mã mẫu ZBS đã duyệt: the Zalo template id that carries this stage, by user id and by phone; one template may serve several stages.  NULL = the stage is not sent.';
+COMMENT ON COLUMN zalo_tthc.template.zbs_params IS 'Tham số mẫu ZBS: object mapping each parameter registered with the template to a text with placeholders, e.g. {"ma_ho_so": "{{ma_ho_so}}"}.  Each value is cut to the parameter''s maximum length as Zalo reports it (30 characters until known).';
 COMMENT ON COLUMN zalo_tthc.template.updated_at IS 'Thời điểm cập nhật.';
+COMMENT ON COLUMN zalo_tthc.template.by_phone IS 'Gửi qua số điện thoại: send this stage by phone (paid per message) when no follower can get it.  Off for the intermediate stages by default.';
 
-INSERT INTO zalo_tthc.template (stage, header, body, table_rows, status_style, zns_template_id, zns_params)
+INSERT INTO zalo_tthc.template (stage, header, body, table_rows, status_style, zbs_template_id, zbs_params, by_phone)
 VALUES
 	('submitted', 'Xác nhận nộp hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>{{don_vi_tiep_nhan}} đã nhận được hồ sơ trực tuyến của ông/bà. Hồ sơ sẽ được kiểm tra và tiếp nhận trong thời gian sớm nhất.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày nộp","value":"{{ngay_nop}}"}]',
-	 'blue', NULL, '{}'),
+	 'blue', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('received', 'Phiếu tiếp nhận hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã được tiếp nhận. Vui lòng mang Giấy tiếp nhận hồ sơ và hẹn trả kết quả khi đến nhận kết quả.',
 	 '[{"key":"Người đại diện","value":"{{nguoi_dai_dien}}"},{"key":"Lĩnh vực","value":"{{ten_linh_vuc}}"},{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Đơn vị tiếp nhận","value":"{{don_vi_tiep_nhan}}"},{"key":"Cơ quan giải quyết","value":"{{co_quan}}"},{"key":"Hình thức trả kết quả","value":"{{hinh_thuc_tra}}"},{"key":"Ngày tiếp nhận","value":"{{ngay_tiep_nhan}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"},{"key":"Trạng thái","value":"{{trang_thai}}"}]',
-	 'blue', 'zns_tthc_received',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_hen_tra}}"}'),
+	 'blue', 'tthc_received',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_hen_tra":"{{ngay_hen_tra}}"}', true),
 	('rejected', 'Thông báo từ chối tiếp nhận hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Rất tiếc, hồ sơ của ông/bà không được tiếp nhận.<br>Lý do: {{ghi_chu}}',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"}]',
-	 'red', 'zns_tthc_status',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}"}'),
+	 'red', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', true),
 	('assigned', 'Hồ sơ đã được phân công thụ lý',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã được phân công cán bộ thụ lý tại {{co_quan}}.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"}]',
-	 'blue', NULL, '{}'),
+	 'blue', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('appraising', 'Hồ sơ đang được thẩm định',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đang được thẩm định tại {{co_quan}}.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"}]',
-	 'blue', NULL, '{}'),
+	 'blue', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('supplement_requested', 'Yêu cầu bổ sung, hoàn thiện hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà cần bổ sung, hoàn thiện.<br>Nội dung: {{ghi_chu}}<br>Vui lòng bổ sung trước ngày {{han_bo_sung}}.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Hạn bổ sung","value":"{{han_bo_sung}}"}]',
-	 'yellow', 'zns_tthc_supplement',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{han_bo_sung}}"}'),
+	 'yellow', 'tthc_supplement',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","han_bo_sung":"{{han_bo_sung}}"}', true),
 	('supplement_submitted', 'Đã nhận hồ sơ bổ sung',
 	 'Kính gửi ông/bà {{ho_ten}},<br>{{co_quan}} đã nhận được hồ sơ bổ sung của ông/bà và tiếp tục giải quyết.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"}]',
-	 'blue', NULL, '{}'),
+	 'blue', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('payment_requested', 'Yêu cầu thực hiện nghĩa vụ tài chính',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Vui lòng nộp phí, lệ phí để hồ sơ được tiếp tục giải quyết.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Số tiền","value":"{{so_tien}}"}]',
-	 'yellow', 'zns_tthc_payment',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","amount":"{{so_tien}}"}'),
+	 'yellow', 'tthc_payment',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","so_tien":"{{so_tien}}"}', true),
 	('withdrawal_requested', 'Xác nhận yêu cầu rút hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>{{co_quan}} đã nhận được yêu cầu rút hồ sơ của ông/bà.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"}]',
-	 'grey', NULL, '{}'),
+	 'grey', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('signing', 'Hồ sơ đang trình ký',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã được thẩm định xong và đang trình lãnh đạo ký duyệt.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày hẹn trả","value":"{{ngay_hen_tra}}"}]',
-	 'blue', NULL, '{}'),
+	 'blue', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('overdue_apology', 'Phiếu xin lỗi và hẹn lại ngày trả kết quả',
 	 'Kính gửi ông/bà {{ho_ten}},<br>{{co_quan}} thành thật xin lỗi vì hồ sơ của ông/bà chưa được giải quyết đúng hẹn.<br>Lý do: {{ghi_chu}}<br>Ngày hẹn trả mới: {{ngay_hen_tra}}.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Hẹn trả cũ","value":"{{ngay_hen_tra_cu}}"},{"key":"Hẹn trả mới","value":"{{ngay_hen_tra}}"}]',
-	 'yellow', 'zns_tthc_apology',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_hen_tra}}"}'),
+	 'yellow', 'tthc_apology',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_hen_tra":"{{ngay_hen_tra}}"}', true),
 	('result_ready', 'Mời nhận kết quả giải quyết hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã có kết quả. Mời ông/bà đến {{don_vi_tiep_nhan}} nhận kết quả, vui lòng mang theo CCCD và Giấy tiếp nhận hồ sơ.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày có kết quả","value":"{{ngay_co_ket_qua}}"}]',
-	 'green', 'zns_tthc_result',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_co_ket_qua}}"}'),
+	 'green', 'tthc_result',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_co_ket_qua":"{{ngay_co_ket_qua}}"}', true),
 	('result_returned', 'Đã trả kết quả giải quyết hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Kết quả giải quyết hồ sơ đã được trả cho ông/bà. Cảm ơn ông/bà đã sử dụng dịch vụ công.',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"},{"key":"Ngày trả","value":"{{ngay_tra}}"}]',
-	 'green', NULL, '{}'),
+	 'green', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
 	('returned', 'Thông báo dừng xử lý, trả lại hồ sơ',
 	 'Kính gửi ông/bà {{ho_ten}},<br>Hồ sơ của ông/bà đã dừng xử lý và được trả lại.<br>Lý do: {{ghi_chu}}',
 	 '[{"key":"Thủ tục","value":"{{ten_thu_tuc}}"},{"key":"Trạng thái","value":"{{trang_thai}}"}]',
-	 'red', 'zns_tthc_status',
-	 '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}"}');
+	 'red', 'tthc_status',
+	 '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', true);
 
 -- every stage message has one button: the dossier on the lookup page
 UPDATE zalo_tthc.template
 SET buttons = '[{"title":"Tra cứu hồ sơ","image_icon":"","type":"oa.open.url","payload":{"url":"{{link_tra_cuu}}"}}]';
+
+-- ---------------------------------------------------------------------
+-- What Zalo says of each template (trạng thái mẫu ZBS)
+-- ---------------------------------------------------------------------
+
+CREATE TABLE zalo_tthc.zbs_template (
+	template_id	text PRIMARY KEY,
+	status		text CHECK (status IN ('ENABLE', 'PENDING_REVIEW', 'REJECT', 'DISABLE', 'UNKNOWN')),
+	name		text,
+	params		jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(params) = 'array'),
+	price_uid	numeric,
+	price_phone	numeric,
+	problem		text,
+	checked_at	timestamptz,
+	status_changed_at timestamptz
+);
+COMMENT ON TABLE zalo_tthc.zbs_template IS
+	'Trạng thái mẫu ZBS: what Zalo reports of each template that template.zbs_template_id names, read by the delivery worker at start, every zalo_tthc.template_check_interval and when a change_template_status webhook arrives.  A stage whose template is not ENABLE holds its notifications (they wait; other stages keep going).';
+COMMENT ON COLUMN zalo_tthc.zbs_template.template_id IS 'The template id, as in template.zbs_template_id.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.status IS 'ENABLE (approved, sendable), PENDING_REVIEW, REJECT, DISABLE, or UNKNOWN (Zalo knows no template with this id); NULL = not read yet.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.name IS 'The template''s name at Zalo.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.params IS 'The template''s parameters as Zalo lists them: array of {"name","type","max_length","require"}; values are cut to max_length.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.price_uid IS 'Price of one message by user id (VND), as Zalo reports it.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.price_phone IS 'Price of one message by phone (VND), as Zalo reports it.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.problem IS 'Why the template''s stages are held, or why the last read failed; NULL when all is well.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.checked_at IS 'When Zalo last answered about this template; NULL = to be read again soon.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.status_changed_at IS 'When the status last changed (a read or a webhook).';
+
+REVOKE ALL ON zalo_tthc.zbs_template FROM PUBLIC;
+GRANT SELECT ON zalo_tthc.zbs_template TO zalo_tthc_operator;
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.zbs_template', '');
 
 -- ---------------------------------------------------------------------
 -- Reloading the cached rules
@@ -261,7 +301,7 @@ CREATE TRIGGER stage_transition_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.stage_transition
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
 
--- the enqueue trigger keeps which stages have a ZNS template
+-- the enqueue trigger keeps which stages are sent by phone
 CREATE TRIGGER template_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.template
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();

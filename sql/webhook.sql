@@ -507,6 +507,74 @@ CREATE TRIGGER outbox_apply_pending_receipts
 	FOR EACH STATEMENT
 	EXECUTE FUNCTION zalo_tthc.apply_pending_receipts();
 
+CREATE FUNCTION zalo_tthc.templates_changed()
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'zt_templates_changed';
+COMMENT ON FUNCTION zalo_tthc.templates_changed() IS
+	'Tell the delivery worker to read the ZBS templates from Zalo again (after a change_template_status webhook).';
+REVOKE ALL ON FUNCTION zalo_tthc.templates_changed() FROM PUBLIC;
+
+-- Zalo's own words of the event: {"template_id", "status": {"prev_status",
+-- "new_status"}, "reason"}; a flat "new_status" or "status" is read too.
+CREATE FUNCTION zalo_tthc.webhook_on_template_status(payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	tid text := payload->>'template_id';
+	new_status text := upper(coalesce(payload#>>'{status,new_status}', payload->>'new_status',
+									  CASE WHEN jsonb_typeof(payload->'status') = 'string'
+										   THEN payload->>'status' END));
+BEGIN
+	IF tid IS NULL OR new_status IS NULL OR new_status NOT IN ('ENABLE', 'PENDING_REVIEW', 'REJECT', 'DISABLE') THEN
+		RETURN jsonb_build_object('action', 'recorded', 'reason', 'no template id or no known status');
+	END IF;
+	INSERT INTO zalo_tthc.zbs_template AS z (template_id, status, problem, checked_at, status_changed_at)
+	VALUES (tid, new_status,
+			CASE WHEN new_status <> 'ENABLE'
+				 THEN format('Zalo says template %s is %s (%s)', tid, new_status,
+							 coalesce(payload->>'reason', 'no reason given')) END,
+			NULL, now())
+	ON CONFLICT (template_id) DO UPDATE
+	SET status = excluded.status, problem = excluded.problem, checked_at = NULL,
+		status_changed_at = CASE WHEN z.status IS DISTINCT FROM excluded.status
+								 THEN now() ELSE z.status_changed_at END;
+	PERFORM zalo_tthc.templates_changed();
+	IF new_status <> 'ENABLE' THEN
+		RAISE WARNING 'zalo_tthc: Zalo says ZBS template % is now %; the stages that use it are held', tid, new_status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Fix the template at Zalo, or point those stages at an approved template in zalo_tthc.template.';
+	END IF;
+	RETURN jsonb_build_object('action', 'template_status_changed', 'template_id', tid, 'status', new_status);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_template_status(jsonb) IS
+	'change_template_status: record the template''s new status in zbs_template (a status other than ENABLE holds its stages), warn, and have the worker read the template again.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_daily_quota(payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	quota text := coalesce(payload#>>'{quota,new_value}', payload#>>'{quota,new_quota}',
+						   payload->>'new_quota', payload->>'daily_quota');
+BEGIN
+	RAISE WARNING 'zalo_tthc: Zalo changed the Official Account''s daily quota of template messages to %',
+		coalesce(quota, 'a value the event does not give')
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  HINT = 'zalo_tthc.metrics() shows the quota each send reports (zalo_tthc_quota_remaining).';
+	RETURN jsonb_build_object('action', 'daily_quota_changed', 'daily_quota', quota);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_daily_quota(jsonb) IS
+	'change_oa_daily_quota: warn operators of the Official Account''s new daily quota of template messages.';
+
+REVOKE ALL ON FUNCTION zalo_tthc.webhook_on_template_status(jsonb), zalo_tthc.webhook_on_daily_quota(jsonb)
+	FROM PUBLIC;
+
 -- ---------------------------------------------------------------------
 -- The entry point for the portal
 -- ---------------------------------------------------------------------
@@ -537,6 +605,12 @@ BEGIN
 	END IF;
 
 	result := CASE ev->>'kind'
+		WHEN 'other' THEN CASE ev->>'event'
+			WHEN 'change_template_status'
+				THEN zalo_tthc.webhook_on_template_status(convert_from(body, 'UTF8')::jsonb)
+			WHEN 'change_oa_daily_quota'
+				THEN zalo_tthc.webhook_on_daily_quota(convert_from(body, 'UTF8')::jsonb)
+			ELSE jsonb_build_object('action', 'recorded') END
 		WHEN 'follow' THEN zalo_tthc.webhook_on_follow(ev)
 		WHEN 'unfollow' THEN zalo_tthc.webhook_on_unfollow(ev)
 		WHEN 'user_submit_info' THEN zalo_tthc.webhook_on_submit_info(ev)

@@ -162,3 +162,307 @@ END
 $$;
 COMMENT ON FUNCTION zalo_tthc.webhook_on_send_text(jsonb) IS
 	'user_send_text: queue the reply of zalo_tthc.chat_answer as a free reply to the citizen''s message (cs with recipient.message_id).';
+
+-- ---------------------------------------------------------------------
+-- Zalo in 2026: stage notices as ZBS template messages, by user id and by
+-- phone (zalo-api.md §0)
+-- ---------------------------------------------------------------------
+
+-- one approved template per stage serves both channels
+ALTER TABLE zalo_tthc.template RENAME COLUMN zns_template_id TO zbs_template_id;
+ALTER TABLE zalo_tthc.template RENAME COLUMN zns_params TO zbs_params;
+-- (no DEFAULT in ADD COLUMN: a stored "missing value" would differ from a
+-- fresh install's catalog)
+ALTER TABLE zalo_tthc.template ADD COLUMN by_phone boolean;
+ALTER TABLE zalo_tthc.template RENAME CONSTRAINT template_zns_params_check TO template_zbs_params_check;
+
+-- A row an operator edited keeps its template and is sent by phone as
+-- before: only if it had one.  Rows still as 0.2.0 shipped them take the
+-- 1.0.0 templates.
+UPDATE zalo_tthc.template SET by_phone = zbs_template_id IS NOT NULL;
+ALTER TABLE zalo_tthc.template ALTER COLUMN by_phone SET DEFAULT true, ALTER COLUMN by_phone SET NOT NULL;
+UPDATE zalo_tthc.template t
+SET zbs_template_id = v.new_id, zbs_params = v.new_params::jsonb, by_phone = v.by_phone
+FROM (VALUES
+	('submitted', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('received', 'zns_tthc_received', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_hen_tra}}"}', 'tthc_received', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_hen_tra":"{{ngay_hen_tra}}"}', true),
+	('rejected', 'zns_tthc_status', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}"}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', true),
+	('assigned', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('appraising', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('supplement_requested', 'zns_tthc_supplement', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{han_bo_sung}}"}', 'tthc_supplement', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","han_bo_sung":"{{han_bo_sung}}"}', true),
+	('supplement_submitted', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('payment_requested', 'zns_tthc_payment', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","amount":"{{so_tien}}"}', 'tthc_payment', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","so_tien":"{{so_tien}}"}', true),
+	('withdrawal_requested', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('signing', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('overdue_apology', 'zns_tthc_apology', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_hen_tra}}"}', 'tthc_apology', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_hen_tra":"{{ngay_hen_tra}}"}', true),
+	('result_ready', 'zns_tthc_result', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}","date":"{{ngay_co_ket_qua}}"}', 'tthc_result', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","trang_thai":"{{trang_thai}}","ngay_co_ket_qua":"{{ngay_co_ket_qua}}"}', true),
+	('result_returned', NULL, '{}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', false),
+	('returned', 'zns_tthc_status', '{"customer_name":"{{ho_ten}}","dossier_code":"{{ma_ho_so}}","status":"{{trang_thai}}"}', 'tthc_status', '{"ho_ten":"{{ho_ten}}","ma_ho_so":"{{ma_ho_so}}","ten_thu_tuc":"{{ten_thu_tuc}}","trang_thai":"{{trang_thai}}"}', true)) v (stage, old_id, old_params, new_id, new_params, by_phone)
+WHERE t.stage = v.stage::zalo_tthc.stage
+  AND t.zbs_template_id IS NOT DISTINCT FROM v.old_id AND t.zbs_params = v.old_params::jsonb;
+
+COMMENT ON TABLE zalo_tthc.template IS
+	'Mẫu tin nhắn: the approved ZBS template that carries each stage, to a follower by user id and by phone, with the values of its parameters.  Placeholders such as {{ma_ho_so}} are filled from the dossier and its event when the message is sent.  header, body, table_rows, buttons and status_style make the older OA transaction message, sent only with zalo_tthc.follower_message = transaction.';
+COMMENT ON COLUMN zalo_tthc.template.stage IS 'Giai đoạn.';
+COMMENT ON COLUMN zalo_tthc.template.header IS 'Tiêu đề tin (header element of the transaction message).';
+COMMENT ON COLUMN zalo_tthc.template.body IS 'Nội dung tin (text element of the transaction message; <br> for line breaks).';
+COMMENT ON COLUMN zalo_tthc.template.table_rows IS 'Bảng thông tin of the transaction message: array of {"key","value"}; the identifying "Mã hồ sơ" row is always added first.';
+COMMENT ON COLUMN zalo_tthc.template.buttons IS 'Nút bấm of the transaction message (at most 4): array of {"title","type","payload"}.';
+COMMENT ON COLUMN zalo_tthc.template.status_style IS 'Màu của dòng "Trạng thái" in the transaction message: green, blue, yellow, red or grey.';
+COMMENT ON COLUMN zalo_tthc.template.zbs_template_id IS 'Mã mẫu ZBS đã duyệt: the Zalo template id that carries this stage, by user id and by phone; one template may serve several stages.  NULL = the stage is not sent.';
+COMMENT ON COLUMN zalo_tthc.template.zbs_params IS 'Tham số mẫu ZBS: object mapping each parameter registered with the template to a text with placeholders, e.g. {"ma_ho_so": "{{ma_ho_so}}"}.  Each value is cut to the parameter''s maximum length as Zalo reports it (30 characters until known).';
+COMMENT ON COLUMN zalo_tthc.template.updated_at IS 'Thời điểm cập nhật.';
+COMMENT ON COLUMN zalo_tthc.template.by_phone IS 'Gửi qua số điện thoại: send this stage by phone (paid per message) when no follower can get it.  Off for the intermediate stages by default.';
+
+CREATE TABLE zalo_tthc.zbs_template (
+	template_id	text PRIMARY KEY,
+	status		text CHECK (status IN ('ENABLE', 'PENDING_REVIEW', 'REJECT', 'DISABLE', 'UNKNOWN')),
+	name		text,
+	params		jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(params) = 'array'),
+	price_uid	numeric,
+	price_phone	numeric,
+	problem		text,
+	checked_at	timestamptz,
+	status_changed_at timestamptz
+);
+COMMENT ON TABLE zalo_tthc.zbs_template IS
+	'Trạng thái mẫu ZBS: what Zalo reports of each template that template.zbs_template_id names, read by the delivery worker at start, every zalo_tthc.template_check_interval and when a change_template_status webhook arrives.  A stage whose template is not ENABLE holds its notifications (they wait; other stages keep going).';
+COMMENT ON COLUMN zalo_tthc.zbs_template.template_id IS 'The template id, as in template.zbs_template_id.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.status IS 'ENABLE (approved, sendable), PENDING_REVIEW, REJECT, DISABLE, or UNKNOWN (Zalo knows no template with this id); NULL = not read yet.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.name IS 'The template''s name at Zalo.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.params IS 'The template''s parameters as Zalo lists them: array of {"name","type","max_length","require"}; values are cut to max_length.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.price_uid IS 'Price of one message by user id (VND), as Zalo reports it.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.price_phone IS 'Price of one message by phone (VND), as Zalo reports it.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.problem IS 'Why the template''s stages are held, or why the last read failed; NULL when all is well.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.checked_at IS 'When Zalo last answered about this template; NULL = to be read again soon.';
+COMMENT ON COLUMN zalo_tthc.zbs_template.status_changed_at IS 'When the status last changed (a read or a webhook).';
+
+REVOKE ALL ON zalo_tthc.zbs_template FROM PUBLIC;
+GRANT SELECT ON zalo_tthc.zbs_template TO zalo_tthc_operator;
+SELECT pg_catalog.pg_extension_config_dump('zalo_tthc.zbs_template', '');
+
+COMMENT ON COLUMN zalo_tthc.delivery_attempt.endpoint IS 'API được gọi: template (ZBS by user id), zns (ZBS by phone), zns_hashphone, transaction (legacy), cs, upload_file, quota (the interaction check of a receipt file), or none when the worker decided without a call.';
+
+CREATE FUNCTION zalo_tthc.channel_status(
+	OUT channel text, OUT held_until timestamptz, OUT hold_reason text,
+	OUT quota_type text, OUT quota_remaining bigint, OUT quota_daily bigint, OUT quota_at timestamptz)
+RETURNS SETOF record
+LANGUAGE C STABLE
+AS 'MODULE_PATHNAME', 'zt_channel_status';
+COMMENT ON FUNCTION zalo_tthc.channel_status() IS
+	'The two ways a ZBS template goes out (user_id: to a follower; phone: by phone), from shared memory: until when an account problem (no balance, OA blocked) holds its notices and why, and the quota Zalo''s latest answer reported (quota_type, remaining, daily; NULL until known).';
+REVOKE ALL ON FUNCTION zalo_tthc.channel_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zalo_tthc.channel_status() TO zalo_tthc_operator;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.metrics()
+RETURNS text
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	WITH w AS (SELECT * FROM zalo_tthc.worker_status()),
+	q AS (SELECT * FROM zalo_tthc.queue_summary),
+	families (n, name, type, help) AS (VALUES
+		(1, 'zalo_tthc_worker_up', 'gauge', 'Whether the delivery worker is running (1) or not (0).'),
+		(2, 'zalo_tthc_worker_paused', 'gauge', 'Whether sending is paused (back-off, operator, re-authorisation).'),
+		(3, 'zalo_tthc_queue_depth', 'gauge', 'Open notifications by status and channel.'),
+		(4, 'zalo_tthc_oldest_pending_age_seconds', 'gauge', 'Age of the oldest notification waiting for its first attempt (0 if none).'),
+		(5, 'zalo_tthc_notifications_total', 'counter', 'Outcomes recorded by the delivery worker by stage, channel and status.'),
+		(6, 'zalo_tthc_http_request_duration_seconds', 'histogram', 'Response time of the worker''s requests to Zalo since the server started.'),
+		(7, 'zalo_tthc_token_expiry_seconds', 'gauge', 'Seconds until the OA access token expires (negative: expired).'),
+		(8, 'zalo_tthc_worker_in_flight', 'gauge', 'Requests on the wire.'),
+		(9, 'zalo_tthc_worker_loop_turns_total', 'counter', 'Times the worker woke and looked at its work.'),
+		(10, 'zalo_tthc_channel_held', 'gauge', 'Whether an account problem (no balance, OA blocked) holds the notices of a channel (user_id or phone).'),
+		(11, 'zalo_tthc_quota_remaining', 'gauge', 'Messages left in the quota Zalo last reported for a channel.'),
+		(12, 'zalo_tthc_quota_daily', 'gauge', 'The daily quota Zalo last reported for a channel.'),
+		(13, 'zalo_tthc_template_enabled', 'gauge', 'Whether Zalo reports a ZBS template as ENABLE (1) or not (0: its stages are held); by template and status.'),
+		(14, 'zalo_tthc_template_price_vnd', 'gauge', 'Price of one message of a ZBS template, by user id or by phone, as Zalo reports it.')),
+	samples (n, k, sample) AS (
+		SELECT 1, 0, format('zalo_tthc_worker_up %s', (w.pid IS NOT NULL)::int) FROM w
+		UNION ALL
+		SELECT 2, 0, format('zalo_tthc_worker_paused %s', (w.state IN ('paused', 'reauthorization_required'))::int) FROM w
+		UNION ALL
+		SELECT 3, 0, format('zalo_tthc_queue_depth{status="%s",channel="%s"} %s', q.status, q.channel, q.notifications)
+		FROM q
+		UNION ALL
+		SELECT 4, 0, format('zalo_tthc_oldest_pending_age_seconds %s',
+						 round(coalesce(max(extract(epoch FROM q.oldest_age)), 0), 3))
+		FROM q WHERE q.status = 'pending'
+		UNION ALL
+		SELECT 5, 0, format('zalo_tthc_notifications_total{stage="%s",channel="%s",status="%s"} %s',
+						 t.stage, t.channel, t.status, t.notifications)
+		FROM zalo_tthc.delivery_total t
+		UNION ALL
+		SELECT 6, h.le, format('zalo_tthc_http_request_duration_seconds_bucket{le="%s"} %s',
+						 CASE WHEN h.le = 'Infinity' THEN '+Inf' ELSE h.le::text END, h.requests)
+		FROM zalo_tthc.latency_histogram() h
+		UNION ALL
+		SELECT 6, h.le, format('zalo_tthc_http_request_duration_seconds_sum %s', round(h.sum_seconds::numeric, 6))
+		FROM zalo_tthc.latency_histogram() h WHERE h.le = 'Infinity'
+		UNION ALL
+		SELECT 6, h.le, format('zalo_tthc_http_request_duration_seconds_count %s', h.requests)
+		FROM zalo_tthc.latency_histogram() h WHERE h.le = 'Infinity'
+		UNION ALL
+		SELECT 7, 0, format('zalo_tthc_token_expiry_seconds %s',
+						 round(extract(epoch FROM c.expires_at - now()), 0))
+		FROM zalo_tthc.oa_credentials c
+		UNION ALL
+		SELECT 8, 0, format('zalo_tthc_worker_in_flight %s', w.in_flight) FROM w
+		UNION ALL
+		SELECT 9, 0, format('zalo_tthc_worker_loop_turns_total %s', w.loop_turns) FROM w
+		UNION ALL
+		SELECT 10, 0, format('zalo_tthc_channel_held{channel="%s"} %s', c.channel,
+						  (coalesce(c.held_until > now(), false))::int)
+		FROM zalo_tthc.channel_status() c
+		UNION ALL
+		SELECT 11, 0, format('zalo_tthc_quota_remaining{channel="%s",quota_type="%s"} %s', c.channel,
+						  coalesce(c.quota_type, ''), c.quota_remaining)
+		FROM zalo_tthc.channel_status() c WHERE c.quota_remaining IS NOT NULL
+		UNION ALL
+		SELECT 12, 0, format('zalo_tthc_quota_daily{channel="%s"} %s', c.channel, c.quota_daily)
+		FROM zalo_tthc.channel_status() c WHERE c.quota_daily IS NOT NULL
+		UNION ALL
+		SELECT 13, 0, format('zalo_tthc_template_enabled{template_id="%s",status="%s"} %s', z.template_id,
+						  coalesce(z.status, 'unread'), (z.status = 'ENABLE' AND z.problem IS NULL)::int)
+		FROM zalo_tthc.zbs_template z WHERE z.status IS NOT NULL OR z.problem IS NOT NULL
+		UNION ALL
+		SELECT 14, 0, format('zalo_tthc_template_price_vnd{template_id="%s",channel="%s"} %s', z.template_id,
+						  p.channel, p.price)
+		FROM zalo_tthc.zbs_template z
+		CROSS JOIN LATERAL (VALUES ('user_id', z.price_uid), ('phone', z.price_phone)) p (channel, price)
+		WHERE p.price IS NOT NULL)
+	SELECT string_agg(block, '') FROM (
+		SELECT f.n, format(E'# HELP %s %s\n# TYPE %s %s\n', f.name, f.help, f.name, f.type)
+			   || coalesce((SELECT string_agg(s.sample || E'\n', '' ORDER BY s.k, s.sample) FROM samples s
+							WHERE s.n = f.n), '') AS block
+		FROM families f
+		ORDER BY f.n) b
+$$;
+COMMENT ON FUNCTION zalo_tthc.metrics() IS
+	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry, the worker, the channels'' holds and quotas, and the ZBS templates'' status and prices; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
+
+CREATE FUNCTION zalo_tthc.templates_changed()
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'zt_templates_changed';
+COMMENT ON FUNCTION zalo_tthc.templates_changed() IS
+	'Tell the delivery worker to read the ZBS templates from Zalo again (after a change_template_status webhook).';
+REVOKE ALL ON FUNCTION zalo_tthc.templates_changed() FROM PUBLIC;
+
+-- Zalo's own words of the event: {"template_id", "status": {"prev_status",
+-- "new_status"}, "reason"}; a flat "new_status" or "status" is read too.
+CREATE FUNCTION zalo_tthc.webhook_on_template_status(payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	tid text := payload->>'template_id';
+	new_status text := upper(coalesce(payload#>>'{status,new_status}', payload->>'new_status',
+									  CASE WHEN jsonb_typeof(payload->'status') = 'string'
+										   THEN payload->>'status' END));
+BEGIN
+	IF tid IS NULL OR new_status IS NULL OR new_status NOT IN ('ENABLE', 'PENDING_REVIEW', 'REJECT', 'DISABLE') THEN
+		RETURN jsonb_build_object('action', 'recorded', 'reason', 'no template id or no known status');
+	END IF;
+	INSERT INTO zalo_tthc.zbs_template AS z (template_id, status, problem, checked_at, status_changed_at)
+	VALUES (tid, new_status,
+			CASE WHEN new_status <> 'ENABLE'
+				 THEN format('Zalo says template %s is %s (%s)', tid, new_status,
+							 coalesce(payload->>'reason', 'no reason given')) END,
+			NULL, now())
+	ON CONFLICT (template_id) DO UPDATE
+	SET status = excluded.status, problem = excluded.problem, checked_at = NULL,
+		status_changed_at = CASE WHEN z.status IS DISTINCT FROM excluded.status
+								 THEN now() ELSE z.status_changed_at END;
+	PERFORM zalo_tthc.templates_changed();
+	IF new_status <> 'ENABLE' THEN
+		RAISE WARNING 'zalo_tthc: Zalo says ZBS template % is now %; the stages that use it are held', tid, new_status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Fix the template at Zalo, or point those stages at an approved template in zalo_tthc.template.';
+	END IF;
+	RETURN jsonb_build_object('action', 'template_status_changed', 'template_id', tid, 'status', new_status);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_template_status(jsonb) IS
+	'change_template_status: record the template''s new status in zbs_template (a status other than ENABLE holds its stages), warn, and have the worker read the template again.';
+
+CREATE FUNCTION zalo_tthc.webhook_on_daily_quota(payload jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	quota text := coalesce(payload#>>'{quota,new_value}', payload#>>'{quota,new_quota}',
+						   payload->>'new_quota', payload->>'daily_quota');
+BEGIN
+	RAISE WARNING 'zalo_tthc: Zalo changed the Official Account''s daily quota of template messages to %',
+		coalesce(quota, 'a value the event does not give')
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			  HINT = 'zalo_tthc.metrics() shows the quota each send reports (zalo_tthc_quota_remaining).';
+	RETURN jsonb_build_object('action', 'daily_quota_changed', 'daily_quota', quota);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.webhook_on_daily_quota(jsonb) IS
+	'change_oa_daily_quota: warn operators of the Official Account''s new daily quota of template messages.';
+
+REVOKE ALL ON FUNCTION zalo_tthc.webhook_on_template_status(jsonb), zalo_tthc.webhook_on_daily_quota(jsonb)
+	FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.handle_webhook(body bytea, signature text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ev jsonb := zalo_tthc.webhook_verify(body, signature);
+	dedupe bytea;
+	result jsonb;
+BEGIN
+	IF NOT (ev->>'ok')::boolean THEN
+		RETURN ev;
+	END IF;
+
+	-- a second delivery of a handled event waits here for the first to commit
+	dedupe := decode(ev->>'dedupe_key', 'hex');
+	INSERT INTO zalo_tthc.webhook_event (dedupe_key, event_name, zalo_user_id, occurred_at)
+	VALUES (dedupe, ev->>'event', ev->>'user_id', to_timestamp((ev->>'timestamp_ms')::bigint / 1000.0))
+	ON CONFLICT (dedupe_key) DO NOTHING;
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event',
+								  'action', 'duplicate_ignored');
+	END IF;
+
+	result := CASE ev->>'kind'
+		WHEN 'other' THEN CASE ev->>'event'
+			WHEN 'change_template_status'
+				THEN zalo_tthc.webhook_on_template_status(convert_from(body, 'UTF8')::jsonb)
+			WHEN 'change_oa_daily_quota'
+				THEN zalo_tthc.webhook_on_daily_quota(convert_from(body, 'UTF8')::jsonb)
+			ELSE jsonb_build_object('action', 'recorded') END
+		WHEN 'follow' THEN zalo_tthc.webhook_on_follow(ev)
+		WHEN 'unfollow' THEN zalo_tthc.webhook_on_unfollow(ev)
+		WHEN 'user_submit_info' THEN zalo_tthc.webhook_on_submit_info(ev)
+		WHEN 'user_send_text' THEN zalo_tthc.webhook_on_send_text(ev)
+		WHEN 'user_received_message' THEN zalo_tthc.webhook_on_receipt(ev)
+		WHEN 'user_seen_message' THEN zalo_tthc.webhook_on_receipt(ev)
+		WHEN 'zns_delivered' THEN zalo_tthc.webhook_on_receipt(ev)
+		ELSE jsonb_build_object('action', 'recorded')
+	END;
+	UPDATE zalo_tthc.webhook_event SET action = result->>'action' WHERE dedupe_key = dedupe;
+
+	-- forget handled events after the retention (never within twice the window)
+	IF random() < 0.01 THEN
+		DELETE FROM zalo_tthc.webhook_event
+		WHERE received_at < now() - greatest(current_setting('zalo_tthc.webhook_replay_retention')::interval,
+											 2 * current_setting('zalo_tthc.webhook_max_age')::interval);
+		DELETE FROM zalo_tthc.webhook_pending_receipt
+		WHERE received_at < now() - greatest(current_setting('zalo_tthc.webhook_replay_retention')::interval,
+											 2 * current_setting('zalo_tthc.webhook_max_age')::interval);
+	END IF;
+	RETURN jsonb_build_object('ok', true, 'verified', true, 'event', ev->>'event') || result;
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.handle_webhook(bytea, text) IS
+	'Verify and process one Zalo webhook delivery: body = the raw bytes as received, signature = the X-ZEvent-Signature header. Returns {"ok", "verified", "event", "action", ...}; ok false with a reason when refused, and then nothing changed.';

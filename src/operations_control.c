@@ -1,6 +1,7 @@
 /*
  * operations_control.c
- *		The operator's pause, as the delivery worker sees it.
+ *		The operator's pause, as the delivery worker sees it, and the
+ *		webhook's word that the ZBS templates changed.
  *		zalo_tthc.pause() and resume() write zalo_tthc.worker_control; its
  *		statement trigger (wakeup.c) bumps a generation in shared memory when
  *		that transaction commits, and the worker reads the table again only
@@ -9,6 +10,7 @@
 #include "postgres.h"
 
 #include "executor/spi.h"
+#include "fmgr.h"
 
 #include "operations_control.h"
 #include "shmem.h"
@@ -50,4 +52,22 @@ zt_paused_by_operator(void)
 	loaded = true;
 	seen_generation = generation;
 	return paused;
+}
+
+PG_FUNCTION_INFO_V1(zt_templates_changed);
+
+/*
+ * zalo_tthc.templates_changed(): have the delivery worker read the ZBS
+ * templates from Zalo again, now (a change_template_status webhook).  A
+ * server without the preloaded library has no worker to tell.
+ */
+Datum
+zt_templates_changed(PG_FUNCTION_ARGS)
+{
+	if (zt_shared != NULL)
+	{
+		pg_atomic_fetch_add_u32(&zt_shared->templates_generation, 1);
+		zt_wake_worker();
+	}
+	PG_RETURN_VOID();
 }

@@ -175,6 +175,48 @@ zt_worker_status(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
 }
 
+PG_FUNCTION_INFO_V1(zt_channel_status);
+
+/*
+ * zalo_tthc.channel_status(): one row per way a ZBS template goes out,
+ * user_id and phone: the account hold and the latest quota Zalo reported.
+ */
+Datum
+zt_channel_status(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ZtChannelShared channels[ZT_CHANNELS];
+	static const char *const names[ZT_CHANNELS] = {"user_id", "phone"};
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(channels, 0, sizeof(channels));
+	for (int c = 0; c < ZT_CHANNELS; c++)
+		channels[c].quota_remaining = channels[c].quota_daily = -1;
+	if (zt_shared != NULL)
+	{
+		SpinLockAcquire(&zt_shared->mutex);
+		memcpy(channels, zt_shared->channels, sizeof(channels));
+		SpinLockRelease(&zt_shared->mutex);
+	}
+	for (int c = 0; c < ZT_CHANNELS; c++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		values[0] = CStringGetTextDatum(names[c]);
+		values[1] = timestamp_or_null(channels[c].held_until, &nulls[1]);
+		values[2] = text_or_null(channels[c].held_until ? channels[c].hold_reason : "", &nulls[2]);
+		values[3] = text_or_null(channels[c].quota_type, &nulls[3]);
+		values[4] = Int64GetDatum(channels[c].quota_remaining);
+		nulls[4] = channels[c].quota_remaining < 0;
+		values[5] = Int64GetDatum(channels[c].quota_daily);
+		nulls[5] = channels[c].quota_daily < 0;
+		values[6] = timestamp_or_null(channels[c].quota_at, &nulls[6]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
 PG_FUNCTION_INFO_V1(zt_latency_histogram);
 
 /*

@@ -4,14 +4,14 @@
  *		or changes a notification's status (see outbox.h for the statuses):
  *		a stage change's event and notification rows, written by the
  *		dossier trigger; and the delivery worker's claims, outcomes (with
- *		the ZNS fallback, the receipt file and the delivery totals) and
+ *		the fallback by phone, the receipt file and the delivery totals) and
  *		reclaims of notifications whose sender is gone.
  *
  * Recording a stage change runs inside the AFTER trigger of every stage change, so it writes
  * the two rows directly through the executor's single-row insert (the one
  * logical replication uses: constraints, index entries, row triggers)
  * instead of planning and running SQL each time.  The linked follower is
- * found with an index probe; whether a stage has a ZNS template is read
+ * found with an index probe; whether a stage is sent by phone is read
  * once and kept until the template table changes.
  *
  * What the executor would rebuild for every row is built once per backend
@@ -126,10 +126,11 @@ typedef struct EnqueueCatalog
 	Oid			template_relid;
 	Oid			template_index;
 	AttrNumber	template_stage_att;
-	AttrNumber	template_zns_att;
+	AttrNumber	template_id_att;
+	AttrNumber	template_by_phone_att;
 	int			nstages_known;	/* stages whose template was read */
 	Oid			stage_known[ZT_MAX_STAGES];
-	bool		stage_has_zns[ZT_MAX_STAGES];
+	bool		stage_by_phone[ZT_MAX_STAGES];
 	Oid			notify_type;	/* zalo_tthc.notify_decision */
 	Oid			channel_oa;
 	Oid			channel_zns;
@@ -334,7 +335,11 @@ read_catalog(void)
 	catalog.template_relid = extension_relation(nsp, "template");
 	catalog.template_index = extension_relation(nsp, ZT_TEMPLATE_KEY_INDEX);
 	catalog.template_stage_att = column_number(catalog.template_relid, "template", "stage");
-	catalog.template_zns_att = column_number(catalog.template_relid, "template", "zns_template_id");
+	/* a 0.2.0 schema (before ALTER EXTENSION UPDATE) names it zns_template_id and has no by_phone */
+	catalog.template_by_phone_att = get_attnum(catalog.template_relid, "by_phone");
+	catalog.template_id_att = column_number(catalog.template_relid, "template",
+											catalog.template_by_phone_att == InvalidAttrNumber ?
+											"zns_template_id" : "zbs_template_id");
 
 	catalog.notify_type = get_atttype(catalog.event.relid, catalog.event.attnum[EV_NOTIFY]);
 	{
@@ -457,7 +462,8 @@ linked_recipient(Datum phone, bool phone_null, Datum id_number, bool id_null)
 }
 
 /*
- * True when the stage has an approved ZNS template.  Read once per stage
+ * True when the stage is sent by phone to a citizen no follower message
+ * reaches: it has a template and by_phone is on.  Read once per stage
  * and kept: a statement trigger on template sends a relcache invalidation
  * when a DBA edits it.  The row is read with a snapshot taken after the
  * table is locked, not the statement's: an edit that committed after the
@@ -465,7 +471,7 @@ linked_recipient(Datum phone, bool phone_null, Datum id_number, bool id_null)
  * would otherwise be kept unseen.
  */
 static bool
-stage_has_zns_template(Oid stage)
+stage_sent_by_phone(Oid stage)
 {
 	Relation	rel;
 	Relation	index;
@@ -477,7 +483,7 @@ stage_has_zns_template(Oid stage)
 
 	for (int i = 0; i < catalog.nstages_known; i++)
 		if (catalog.stage_known[i] == stage)
-			return catalog.stage_has_zns[i];
+			return catalog.stage_by_phone[i];
 
 	rel = table_open(catalog.template_relid, AccessShareLock);
 	index = index_open(catalog.template_index, AccessShareLock);
@@ -489,10 +495,18 @@ stage_has_zns_template(Oid stage)
 	tup = systable_getnext_ordered(scan, ForwardScanDirection);
 	if (HeapTupleIsValid(tup))
 	{
-		bool		isnull;
+		bool		no_template;
+		bool		by_phone_null;
+		Datum		by_phone;
 
-		(void) heap_getattr(tup, catalog.template_zns_att, RelationGetDescr(rel), &isnull);
-		result = !isnull;
+		(void) heap_getattr(tup, catalog.template_id_att, RelationGetDescr(rel), &no_template);
+		if (catalog.template_by_phone_att == InvalidAttrNumber)
+			result = !no_template;
+		else
+		{
+			by_phone = heap_getattr(tup, catalog.template_by_phone_att, RelationGetDescr(rel), &by_phone_null);
+			result = !no_template && !by_phone_null && DatumGetBool(by_phone);
+		}
 	}
 	systable_endscan_ordered(scan);
 	UnregisterSnapshot(snapshot);
@@ -502,7 +516,7 @@ stage_has_zns_template(Oid stage)
 	if (catalog.nstages_known < ZT_MAX_STAGES)
 	{
 		catalog.stage_known[catalog.nstages_known] = stage;
-		catalog.stage_has_zns[catalog.nstages_known] = result;
+		catalog.stage_by_phone[catalog.nstages_known] = result;
 		catalog.nstages_known++;
 	}
 	return result;
@@ -653,8 +667,8 @@ close_tables(Relation event_rel, Relation outbox_rel)
 /*
  * Record a stage change: its dossier_event row, and when `enqueue` is set
  * its outbox row, with the channel decided now, in the transaction of the
- * change: the linked follower's OA if there is one, else ZNS by phone when
- * the stage has a ZNS template, else a final 'undeliverable' row with its
+ * change: the linked follower by user id if there is one, else by phone when
+ * the stage is sent by phone, else a final 'undeliverable' row with its
  * reason, so that nothing disappears silently.  Nothing is written when
  * the event exists already.
  */
@@ -737,15 +751,15 @@ zt_record_stage_change(const ZtStageChange *c)
 	if (c->enqueue)
 	{
 		int64		recipient = linked_recipient(c->phone, c->phone_null, c->id_number, c->id_number_null);
-		bool		zns = recipient == 0 && stage_has_zns_template(c->stage_after);
+		bool		zns = recipient == 0 && stage_sent_by_phone(c->stage_after);
 		bool		by_zns = zns && !c->phone_null;
 		const char *reason = NULL;
 
 		if (recipient == 0 && !zns)
-			reason = psprintf("no Zalo follower is linked to the applicant and stage %s has no ZNS template",
+			reason = psprintf("no Zalo follower is linked to the applicant and stage %s is not sent by phone",
 							  zt_stage_name(c->stage_after));
 		else if (recipient == 0 && !by_zns)
-			reason = "no Zalo follower is linked to the applicant and the dossier has no mobile phone for ZNS";
+			reason = "no Zalo follower is linked to the applicant and the dossier has no mobile phone";
 
 		begin_insert(&ob, &catalog.outbox, outbox_rel, estate, 2);
 		set_value(&ob, OB_EVENT_ID, Int64GetDatum(event_id), false);
@@ -852,7 +866,7 @@ static const char *const claim_sql =
 "       r.zalo_user_id, coalesce(r.followed, false),"
 "       '84' || substr(dd.applicant_phone, 4),"
 "       dd.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
-"       t.zns_template_id, t.zns_params::text,"
+"       t.zbs_template_id, t.zbs_params::text,"
 "       doc.file_name, doc.content, c.payload::text, "
 ZT_VALUE_COLUMNS " "
 "FROM claimed c "
@@ -863,8 +877,8 @@ ZT_VALUE_COLUMNS " "
 "       ON true "
 "LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
 "                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
-"LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zns_template_id,"
-"                          t.zns_params"
+"LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zbs_template_id,"
+"                          t.zbs_params"
 "                   FROM zalo_tthc.template t WHERE t.stage = c.stage OFFSET 0) t ON true "
 "LEFT JOIN LATERAL (SELECT doc.file_name, doc.content FROM zalo_tthc.dossier_document doc"
 "                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
@@ -939,15 +953,15 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 		row->idempotency_key = zt_spi_copy_text(tup, desc, 5, cxt);
 		row->user_id = zt_spi_copy_text(tup, desc, 6, cxt);
 		row->followed = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		row->zns_phone = zt_spi_copy_text(tup, desc, 8, cxt);
+		row->phone = zt_spi_copy_text(tup, desc, 8, cxt);
 		row->code = zt_spi_copy_text(tup, desc, 9, cxt);
 		row->header = zt_spi_copy_text(tup, desc, 10, cxt);
 		row->body = zt_spi_copy_text(tup, desc, 11, cxt);
 		row->table_rows = zt_spi_copy_text(tup, desc, 12, cxt);
 		row->buttons = zt_spi_copy_text(tup, desc, 13, cxt);
 		row->status_style = zt_spi_copy_text(tup, desc, 14, cxt);
-		row->zns_template_id = zt_spi_copy_text(tup, desc, 15, cxt);
-		row->zns_params = zt_spi_copy_text(tup, desc, 16, cxt);
+		row->template_id = zt_spi_copy_text(tup, desc, 15, cxt);
+		row->template_params = zt_spi_copy_text(tup, desc, 16, cxt);
 		row->file_name = zt_spi_copy_text(tup, desc, 17, cxt);
 		content = SPI_getbinval(tup, desc, 18, &isnull);
 		if (!isnull)
@@ -1014,16 +1028,17 @@ static const char *const complete_sql =
 "  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
 "                                status, last_error)"
 "  SELECT u.event_id, u.dossier_id, u.stage, 'zns', 'stage', u.dossier_id || '-' || e.seq || '-zns',"
-"         CASE WHEN t.zns_template_id IS NOT NULL AND d.applicant_phone IS NOT NULL"
+"         CASE WHEN t.by_phone AND d.applicant_phone IS NOT NULL"
 "              THEN 'pending' ELSE 'undeliverable' END::zalo_tthc.delivery_status,"
-"         CASE WHEN t.zns_template_id IS NULL"
-"              THEN 'the Zalo OA could not reach the citizen and stage ' || u.stage || ' has no ZNS template'"
+"         CASE WHEN t.by_phone IS NOT TRUE"
+"              THEN 'the Zalo OA could not reach the citizen and stage ' || u.stage || ' is not sent by phone'"
 "              WHEN d.applicant_phone IS NULL"
 "              THEN 'the Zalo OA could not reach the citizen and the dossier has no mobile phone' END"
 "  FROM upd u"
 "  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
 "  CROSS JOIN LATERAL (SELECT d.applicant_phone FROM zalo_tthc.dossier d WHERE d.id = u.dossier_id OFFSET 0) d"
-"  LEFT JOIN LATERAL (SELECT t.zns_template_id FROM zalo_tthc.template t WHERE t.stage = u.stage OFFSET 0) t"
+"  LEFT JOIN LATERAL (SELECT t.zbs_template_id IS NOT NULL AND t.by_phone AS by_phone"
+"                     FROM zalo_tthc.template t WHERE t.stage = u.stage OFFSET 0) t"
 "         ON true"
 "  WHERE u.fallback AND u.channel = 'zalo_oa' AND u.kind = 'stage'"
 "  ON CONFLICT (event_id, channel, kind) DO NOTHING), "

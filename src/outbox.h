@@ -84,15 +84,15 @@ typedef struct ZtClaimedRow
 	char	   *idempotency_key;
 	char	   *user_id;		/* NULL: no linked follower */
 	bool		followed;
-	char	   *zns_phone;		/* 84XXXXXXXXX or NULL */
+	char	   *phone;			/* 84XXXXXXXXX or NULL */
 	char	   *code;
 	char	   *header;
 	char	   *body;
 	char	   *table_rows;
 	char	   *buttons;
 	char	   *status_style;
-	char	   *zns_template_id;
-	char	   *zns_params;
+	char	   *template_id;	/* template.zbs_template_id */
+	char	   *template_params;	/* template.zbs_params */
 	char	   *vars;
 	char	   *file_name;
 	char	   *file_data;

@@ -41,6 +41,21 @@ int			zt_attempt_retention_min = 30 * 24 * 60;
 int			zt_sent_retention_min = 90 * 24 * 60;
 int			zt_retention_batch_size = 1000;
 int			zt_retention_interval_ms = 60 * 1000;
+int			zt_follower_message = ZT_FOLLOWER_TEMPLATE;
+int			zt_phone_channel = ZT_PHONE_CLEAR;
+int			zt_template_check_interval_ms = 3 * 3600 * 1000;
+
+static const struct config_enum_entry follower_message_options[] = {
+	{"template", ZT_FOLLOWER_TEMPLATE, false},
+	{"transaction", ZT_FOLLOWER_TRANSACTION, false},
+	{NULL, 0, false}
+};
+
+static const struct config_enum_entry phone_channel_options[] = {
+	{"phone", ZT_PHONE_CLEAR, false},
+	{"hashed_phone", ZT_PHONE_HASHED, false},
+	{NULL, 0, false}
+};
 
 /* Define one integer setting reloaded on SIGHUP. */
 static void
@@ -189,6 +204,17 @@ zt_define_settings(void)
 	define_sighup_int("zalo_tthc.rate_limit_backoff",
 					  "Pause of all sending after Zalo answers -32 (rate limit) or HTTP 429.",
 					  &zt_rate_limit_backoff_ms, 60 * 1000, 10, 3600 * 1000, GUC_UNIT_MS);
+	DefineCustomEnumVariable("zalo_tthc.follower_message",
+							 "How a stage notice reaches a follower: template (ZBS template by user id) or transaction (the OA transaction message Zalo stopped on 2026-03-01, for OAs that still have it).",
+							 NULL, &zt_follower_message, ZT_FOLLOWER_TEMPLATE, follower_message_options,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("zalo_tthc.phone_channel",
+							 "How a notice goes by phone: phone (the 84... number) or hashed_phone (only its SHA-256 leaves the database).",
+							 NULL, &zt_phone_channel, ZT_PHONE_CLEAR, phone_channel_options,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	define_sighup_int("zalo_tthc.template_check_interval",
+					  "How often the worker reads each ZBS template's status, parameters and prices from Zalo (also at start and on a change_template_status webhook).",
+					  &zt_template_check_interval_ms, 3 * 3600 * 1000, 1000, INT_MAX, GUC_UNIT_MS);
 	define_sighup_int("zalo_tthc.config_error_pause",
 					  "Pause of all sending after a configuration error (OA disabled, no permission, quota).",
 					  &zt_config_error_pause_ms, 300 * 1000, 10, 24 * 3600 * 1000, GUC_UNIT_MS);

@@ -36,6 +36,16 @@ extern int	zt_attempt_retention_min;
 extern int	zt_sent_retention_min;
 extern int	zt_retention_batch_size;
 extern int	zt_retention_interval_ms;
+extern int	zt_follower_message;
+extern int	zt_phone_channel;
+extern int	zt_template_check_interval_ms;
 extern void zt_define_settings(void);
+
+/* zalo_tthc.follower_message */
+#define ZT_FOLLOWER_TEMPLATE 0
+#define ZT_FOLLOWER_TRANSACTION 1
+/* zalo_tthc.phone_channel */
+#define ZT_PHONE_CLEAR 0
+#define ZT_PHONE_HASHED 1
 
 #endif							/* ZT_SETTINGS_H */

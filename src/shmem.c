@@ -46,6 +46,12 @@ zt_shmem_startup(void)
 		pg_atomic_init_u64(&zt_shared->commit_wakeups, 0);
 		pg_atomic_init_u64(&zt_shared->loop_turns, 0);
 		pg_atomic_init_u32(&zt_shared->control_generation, 0);
+		pg_atomic_init_u32(&zt_shared->templates_generation, 0);
+		for (int c = 0; c < ZT_CHANNELS; c++)
+		{
+			zt_shared->channels[c].quota_remaining = -1;
+			zt_shared->channels[c].quota_daily = -1;
+		}
 		SpinLockInit(&zt_shared->mutex);
 		zt_shared->state = ZT_WS_NOT_RUNNING;
 	}

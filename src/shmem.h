@@ -32,6 +32,21 @@ typedef enum ZtWorkerState
 	ZT_WS_REAUTHORIZATION_REQUIRED
 } ZtWorkerState;
 
+/* The two ways a ZBS template goes out, for their holds and quotas. */
+#define ZT_CHANNEL_UID 0		/* by Zalo user id (to a follower) */
+#define ZT_CHANNEL_PHONE 1		/* by phone */
+#define ZT_CHANNELS 2
+
+typedef struct ZtChannelShared
+{
+	TimestampTz held_until;		/* an account problem holds its notices; 0 = not held */
+	char		hold_reason[ZT_TEXT_LEN];
+	char		quota_type[32];	/* as the latest answer said */
+	int64		quota_remaining;	/* -1 = not known */
+	int64		quota_daily;	/* -1 = not known */
+	TimestampTz quota_at;
+} ZtChannelShared;
+
 /*
  * Shared state.  Plain values only: every process maps this at its own
  * address.  The atomics are read without the lock; the rest under it.
@@ -67,6 +82,9 @@ typedef struct ZtSharedState
 	double		latency_sum_s;
 	/* operations_control.c: bumped when an operator's pause() or resume() commits */
 	pg_atomic_uint32 control_generation;
+	/* webhook.c: bumped when Zalo says a template's status changed */
+	pg_atomic_uint32 templates_generation;
+	ZtChannelShared channels[ZT_CHANNELS];
 } ZtSharedState;
 
 extern ZtSharedState *zt_shared;

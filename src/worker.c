@@ -44,6 +44,7 @@
 #include "worker.h"
 #include "worker_txn.h"
 #include "zalo_client.h"
+#include "zbs_templates.h"
 
 /* A request of ours on the wire. */
 typedef struct PendingSend
@@ -52,8 +53,14 @@ typedef struct PendingSend
 	int64		outbox_id;
 	int32		attempt;
 	bool		is_oa_stage;	/* may fall back to ZNS */
-	bool		is_receipt_file;	/* upload, then file message */
+	bool		is_template_read;	/* a template's detail, not a notification */
+	int			channel;		/* ZT_CHANNEL_UID or _PHONE for a ZBS template, else -1 */
+	char	   *template_id;	/* malloc'ed: the template sent or read */
 	char	   *user_id;		/* malloc'ed, for the file message */
+	char	   *file_name;		/* malloc'ed copy of the receipt, for the upload */
+	char	   *file_data;
+	int			file_len;
+	char	   *consultation;	/* malloc'ed: a free reply's body as a consultation message */
 	TimestampTz started_at;
 } PendingSend;
 
@@ -86,6 +93,11 @@ typedef struct WorkerLoop
 	TimestampTz last_answer_at; /* Zalo's latest HTTP answer, any status */
 	int			held_unlogged;	/* notices held since the last LOG line saying so */
 	TimestampTz hold_logged_at;
+	TimestampTz channel_held_until[ZT_CHANNELS];	/* an account problem met there */
+	char		channel_hold_reason[ZT_CHANNELS][ZT_TEXT_LEN];
+	TimestampTz templates_read_at;	/* next read of the templates' detail */
+	uint32		templates_generation;	/* webhooks about templates seen */
+	int			template_reads; /* reads on the wire */
 	double		tokens;			/* rate-limit bucket */
 	TimestampTz tokens_at;
 	int			errors_in_a_row;	/* turns of the loop that ended in ERROR */
@@ -120,6 +132,12 @@ typedef struct WorkerLoop
 
 /* Attempts for an undocumented Zalo error code before the notice is held. */
 #define UNKNOWN_CODE_TRIES 3
+
+/* A receipt file goes only to a citizen who wrote to the OA this recently (Zalo's rule). */
+#define RECEIPT_FILE_INTERACTION_DAYS 7
+
+/* After a failed read of the templates, the next try (ms). */
+#define TEMPLATE_READ_RETRY_MS (60 * 1000)
 
 bool		zt_am_delivery_worker = false;
 
@@ -812,8 +830,16 @@ endpoint_name(ZaloEndpoint e)
 {
 	switch (e)
 	{
+		case ZE_OA_TEMPLATE:
+			return "template";
 		case ZE_OA_TRANSACTION:
 			return "transaction";
+		case ZE_OA_QUOTA:
+			return "quota";
+		case ZE_ZNS_HASHPHONE:
+			return "zns_hashphone";
+		case ZE_TEMPLATE_INFO:
+			return "template_info";
 		case ZE_OA_CS:
 			return "cs";
 		case ZE_OA_UPLOAD_FILE:
@@ -828,17 +854,18 @@ endpoint_name(ZaloEndpoint e)
 
 /* Start a request for a pending send; false if it could not start. */
 static bool
-start_request(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char *body,
-			  const ZtClaimedRow *row)
+start_request(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char *body)
 {
 	ZaloRequest *req;
 
 	if (endpoint == ZE_OA_UPLOAD_FILE)
-		req = zalo_request_upload(zt_api_base_url, w->creds.access_token, row->file_name,
-								  row->file_data, row->file_len, ps);
+		req = zalo_request_upload(zt_api_base_url, w->creds.access_token, ps->file_name,
+								  ps->file_data, ps->file_len, ps);
+	else if (endpoint == ZE_TEMPLATE_INFO)
+		req = zalo_request_template_info(zt_zns_base_url, w->creds.access_token, ps->template_id, ps);
 	else
 		req = zalo_request_json(endpoint,
-								endpoint == ZE_ZNS_TEMPLATE ? zt_zns_base_url : zt_api_base_url,
+								ZE_IS_BY_PHONE(endpoint) ? zt_zns_base_url : zt_api_base_url,
 								w->creds.access_token, body, ps);
 	if (req == NULL)
 		return false;
@@ -856,7 +883,11 @@ static void
 free_pending(PendingSend *ps)
 {
 	dlist_delete(&ps->node);
+	free(ps->template_id);
 	free(ps->user_id);
+	free(ps->file_name);
+	free(ps->file_data);
+	free(ps->consultation);
 	free(ps);
 }
 
@@ -894,8 +925,143 @@ send_chat_row(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
 		free_pending(ps);
 		return;
 	}
-	if (!start_request(w, ps, ZE_OA_CS, row->payload, row))
+	/* a free reply that Zalo refuses goes again as a consultation message */
+	if (row->user_id != NULL)
+		ps->consultation = zt_reply_as_consultation(row->payload, row->user_id);
+	if (!start_request(w, ps, ZE_OA_CS, row->payload))
 		record_not_started(w, ps, "the chat message request");
+}
+
+/*
+ * A notice that waits without a request: one more for the LOG line said
+ * once per pause for all of them, not once per notice of a backlog.
+ */
+static void
+note_held(WorkerLoop *w, TimestampTz now, const char *why)
+{
+	w->held_unlogged++;
+	if (TimestampDifferenceExceeds(w->hold_logged_at, now, zt_config_error_pause_ms))
+	{
+		ereport(LOG,
+				(errmsg("zalo_tthc worker: %d notifications held for %d s, the latest: %s",
+						w->held_unlogged, zt_config_error_pause_ms / 1000, why)));
+		w->held_unlogged = 0;
+		w->hold_logged_at = now;
+	}
+}
+
+/* Hold one notice: it is tried again at until, with no attempt burnt. */
+static void
+hold_outcome(WorkerLoop *w, ZtOutcome *o, TimestampTz now, TimestampTz until, const char *why)
+{
+	o->status = "failed";
+	o->refund_attempt = true;
+	o->next_attempt_at = until;
+	note_held(w, now, why);
+}
+
+/*
+ * An account problem on a channel (no balance, OA blocked): its notices
+ * wait config_error_pause without a request each; the other channel and
+ * the other stages go on.
+ */
+static void
+hold_channel(WorkerLoop *w, int channel, TimestampTz until, const char *why)
+{
+	if (channel < 0)
+		return;
+	if (w->channel_held_until[channel] < until)
+	{
+		if (w->channel_held_until[channel] <= GetCurrentTimestamp())
+			ereport(WARNING,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("zalo_tthc worker: notices %s are held for %d s by an account problem",
+							channel == ZT_CHANNEL_UID ? "to followers" : "by phone",
+							zt_config_error_pause_ms / 1000),
+					 errdetail("%s", why)));
+		w->channel_held_until[channel] = until;
+		strlcpy(w->channel_hold_reason[channel], why, ZT_TEXT_LEN);
+		SpinLockAcquire(&zt_shared->mutex);
+		zt_shared->channels[channel].held_until = until;
+		strlcpy(zt_shared->channels[channel].hold_reason, why, ZT_TEXT_LEN);
+		SpinLockRelease(&zt_shared->mutex);
+	}
+}
+
+/*
+ * Hold a claimed notice without sending it when its channel or its
+ * template is held; false when it may go.
+ */
+static bool
+held_without_request(WorkerLoop *w, PendingSend *ps, const ZtClaimedRow *row, int channel)
+{
+	const ZtTemplateState *t = zt_template_state(row->template_id);
+	TimestampTz now = GetCurrentTimestamp();
+	ZtOutcome  *o;
+
+	if (w->channel_held_until[channel] > now)
+	{
+		o = add_outcome(w, row->outbox_id, row->attempt, "failed", "none");
+		o->outcome = "account";
+		o->last_error = outcome_text(w, w->channel_hold_reason[channel]);
+		hold_outcome(w, o, now, w->channel_held_until[channel], w->channel_hold_reason[channel]);
+	}
+	else if (t != NULL && t->held)
+	{
+		o = add_outcome(w, row->outbox_id, row->attempt, "failed", "none");
+		o->outcome = "template";
+		o->last_error = outcome_text(w, t->problem);
+		hold_outcome(w, o, now, TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms), t->problem);
+	}
+	else
+		return false;
+	free_pending(ps);
+	return true;
+}
+
+/* A final outcome decided without a request. */
+static void
+record_unsent(WorkerLoop *w, PendingSend *ps, const ZtClaimedRow *row, const char *status,
+			  const char *why, bool by_phone_next)
+{
+	ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, status, "none");
+
+	o->outcome = "recipient";
+	o->fallback_to_zns = by_phone_next;
+	o->last_error = outcome_text(w, why);
+	free_pending(ps);
+}
+
+/*
+ * A receipt file: first ask Zalo when the citizen last wrote to the OA,
+ * since a file goes only within 7 days of that and each upload is spent
+ * from a monthly quota; the upload follows in handle_finished.
+ */
+static void
+send_receipt_file(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
+{
+	char	   *body;
+
+	if (row->user_id == NULL || row->file_data == NULL || !row->followed)
+	{
+		record_unsent(w, ps, row, "undeliverable",
+					  row->file_data == NULL ? "the receipt document is gone" :
+					  "the citizen no longer follows the Official Account", false);
+		return;
+	}
+	ps->user_id = strdup(row->user_id);
+	ps->file_name = strdup(row->file_name ? row->file_name : "phieu-tiep-nhan.pdf");
+	ps->file_data = malloc(Max(row->file_len, 1));
+	if (ps->user_id == NULL || ps->file_name == NULL || ps->file_data == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	memcpy(ps->file_data, row->file_data, row->file_len);
+	ps->file_len = row->file_len;
+	body = zt_build_user_id_body(row->user_id);
+	if (body == NULL || !start_request(w, ps, ZE_OA_QUOTA, body))
+		record_not_started(w, ps, "the citizen's interaction check");
+	free(body);
 }
 
 /* Build and start the request of one claimed row, or record why not. */
@@ -905,6 +1071,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	PendingSend *ps = calloc(1, sizeof(PendingSend));
 	ZtMessageParts parts;
 	char		err[256] = "";
+	char		phone_hash[65];
 	char	   *body = NULL;
 	ZaloEndpoint endpoint;
 	bool		started;
@@ -916,6 +1083,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	dlist_push_tail(&w->in_flight, &ps->node);
 	ps->outbox_id = row->outbox_id;
 	ps->attempt = row->attempt;
+	ps->channel = -1;
 
 	if (row->payload != NULL)
 	{
@@ -924,69 +1092,85 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	}
 	if (strcmp(row->kind, "receipt_file") == 0)
 	{
-		if (row->user_id == NULL || row->file_data == NULL || !row->followed)
-		{
-			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
-
-			o->outcome = "recipient";
-			o->last_error = outcome_text(w, row->file_data == NULL ? "the receipt document is gone" :
-									"the citizen no longer follows the Official Account");
-			free_pending(ps);
-			return;
-		}
-		ps->is_receipt_file = true;
-		ps->user_id = strdup(row->user_id);
-		if (!start_request(w, ps, ZE_OA_UPLOAD_FILE, NULL, row))
-			record_not_started(w, ps, "the receipt upload");
+		send_receipt_file(w, ps, row);
 		return;
 	}
 
 	memset(&parts, 0, sizeof(parts));
 	parts.user_id = row->user_id;
-	parts.phone = row->zns_phone;
+	parts.phone = row->phone;
 	parts.dossier_code = row->code;
 	parts.header = row->header;
 	parts.body = row->body;
 	parts.table_rows_json = row->table_rows;
 	parts.buttons_json = row->buttons;
 	parts.status_style = row->status_style;
-	parts.zns_template_id = row->zns_template_id;
-	parts.zns_params_json = row->zns_params;
+	parts.template_id = row->template_id;
+	parts.template_params_json = row->template_params;
 	parts.tracking_id = row->idempotency_key;
 	parts.vars_json = row->vars;
 
 	if (strcmp(row->channel, "zalo_oa") == 0)
 	{
-		if (row->user_id == NULL || !row->followed || row->header == NULL)
+		if (row->user_id == NULL || !row->followed)
 		{
 			/* unfollowed (or unlinked) since the change was queued */
-			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
-
-			o->outcome = "recipient";
-			o->fallback_to_zns = true;
-			o->last_error = outcome_text(w, row->header == NULL ? "the stage has no template" :
-									"the citizen no longer follows the Official Account; trying ZNS");
-			free_pending(ps);
+			record_unsent(w, ps, row, "undeliverable",
+						  "the citizen no longer follows the Official Account; trying by phone", true);
 			return;
 		}
 		ps->is_oa_stage = true;
-		endpoint = ZE_OA_TRANSACTION;
-		body = zt_build_transaction_message(&parts, err, sizeof(err));
+		endpoint = ZE_OA_TEMPLATE;
+		ps->channel = ZT_CHANNEL_UID;
+		if (zt_follower_message == ZT_FOLLOWER_TRANSACTION)
+		{
+			if (row->header == NULL)
+			{
+				record_unsent(w, ps, row, "undeliverable", "the stage has no template", true);
+				return;
+			}
+			endpoint = ZE_OA_TRANSACTION;
+			ps->channel = -1;
+		}
 	}
 	else
 	{
-		if (row->zns_phone == NULL || row->zns_template_id == NULL)
+		if (row->phone == NULL)
 		{
-			ZtOutcome  *o = add_outcome(w, row->outbox_id, row->attempt, "undeliverable", "none");
-
-			o->outcome = "recipient";
-			o->last_error = outcome_text(w, "no mobile phone or no ZNS template for this stage");
-			free_pending(ps);
+			record_unsent(w, ps, row, "undeliverable", "the dossier has no mobile phone", false);
 			return;
 		}
+		parts.user_id = NULL;
 		endpoint = ZE_ZNS_TEMPLATE;
-		body = zt_build_zns_message(&parts, err, sizeof(err));
+		ps->channel = ZT_CHANNEL_PHONE;
+		if (zt_phone_channel == ZT_PHONE_HASHED)
+		{
+			if (!zt_phone_hash(row->phone, phone_hash))
+				elog(ERROR, "could not hash a phone number");
+			parts.phone = phone_hash;
+			endpoint = ZE_ZNS_HASHPHONE;
+		}
 	}
+
+	if (ps->channel >= 0)
+	{
+		const ZtTemplateState *t;
+
+		if (row->template_id == NULL)
+		{
+			record_unsent(w, ps, row, "undeliverable",
+						  "the stage has no ZBS template (zalo_tthc.template.zbs_template_id)", false);
+			return;
+		}
+		if (held_without_request(w, ps, row, ps->channel))
+			return;
+		t = zt_template_state(row->template_id);
+		parts.param_limits_json = t ? t->params : NULL;
+		ps->template_id = strdup(row->template_id);
+		body = zt_build_template_message(&parts, err, sizeof(err));
+	}
+	else
+		body = zt_build_transaction_message(&parts, err, sizeof(err));
 
 	if (body == NULL)
 	{
@@ -997,13 +1181,113 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		free_pending(ps);
 		return;
 	}
-	started = start_request(w, ps, endpoint, body, row);
+	started = start_request(w, ps, endpoint, body);
 	free(body);
 	if (!started)
 		record_not_started(w, ps, "the request to Zalo");
 }
 
 static bool zalo_is_reachable(WorkerLoop *w, TimestampTz now);
+
+/* Keep the quota a ZBS send's answer reported, for channel_status(). */
+static void
+note_quota(int channel, const ZaloResult *r, TimestampTz now)
+{
+	ZtChannelShared *c;
+
+	if (channel < 0 || (r->quota_remaining[0] == '\0' && r->quota_type[0] == '\0'))
+		return;
+	c = &zt_shared->channels[channel];
+	SpinLockAcquire(&zt_shared->mutex);
+	strlcpy(c->quota_type, r->quota_type, sizeof(c->quota_type));
+	c->quota_remaining = r->quota_remaining[0] ? strtoll(r->quota_remaining, NULL, 10) : -1;
+	c->quota_daily = r->quota_daily[0] ? strtoll(r->quota_daily, NULL, 10) : -1;
+	c->quota_at = now;
+	SpinLockRelease(&zt_shared->mutex);
+}
+
+/*
+ * A template problem a send met: the template's stages are held (their
+ * notices wait without requests) until a read says it is ENABLE; that read
+ * comes config_error_pause from now at the latest.
+ */
+static void
+hold_template(WorkerLoop *w, const char *template_id, const char *why)
+{
+	const ZtTemplateState *t = zt_template_state(template_id);
+	TimestampTz reread = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_config_error_pause_ms);
+
+	if (t == NULL || !t->held)
+		zt_template_record_problem(template_id, why);
+	if (w->templates_read_at > reread)
+		w->templates_read_at = reread;
+}
+
+/* Zalo's answer about a template: recorded, and the cache follows. */
+static void
+finish_template_read(WorkerLoop *w, PendingSend *ps, const ZaloResult *r)
+{
+	TimestampTz retry = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), TEMPLATE_READ_RETRY_MS);
+
+	w->template_reads--;
+	if (r->error_class == ZC_OK && r->template_status[0])
+		zt_template_record_detail(ps->template_id, r->template_status, r->template_name,
+								  r->template_params, r->price_uid, r->price_phone);
+	else if (r->error_class == ZC_TEMPLATE && r->zalo_error == -109)
+		zt_template_record_detail(ps->template_id, "UNKNOWN", NULL, "[]", NULL, NULL);
+	else
+	{
+		if (r->error_class == ZC_REFRESH)
+			w->token_refresh_needed = true;
+		ereport(LOG,
+				(errmsg("zalo_tthc worker: could not read ZBS template %s from Zalo; trying again in %d s",
+						ps->template_id, TEMPLATE_READ_RETRY_MS / 1000),
+				 errdetail("%s", r->error_text[0] ? r->error_text : "the answer has no status")));
+		w->templates_read_at = Min(w->templates_read_at, retry);
+	}
+}
+
+/*
+ * Read every template's detail from Zalo when due: at start, every
+ * template_check_interval, soon after a webhook said a status changed or
+ * a send met a template problem.
+ */
+static void
+read_templates_if_due(WorkerLoop *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	uint32		generation = pg_atomic_read_u32(&zt_shared->templates_generation);
+
+	if (generation != w->templates_generation)
+	{
+		w->templates_generation = generation;
+		w->templates_read_at = now;
+	}
+	if (w->template_reads > 0 || now < w->templates_read_at ||
+		zalo_client_in_flight(w->client) >= max_requests_in_flight())
+		return;
+	zt_templates_load();
+	w->templates_read_at = TimestampTzPlusMilliseconds(now, zt_template_check_interval_ms);
+	for (int i = 0; i < zt_template_count(); i++)
+	{
+		PendingSend *ps = calloc(1, sizeof(PendingSend));
+
+		if (ps == NULL || (ps->template_id = strdup(zt_template_at(i)->template_id)) == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+		dlist_push_tail(&w->in_flight, &ps->node);
+		ps->is_template_read = true;
+		ps->channel = -1;
+		if (start_request(w, ps, ZE_TEMPLATE_INFO, NULL))
+			w->template_reads++;
+		else
+		{
+			free_pending(ps);
+			w->templates_read_at = TimestampTzPlusMilliseconds(now, TEMPLATE_READ_RETRY_MS);
+		}
+	}
+}
 
 /* Turn one finished request into an outcome (or the next request). */
 static void
@@ -1017,6 +1301,59 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 
 	if (r->http_status > 0)
 		w->last_answer_at = now;
+
+	if (ps->is_template_read)
+	{
+		finish_template_read(w, ps, r);
+		zalo_request_free(req);
+		free_pending(ps);
+		return;
+	}
+
+	/* the interaction check of a receipt file: the upload, or not */
+	if (endpoint == ZE_OA_QUOTA)
+	{
+		TimestampTz since = now - (int64) RECEIPT_FILE_INTERACTION_DAYS * USECS_PER_DAY;
+		TimestampTz last = r->last_interaction_ms > 0 ?
+			time_t_to_timestamptz((pg_time_t) (r->last_interaction_ms / 1000)) : 0;
+
+		zalo_request_free(req);
+		if (r->error_class == ZC_OK && last < since)
+		{
+			o = add_outcome(w, ps->outbox_id, ps->attempt, "undeliverable", "quota");
+			o->outcome = "recipient";
+			o->last_error = outcome_text(w, last == 0 ?
+										 "receipt file skipped: the citizen never wrote to the Official Account, so Zalo would refuse the file; the stage message's lookup button serves the receipt" :
+										 "receipt file skipped: the citizen last wrote to the Official Account more than 7 days ago, so Zalo would refuse the file; the stage message's lookup button serves the receipt");
+			free_pending(ps);
+			return;
+		}
+		/* recent, or the check failed: the upload says the rest */
+		if (!start_request(w, ps, ZE_OA_UPLOAD_FILE, NULL))
+			record_not_started(w, ps, "the receipt upload");
+		return;
+	}
+
+	/*
+	 * A free reply (recipient.message_id) that Zalo refused, its quota of
+	 * replies used or its 48 hours past: the same text as a consultation
+	 * message to the citizen's user id.
+	 */
+	if (endpoint == ZE_OA_CS && ps->consultation != NULL && r->zalo_error != 0 &&
+		(r->error_class == ZC_RECIPIENT || r->error_class == ZC_DEFER || r->error_class == ZC_UNKNOWN ||
+		 r->error_class == ZC_BUG))
+	{
+		char	   *body = ps->consultation;
+
+		ps->consultation = NULL;
+		elog(DEBUG1, "zalo_tthc worker: a free reply was refused (%s); sending it as a consultation message",
+			 r->error_text);
+		zalo_request_free(req);
+		if (!start_request(w, ps, ZE_OA_CS, body))
+			record_not_started(w, ps, "the consultation message");
+		free(body);
+		return;
+	}
 
 	/* the upload of a receipt is followed by its file message */
 	if (endpoint == ZE_OA_UPLOAD_FILE && r->error_class == ZC_OK && r->file_token[0])
@@ -1072,6 +1409,7 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 		case ZC_OK:
 			o->provider_msg_id = r->msg_id[0] ? outcome_text(w, r->msg_id) : NULL;
 			w->outage_retries = 0;
+			note_quota(ps->channel, r, now);
 			break;
 		case ZC_REFRESH:
 			o->status = "failed";
@@ -1110,32 +1448,30 @@ handle_finished(WorkerLoop *w, ZaloRequest *req)
 			o->status = "undeliverable";
 			break;
 		case ZC_UNKNOWN:
-			/* a code Zalo documents nowhere: a few tries, then held like the next */
+			/* a code Zalo documents nowhere: a few tries, then held */
 			if (ps->attempt < UNKNOWN_CODE_TRIES)
 			{
 				o->status = "failed";
 				o->next_attempt_at = backoff_time(ps->attempt);
-				break;
 			}
-			/* FALLTHROUGH */
+			else
+				hold_outcome(w, o, now, TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms),
+							 r->error_text);
+			break;
+		case ZC_ACCOUNT:
+		case ZC_TEMPLATE:
 		case ZC_HOLD:
 			/*
-			 * An account or template problem (no ZNS balance, a template not
-			 * approved): this notice waits, the others keep going.
+			 * An account or template problem (no balance, a template not
+			 * approved): this notice waits, and so do the others of its
+			 * channel or of its template's stages, without a request each.
 			 */
-			o->status = "failed";
-			o->refund_attempt = true;
-			o->next_attempt_at = TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms);
-			/* one line per pause, not one per held notice of a backlog */
-			w->held_unlogged++;
-			if (TimestampDifferenceExceeds(w->hold_logged_at, now, zt_config_error_pause_ms))
-			{
-				ereport(LOG,
-						(errmsg("zalo_tthc worker: %d notifications held for %d s, the latest: %s",
-								w->held_unlogged, zt_config_error_pause_ms / 1000, r->error_text)));
-				w->held_unlogged = 0;
-				w->hold_logged_at = now;
-			}
+			hold_outcome(w, o, now, TimestampTzPlusMilliseconds(now, zt_config_error_pause_ms),
+						 r->error_text);
+			if (r->error_class == ZC_ACCOUNT)
+				hold_channel(w, ps->channel, o->next_attempt_at, r->error_text);
+			else if (r->error_class == ZC_TEMPLATE && ps->template_id != NULL)
+				hold_template(w, ps->template_id, r->error_text);
 			break;
 		case ZC_BUG:
 			o->status = "dead";
@@ -1494,6 +1830,7 @@ worker_iteration(WorkerLoop *w)
 
 	if (w->paused_until == 0 && !w->token_refresh_needed)
 	{
+		read_templates_if_due(w);
 		fill_pipeline(w);
 		/* and what was claimed goes out now, not after the wait */
 		drive_requests(w);

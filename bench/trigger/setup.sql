@@ -83,7 +83,7 @@ BEGIN
 	WHERE r.followed AND (r.phone = NEW.applicant_phone OR r.id_number = NEW.applicant_id_number)
 	ORDER BY r.phone IS NOT DISTINCT FROM NEW.applicant_phone DESC, r.followed_at DESC NULLS LAST
 	LIMIT 1;
-	SELECT t.zns_template_id INTO zns FROM zalo_tthc.template t WHERE t.stage = NEW.stage;
+	SELECT t.zbs_template_id INTO zns FROM zalo_tthc.template t WHERE t.stage = NEW.stage AND t.by_phone;
 	INSERT INTO bench.outbox (event_id, dossier_id, stage, channel, recipient_id, idempotency_key, status, last_error)
 	VALUES (ev_id, NEW.id, NEW.stage,
 		(CASE WHEN rcp IS NULL AND zns IS NOT NULL AND NEW.applicant_phone IS NOT NULL THEN 'zns' ELSE 'zalo_oa' END)::zalo_tthc.channel,

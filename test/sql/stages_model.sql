@@ -34,7 +34,7 @@ JOIN zalo_tthc.stage_info s ON s.stage = t.from_stage
 WHERE s.is_final;
 
 -- every notifying stage has a Vietnamese template with a lookup button
-SELECT s.stage, t.header, t.zns_template_id IS NOT NULL AS has_zns,
+SELECT s.stage, t.header, t.zbs_template_id, t.by_phone,
 	   t.buttons -> 0 ->> 'title' AS button
 FROM zalo_tthc.stage_info s
 LEFT JOIN zalo_tthc.template t USING (stage)

@@ -15,8 +15,6 @@ my $mock = start_mock();
 mock_call($mock, 'POST', '/_mock/config', { timeout_hold_ms => 5000 });
 mock_call($mock, 'POST', '/_mock/users', [
 	map { { user_id => "30000000000000000$_", follower => JSON::PP::true } } 10 .. 19 ]);
-mock_call($mock, 'POST', '/_mock/zns_templates', [
-	{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status reason)] } ]);
 my $node = new_tthc_node('faults', $mock, conf => "zalo_tthc.max_attempts = 3\n");
 
 # one notification with the given faults queued first; returns the outbox row
@@ -39,10 +37,10 @@ is(deliver_through(10, [ { fault => 'http_500', count => 2 } ]), 'sent|3||retry,
 	'HTTP 500 twice, then sent on the third attempt');
 # a reset on a kept-alive connection is sent again at once by libcurl; that
 # resend is marked as a possible duplicate in the delivery log
-my $before = scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') };
+my $before = scalar @{ mock_requests($mock, '/v3.0/oa/message/template') };
 like(deliver_through(11, [ { fault => 'reset', count => 1 } ]), qr/^sent\|[12]\|/,
 	'a connection reset is retried');
-is(scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') } - $before, 2,
+is(scalar @{ mock_requests($mock, '/v3.0/oa/message/template') } - $before, 2,
 	'the reset request reached the mock, then its retry');
 is($node->safe_psql('tthc', q{SELECT bool_or(a.sent_unknown) FROM zalo_tthc.delivery_attempt a
 	JOIN zalo_tthc.outbox o ON o.id = a.outbox_id JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
@@ -60,7 +58,9 @@ is(deliver_through(15, [ { fault => 'quota_exhausted', count => 1 } ]), 'sent|1|
 	'a configuration error pauses sending and burns no attempt');
 ok($node->log_contains('sending paused'), 'the pause is logged');
 
-# ZNS answers "template data invalid" (-112): a malformed request is dead at once
+# by phone, "template data invalid" (-112): a malformed request is dead at once
+mock_call($mock, 'POST', '/_mock/faults',
+	{ path_prefix => '/message/template', next => [ { fault => 'zalo_error', code => -112, count => 1 } ] });
 my $code = '000.00.04.H60-261124-0316';
 seed_dossier($node, code => $code, phone => '0912346016', name => 'Trịnh Văn Hải');
 move_stage($node, $code, 'rejected');
@@ -70,6 +70,7 @@ wait_until($node, qq{SELECT o.status || '|' || o.attempts FROM zalo_tthc.outbox 
 like($node->safe_psql('tthc', qq{SELECT last_error FROM zalo_tthc.outbox o
 	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '$code' AND o.channel = 'zns'}),
 	qr/-112/, 'with the Zalo error as its reason');
+mock_call($mock, 'DELETE', '/_mock/faults');
 
 # a notification waits behind its dossier's earlier one while that one is in
 # back-off, and the idle worker sleeps meanwhile instead of polling the queue

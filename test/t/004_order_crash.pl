@@ -80,7 +80,7 @@ my %order = (
 	'Phân công' => 1, 'thẩm định' => 2, 'trình ký' => 3, 'Mời nhận' => 4, 'Đã trả' => 5);
 my (%seen, $out_of_order, $duplicates);
 $out_of_order = $duplicates = 0;
-for my $r (@{ mock_requests($mock, '/v3.0/oa/message/transaction') })
+for my $r (@{ mock_requests($mock, '/v3.0/oa/message/template') })
 {
 	next unless ($r->{error} // 0) == 0 && ($r->{http_status} // 200) == 200 && !$r->{fault};
 	my $user = $r->{body}{recipient}{user_id};

@@ -47,7 +47,7 @@ my $sent_by_a = scalar grep { ($_->{http_status} // 0) == 200 } @{ mock_requests
 $standby->promote;
 wait_until($standby, q{SELECT count(*) = 20 AND bool_and(status = 'sent') FROM zalo_tthc.outbox}, 't',
 	'the promoted standby finishes the queue');
-is(scalar @{ mock_requests($mock_b, '/v3.0/oa/message/transaction') }, 10,
+is(scalar @{ mock_requests($mock_b, '/v3.0/oa/message/template') }, 10,
 	'the promoted standby sent the ten queued notifications');
 is(scalar grep({ ($_->{http_status} // 0) == 200 } @{ mock_requests($mock_a, '/v3.0/') }), $sent_by_a,
 	'the old primary sent nothing after it was stopped');

@@ -25,7 +25,7 @@ for my $i (10 .. 17)
 }
 wait_until($node, q{SELECT count(*) = 8 AND bool_and(status = 'sent') FROM zalo_tthc.outbox}, 't',
 	'sent at 2 per second');
-my @t = map { $_->{time_us} } @{ mock_requests($mock, '/v3.0/oa/message/transaction') };
+my @t = map { $_->{time_us} } @{ mock_requests($mock, '/v3.0/oa/message/template') };
 my $span = ($t[-1] - $t[0]) / 1e6;
 ok($span >= 2.5, "8 messages at 2/s took at least 2.5 s (took $span s)");
 

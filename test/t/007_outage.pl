@@ -44,7 +44,7 @@ wait_until($node, q{SELECT count(*) = 20 AND bool_and(status = 'sent') FROM zalo
 	'every notification is sent once Zalo answers again');
 is($node->safe_psql('tthc', q{SELECT max(attempts) FROM zalo_tthc.outbox}), '1',
 	'the outage burnt no attempt');
-is(scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') }, 15,
+is(scalar @{ mock_requests($mock, '/v3.0/oa/message/template') }, 15,
 	'each queued notification reached Zalo once');
 
 $node->stop;

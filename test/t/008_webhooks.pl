@@ -103,6 +103,19 @@ unlike($reply, qr/0912|345678/, 'and no phone');
 $a = deliver(event_name => 'user_send_text', sender => { id => $citizen }, message => { msg_id => 'chat-0001', text => "tthc $code" });
 is($a->{action}, 'duplicate_ignored', 'a retried message is a replay');
 
+# Zalo refuses a free reply (its 8 replies used, or 48 hours past): the same
+# answer goes as a consultation message to the citizen
+mock_call($mock, 'POST', '/_mock/faults',
+	{ path_prefix => '/v3.0/oa/message/cs', next => [ { fault => 'zalo_error', code => -232, count => 1 } ] });
+$a = deliver(event_name => 'user_send_text', sender => { id => $citizen }, message => { msg_id => 'chat-0002', text => "tthc $code" });
+wait_until($node, q{SELECT count(*) FILTER (WHERE status = 'sent') FROM zalo_tthc.outbox WHERE kind = 'chat_reply'}, '2',
+	'a refused free reply is sent all the same');
+my @second = grep { ($_->{body}{recipient}{message_id} // '') eq 'chat-0002' || (($_->{body}{recipient}{user_id} // '') eq $citizen
+		&& ($_->{body}{message}{text} // '') =~ /Hồ sơ: \Q$code\E/) }
+  @{ mock_requests($mock, '/v3.0/oa/message/cs') };
+is(join(',', map { exists $_->{body}{recipient}{message_id} ? 'reply' : 'consultation' } @second), 'reply,consultation',
+	'first as a reply, then as a consultation message to the user id');
+
 # unfollow: a queued chat message is not sent any more
 deliver(event_name => 'unfollow', follower => { id => $citizen });
 $node->safe_psql('tthc', q{SELECT zalo_tthc.enqueue_chat_message(r.id, 'chat_reply', 'late-1',

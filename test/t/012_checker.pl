@@ -51,7 +51,7 @@ break_and_check('two stages swapped', q{
 	WITH pair AS (
 		SELECT a.n AS first, b.n AS second FROM zalo_tthc_check.accepted a
 		JOIN zalo_tthc_check.accepted b ON b.code = a.code AND b.n > a.n
-		WHERE a.header LIKE '%phân công%' AND b.header LIKE '%thẩm định%' LIMIT 1)
+		WHERE a.stage = 'assigned' AND b.stage = 'appraising' LIMIT 1)
 	UPDATE zalo_tthc_check.accepted x
 	SET n = CASE WHEN x.n = pair.first THEN pair.second ELSE pair.first END
 	FROM pair WHERE x.n IN (pair.first, pair.second)},
@@ -61,7 +61,7 @@ break_and_check('two stages swapped', q{
 break_and_check('a duplicate nobody predicted', q{
 	INSERT INTO zalo_tthc_check.accepted
 	SELECT (SELECT max(n) + 1 FROM zalo_tthc_check.accepted), src, seq, time_us, channel, user_id,
-		   phone, tracking_id, code, header
+		   phone, tracking_id, code, stage
 	FROM zalo_tthc_check.accepted ORDER BY n DESC LIMIT 1},
 	{ duplicates => 1, unexplained_dups => 1 });
 
@@ -75,7 +75,7 @@ break_and_check('a message to the wrong citizen', q{
 break_and_check('a message of no notification', q{
 	INSERT INTO zalo_tthc_check.accepted
 	SELECT (SELECT max(n) + 1 FROM zalo_tthc_check.accepted), src, seq, time_us, channel, user_id,
-		   phone, tracking_id, '000.00.04.H60-991231-9999', header
+		   phone, tracking_id, '000.00.04.H60-991231-9999', stage
 	FROM zalo_tthc_check.accepted WHERE channel = 'zalo_oa' ORDER BY n DESC LIMIT 1},
 	{ unmapped => 1 });
 

@@ -43,7 +43,7 @@ wait_until($node, q{SELECT last_error LIKE '%allow_insecure_http%' FROM zalo_tth
 	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE d.code = '000.00.04.H60-261124-2410'}, 't',
 	'an http:// base URL is refused, with the reason in last_error');
 like(first_notification('000.00.04.H60-261124-2410'),
-	qr/^failed\|not sent: the base URL http:\/\/127\.0\.0\.1:\d+\/v3\.0\/oa\/message\/transaction is plain http and zalo_tthc\.allow_insecure_http is off$/,
+	qr/^failed\|not sent: the base URL http:\/\/127\.0\.0\.1:\d+\/v3\.0\/oa\/message\/template is plain http and zalo_tthc\.allow_insecure_http is off$/,
 	'the notification waits to be sent again');
 is(messages_received(), 0, 'nothing reached the mock');
 ok($node->log_contains('WARNING:.*sending paused'), 'a WARNING says sending is paused');
@@ -84,11 +84,11 @@ seed_dossier($node, code => '000.00.04.H60-261124-2412', phone => '0912342412',
 wait_until($node, q{SELECT status FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 	WHERE d.code = '000.00.04.H60-261124-2412' ORDER BY o.id LIMIT 1}, 'undeliverable',
 	'a -201 answer ends the follower message (the OA form refused its content)');
-# (the fallback by phone is queued; this stage has no ZNS template here, so it says so)
+# (the fallback by phone is queued; this stage is not sent by phone, so it says so)
 wait_until($node, q{SELECT o.status || ': ' || o.last_error FROM zalo_tthc.outbox o
 	JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 	WHERE d.code = '000.00.04.H60-261124-2412' AND o.channel = 'zns'},
-	'undeliverable: the Zalo OA could not reach the citizen and stage submitted has no ZNS template',
+	'undeliverable: the Zalo OA could not reach the citizen and stage submitted is not sent by phone',
 	'and the notice falls back to the phone channel');
 # convert_from() checks the bytes of the stored text, which a plain SELECT does not
 my ($ret, $out, $err) = $node->psql('tthc', q{SELECT convert_from(textsend(o.last_error), 'UTF8') = o.last_error,

@@ -65,18 +65,18 @@ like($clerk->{stderr}, qr/cannot move from stage "received" to "signing"/,
 	'and not once the DBA removed it');
 $clerk->{stderr} = '';
 
-# the ZNS templates: the clerk's session knows that assigned has none, the
-# DBA adds one, the next assigned notification goes by ZNS
+# sending by phone: the clerk's session knows that assigned is not, the
+# DBA turns it on, the next assigned notification goes by phone
 $dba->query_safe(q{UPDATE zalo_tthc.stage_info SET notifies = true WHERE stage = 'assigned'});
-$dba->query_safe(q{UPDATE zalo_tthc.template SET zns_template_id = NULL WHERE stage = 'assigned'});
+$dba->query_safe(q{UPDATE zalo_tthc.template SET by_phone = false WHERE stage = 'assigned'});
 $clerk->query_safe(q{UPDATE zalo_tthc.dossier SET stage = 'received' WHERE code = '000.00.04.H60-261202-0003'});
 $clerk->query_safe(q{UPDATE zalo_tthc.dossier SET stage = 'assigned' WHERE code = '000.00.04.H60-261202-0003'});
-$dba->query_safe(q{UPDATE zalo_tthc.template SET zns_template_id = '300001' WHERE stage = 'assigned'});
+$dba->query_safe(q{UPDATE zalo_tthc.template SET by_phone = true WHERE stage = 'assigned'});
 $clerk->query_safe(q{UPDATE zalo_tthc.dossier SET stage = 'assigned' WHERE code = '000.00.04.H60-261202-0004'});
 is($node->safe_psql('tthc', q{SELECT string_agg(d.code || ':' || o.channel || ':' || o.status, ',' ORDER BY d.code)
 	FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id WHERE o.stage = 'assigned'}),
 	'000.00.04.H60-261202-0003:zalo_oa:undeliverable,000.00.04.H60-261202-0004:zns:pending',
-	'the clerk sees the ZNS template the DBA added');
+	'the clerk sees the change the DBA made');
 
 $clerk->quit;
 $dba->quit;

@@ -40,7 +40,7 @@ wait_until($node, q{SELECT count(*) = 3 AND bool_and(status = 'sent') FROM zalo_
 ok($node->log_contains('injected failure of an outcome write'), 'the error is in the server log');
 is($node->safe_psql('tthc', q{SELECT pid FROM zalo_tthc.worker_status()}), $pid,
 	'the worker did not restart');
-is(scalar @{ mock_requests($mock, '/v3.0/oa/message/transaction') }, 3,
+is(scalar @{ mock_requests($mock, '/v3.0/oa/message/template') }, 3,
 	'Zalo received each notification once');
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.delivery_attempt WHERE outcome = 'unknown'}),
 	'0', 'no attempt of unknown outcome');

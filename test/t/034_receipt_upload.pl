@@ -11,7 +11,8 @@ use Test::More;
 use ZaloTthcTest;
 
 my $mock = start_mock();
-mock_call($mock, 'POST', '/_mock/users', [ { user_id => '9500000000000000010', follower => JSON::PP::true } ]);
+mock_call($mock, 'POST', '/_mock/users',
+	[ { user_id => '9500000000000000010', follower => JSON::PP::true, last_interaction => time() } ]);
 my $node = new_tthc_node('receipt_upload', $mock);
 
 my $code = '000.00.04.H60-261124-1410';

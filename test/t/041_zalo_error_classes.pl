@@ -1,5 +1,5 @@
 # What the worker does with Zalo's error codes (src/zalo_client.c's table):
-# an account problem of the phone channel (-137, no ZNS balance) holds
+# an account problem of the phone channel (-137, no balance) holds
 # those notices, keeps follower notices flowing, and lets them all go out
 # once the balance is back; a citizen who restricted the OA (-244) gets no
 # message by phone either; an undocumented code is retried, never made
@@ -17,7 +17,6 @@ mock_call($mock, 'POST', '/_mock/users', [
 	{ user_id => '4100000000000000001', follower => JSON::PP::true },
 	{ user_id => '4100000000000000002', follower => JSON::PP::true },
 	{ user_id => '4100000000000000003', follower => JSON::PP::true } ]);
-register_zns_templates($mock);
 my $node = new_tthc_node('zalo_errors', $mock);
 
 sub channels
@@ -36,7 +35,7 @@ move_stage($node, $phone_code, 'rejected');
 wait_until($node, qq{SELECT o.status || ' ' || (o.last_error LIKE 'Zalo error -137%')
 	FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 	WHERE d.code = '$phone_code' AND o.channel = 'zns' AND o.stage = 'rejected'}, 'failed true',
-	'-137 (no ZNS balance) holds the notice by phone, with the reason');
+	'-137 (no balance) holds the notice by phone, with the reason');
 is($node->safe_psql('tthc', qq{SELECT o.attempts FROM zalo_tthc.outbox o JOIN zalo_tthc.dossier d ON d.id = o.dossier_id
 	WHERE d.code = '$phone_code' AND o.channel = 'zns' AND o.stage = 'rejected'}), '0',
 	'without spending its attempts');
@@ -54,7 +53,7 @@ wait_until($node, qq{SELECT o.status FROM zalo_tthc.outbox o JOIN zalo_tthc.doss
 
 # --- -244: the citizen restricted this OA: no fallback by phone ---
 mock_call($mock, 'POST', '/_mock/faults',
-	{ path_prefix => '/v3.0/oa/message/transaction', next => [ { fault => 'zalo_error', code => -244, count => 1 } ] });
+	{ path_prefix => '/v3.0/oa/message/template', next => [ { fault => 'zalo_error', code => -244, count => 1 } ] });
 my $refused_code = '000.00.04.H60-261205-4103';
 seed_dossier($node, code => $refused_code, phone => '0912004103', follower => '4100000000000000002',
 	stage => 'received');
@@ -67,7 +66,7 @@ is(channels($refused_code), 'zalo_oa:undeliverable', 'and nothing is sent by pho
 
 # --- an undocumented code: retried, not dead ---
 mock_call($mock, 'POST', '/_mock/faults',
-	{ path_prefix => '/v3.0/oa/message/transaction', next => [ { fault => 'zalo_error', code => -99999, count => 2 } ] });
+	{ path_prefix => '/v3.0/oa/message/template', next => [ { fault => 'zalo_error', code => -99999, count => 2 } ] });
 my $unknown_code = '000.00.04.H60-261205-4104';
 seed_dossier($node, code => $unknown_code, phone => '0912004104', follower => '4100000000000000003');
 wait_until($node, qq{SELECT o.status || ' ' || o.attempts FROM zalo_tthc.outbox o

@@ -2,8 +2,10 @@
 #
 # It loads what the mock Zalo API(s) recorded into schema zalo_tthc_check of
 # the node's tthc database, maps every accepted stage message back to its
-# outbox row (OA: dossier code in the table + the template's header; ZNS:
-# tracking_id = idempotency key), and counts the violations of:
+# outbox row (by user id: the dossier code and the stage, from the template
+# parameters ma_ho_so and trang_thai, or in a transaction message from its
+# table and header; by phone: tracking_id = idempotency key), and counts
+# the violations of:
 #
 #   not_final          every notification ends in a final state
 #   missing_rows       every notified stage change has its outbox row, and
@@ -53,18 +55,23 @@ sub load_records
 		CREATE TABLE zalo_tthc_check.accepted AS
 		SELECT row_number() OVER (ORDER BY time_us, src, seq) AS n, src, seq, time_us,
 			   CASE WHEN body ? 'tracking_id' THEN 'zns' ELSE 'zalo_oa' END AS channel,
-			   body #>> '{recipient,user_id}' AS user_id, body->>'phone' AS phone,
+			   coalesce(body->>'user_id', body #>> '{recipient,user_id}') AS user_id, body->>'phone' AS phone,
 			   body->>'tracking_id' AS tracking_id,
-			   (SELECT c->>'value'
-				FROM jsonb_array_elements(body #> '{message,attachment,payload,elements}') el,
-					 jsonb_array_elements(el->'content') c
-				WHERE el->>'type' = 'table' AND c->>'key' = 'Mã hồ sơ') AS code,
-			   (SELECT el->>'content'
-				FROM jsonb_array_elements(body #> '{message,attachment,payload,elements}') el
-				WHERE el->>'type' = 'header') AS header
-		FROM zalo_tthc_check.request
+			   coalesce(body #>> '{template_data,ma_ho_so}',
+						(SELECT c->>'value'
+						 FROM jsonb_array_elements(body #> '{message,attachment,payload,elements}') el,
+							  jsonb_array_elements(el->'content') c
+						 WHERE el->>'type' = 'table' AND c->>'key' = 'Mã hồ sơ')) AS code,
+			   coalesce((SELECT s.stage FROM zalo_tthc.stage_info s
+						 WHERE s.label_vi = body #>> '{template_data,trang_thai}'),
+						(SELECT t.stage FROM zalo_tthc.template t
+						 WHERE t.header = (SELECT el->>'content'
+										   FROM jsonb_array_elements(q.body #> '{message,attachment,payload,elements}') el
+										   WHERE el->>'type' = 'header'))) AS stage
+		FROM zalo_tthc_check.request q
 		WHERE http_status = 200 AND zalo_error = 0 AND fault IS NULL
-		  AND (path LIKE '%/message/transaction' OR path LIKE '%/message/template');
+		  AND (path LIKE '%/message/transaction' OR path LIKE '%/message/template'
+			   OR path LIKE '%/message/template/hashphone');
 	};
 	$node->safe_psql('tthc', $sql);
 }
@@ -83,8 +90,7 @@ sub check_invariants
 			WHERE a.channel = 'zns' AND o.idempotency_key = a.tracking_id
 			UNION ALL
 			SELECT o.* FROM zalo_tthc.dossier d
-			JOIN zalo_tthc.template t ON t.header = a.header
-			JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = t.stage
+			JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = a.stage
 			JOIN zalo_tthc.outbox o ON o.dossier_id = d.id AND o.event_id = e.id
 				AND o.channel = 'zalo_oa' AND o.kind = 'stage'
 			WHERE a.channel = 'zalo_oa' AND d.code = a.code
@@ -150,8 +156,7 @@ sub explain_lost
 			WHERE o.kind = 'stage' AND (o.status = 'dead' OR (o.status IN ('sent', 'delivered', 'seen')
 				AND NOT EXISTS (SELECT FROM zalo_tthc_check.accepted a
 					JOIN zalo_tthc.dossier d ON d.code = a.code
-					JOIN zalo_tthc.template t ON t.header = a.header
-					JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = t.stage
+					JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id AND e.stage_after = a.stage
 					WHERE e.id = o.event_id AND a.channel = o.channel::text
 				) AND NOT EXISTS (SELECT FROM zalo_tthc_check.accepted a WHERE a.tracking_id = o.idempotency_key)))
 			LIMIT 5)

@@ -44,7 +44,7 @@ sub soak_mock_setup
 	mock_call($mock, 'POST', '/_mock/users', [
 		map { { user_id => sprintf('6%018d', $_), follower => JSON::PP::true } }
 		grep { $_ % 10 != 7 } 1 .. $p->{dossiers} ]);
-	register_zns_templates($mock);
+
 }
 
 # postgresql.conf lines of a soak node: quick retries, enough attempts that

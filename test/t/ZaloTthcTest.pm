@@ -17,7 +17,7 @@ use Test::More;
 
 our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
   wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8 worker_pid
-  register_zns_templates);
+  register_templates);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -75,6 +75,7 @@ sub start_mock
 	my $mock = { pid => $pid, port => $port, url => "http://127.0.0.1:$port", record => $record };
 	mock_call($mock, 'POST', '/_mock/config',
 		{ app_id => '1234567890123456789', app_secret => 'S3CR3T', oa_secret_key => 'OAKEY' });
+	register_templates($mock) if $opts{templates} // 1;
 	return $mock;
 }
 
@@ -108,16 +109,18 @@ sub mock_requests
 	return mock_call($mock, 'GET', "/_mock/requests$q");
 }
 
-# Register with the mock the ZNS templates the shipped stage templates use.
-sub register_zns_templates
+# Register with the mock the ZBS templates the shipped stage templates
+# name, as a province registers them with Zalo (demo/zbs_templates.json;
+# README lists their content); start_mock does it unless told templates => 0.
+sub register_templates
 {
 	my ($mock) = @_;
-	mock_call($mock, 'POST', '/_mock/zns_templates', [
-		map { { template_id => $_, params => [qw(customer_name dossier_code status date)] } }
-		  qw(zns_tthc_received zns_tthc_supplement zns_tthc_apology zns_tthc_result) ]);
-	mock_call($mock, 'POST', '/_mock/zns_templates', [
-		{ template_id => 'zns_tthc_status', params => [qw(customer_name dossier_code status)] },
-		{ template_id => 'zns_tthc_payment', params => [qw(customer_name dossier_code status amount)] } ]);
+	my $file = "$FindBin::RealBin/../../demo/zbs_templates.json";
+	open(my $fh, '<:raw', $file) or die "$file: $!";
+	local $/;
+	my $templates = JSON::PP->new->utf8->decode(<$fh>);
+	close $fh;
+	mock_call($mock, 'POST', '/_mock/templates', $templates);
 }
 
 # A started node serving database tthc through the mock, with credentials
