@@ -687,7 +687,10 @@ main(int argc, char **argv)
 
 	mock_state_init(seed, record);
 	if (init && !apply_init_file(init))
+	{
+		mock_state_free();
 		return 2;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t) port);
@@ -717,7 +720,6 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	pthread_join(flusher, NULL);
 	mock_flush_record();
-	if (mock.record_file)
-		fclose(mock.record_file);
+	mock_state_free();
 	return 0;
 }

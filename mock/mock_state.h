@@ -125,6 +125,7 @@ extern MockState mock;
 
 extern void mock_state_init(unsigned int seed, const char *record_path);
 extern void mock_state_reset(void);
+extern void mock_state_free(void);
 extern long long mock_now_us(void);
 extern const char *mock_fault_name(MockFault f);
 extern MockFault mock_fault_from_name(const char *name);
