@@ -1,10 +1,14 @@
 /*
  * mock_main.c
- *		zalo-mock: a local stand-in for the Zalo OA Open API, ZNS and OAuth,
- *		for the tests, the demo and the benchmarks of zalo_tthc.  This file
- *		owns the HTTP server (libmicrohttpd, a thread per connection so that
- *		injected latency and timeouts hold only their own request), the
- *		command line and the /_mock/ control API.
+ *		zalo-mock: a local stand-in for the Zalo OA Open API, ZBS Template
+ *		Message (by user id, phone and hashed phone; formerly ZNS) and
+ *		OAuth as Zalo serves them in 2026, for the tests, the demo and the
+ *		benchmarks of zalo_tthc.  This file owns the HTTP server
+ *		(libmicrohttpd, a thread per connection so that injected latency and
+ *		timeouts hold only their own request), the command line and the
+ *		/_mock/ control API: config, tokens, users, phones, templates and
+ *		their status, quotas and balance, faults, the request record, stats
+ *		and webhook signatures.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -187,14 +191,25 @@ control_requests(struct MHD_Connection *conn)
 static json_object *
 control_stats(void)
 {
-	static const char *const routes[8] = {
-		"oauth", "transaction", "cs", "upload_file", "zns", "getoa", "control", "other"
+	static const char *const routes[MOCK_N_ROUTES] = {
+		[ROUTE_OAUTH] = "oauth",
+		[ROUTE_TRANSACTION] = "transaction",
+		[ROUTE_CS] = "cs",
+		[ROUTE_UPLOAD_FILE] = "upload_file",
+		[ROUTE_ZNS] = "zns",
+		[ROUTE_GETOA] = "getoa",
+		[ROUTE_CONTROL] = "control",
+		[ROUTE_OTHER] = "other",
+		[ROUTE_TEMPLATE_UID] = "template_uid",
+		[ROUTE_HASHPHONE] = "hashphone",
+		[ROUTE_TEMPLATE_INFO] = "template_info",
+		[ROUTE_QUOTA_MESSAGE] = "quota_message"
 	};
 	json_object *o = json_object_new_object();
 	json_object *by_route = json_object_new_object();
 	json_object *faults = json_object_new_object();
 
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < MOCK_N_ROUTES; i++)
 		json_object_object_add(by_route, routes[i], json_object_new_int64(mock.count_by_route[i]));
 	for (int i = 0; i < MAX_FAULT_KINDS; i++)
 		json_object_object_add(faults, mock_fault_name(i), json_object_new_int64(mock.count_faults[i]));
@@ -257,7 +272,6 @@ copy_member(json_object *o, const char *key, char *buf, size_t len)
 		snprintf(buf, len, "%s", json_object_get_string(v));
 }
 
-/* The /_mock/ control API (caller holds no lock). */
 /* /_mock/tokens (and --init): the current token pair, valid from now on. */
 static void
 control_tokens(json_object *in)
@@ -272,39 +286,85 @@ control_tokens(json_object *in)
 		mock.expires_in = json_object_get_int64(v);
 }
 
+/*
+ * /_mock/config: identities, latency, recording, and whether the legacy
+ * transaction message is "available" or "stopped"; NULL or what is wrong.
+ */
+static const char *
+control_config(json_object *in)
+{
+	json_object *v;
+	const char *transaction = NULL;
+
+	if (json_object_object_get_ex(in, "transaction_message", &v))
+	{
+		transaction = json_object_get_string(v);
+		if (strcmp(transaction, "available") != 0 && strcmp(transaction, "stopped") != 0)
+			return "transaction_message must be \"available\" or \"stopped\"";
+	}
+	if (transaction)
+		mock.transaction_available = strcmp(transaction, "available") == 0;
+	copy_member(in, "app_id", mock.app_id, sizeof(mock.app_id));
+	copy_member(in, "app_secret", mock.app_secret, sizeof(mock.app_secret));
+	copy_member(in, "oa_secret_key", mock.oa_secret_key, sizeof(mock.oa_secret_key));
+	if (json_object_object_get_ex(in, "expires_in", &v))
+		mock.expires_in = json_object_get_int64(v);
+	if (json_object_object_get_ex(in, "latency_ms", &v))
+		mock.latency_ms = json_object_get_int(v);
+	if (json_object_object_get_ex(in, "timeout_hold_ms", &v))
+		mock.timeout_hold_ms = json_object_get_int(v);
+	if (json_object_object_get_ex(in, "record", &v))
+	{
+		const char *m = json_object_get_string(v);
+
+		mock.record_mode = strcmp(m, "off") == 0 ? 0 : strcmp(m, "counts") == 0 ? 1 : 2;
+	}
+	if (json_object_object_get_ex(in, "record_limit", &v))
+		mock.record_limit = json_object_get_int64(v);
+	return NULL;
+}
+
+/* /_mock/template_status: {"template_id", "status"}; NULL or what is wrong. */
+static const char *
+control_template_status(json_object *in, int *http_status)
+{
+	json_object *v;
+	const char *status = NULL;
+	MockTemplate *t = NULL;
+
+	if (json_object_object_get_ex(in, "status", &v))
+		status = json_object_get_string(v);
+	if (!mock_template_status_valid(status))
+		return "status must be ENABLE, PENDING_REVIEW, REJECT or DISABLE";
+	if (json_object_object_get_ex(in, "template_id", &v))
+		t = mock_find_template(json_object_get_string(v));
+	if (t == NULL)
+	{
+		*http_status = 404;
+		return "unknown template_id";
+	}
+	snprintf(t->status, sizeof(t->status), "%s", status);
+	return NULL;
+}
+
+/* The /_mock/ control API (caller holds no lock). */
 static enum MHD_Result
 handle_control(struct MHD_Connection *conn, const char *method, const char *path, const char *body)
 {
 	json_object *in = body && body[0] ? json_tokener_parse(body) : NULL;
+	bool		object_in = in && json_object_is_type(in, json_type_object);
+	bool		array_in = in && json_object_is_type(in, json_type_array);
 	json_object *v;
-	enum MHD_Result ret;
 	json_object *out = NULL;
-	bool		ok = true;
+	const char *problem = NULL;
+	int			status = 400;
 
 	pthread_mutex_lock(&mock.lock);
-	mock.count_by_route[6]++;
+	mock.count_by_route[ROUTE_CONTROL]++;
 	if (strcmp(path, "/_mock/reset") == 0)
 		mock_state_reset();
-	else if (strcmp(path, "/_mock/config") == 0 && in)
-	{
-		copy_member(in, "app_id", mock.app_id, sizeof(mock.app_id));
-		copy_member(in, "app_secret", mock.app_secret, sizeof(mock.app_secret));
-		copy_member(in, "oa_secret_key", mock.oa_secret_key, sizeof(mock.oa_secret_key));
-		if (json_object_object_get_ex(in, "expires_in", &v))
-			mock.expires_in = json_object_get_int64(v);
-		if (json_object_object_get_ex(in, "latency_ms", &v))
-			mock.latency_ms = json_object_get_int(v);
-		if (json_object_object_get_ex(in, "timeout_hold_ms", &v))
-			mock.timeout_hold_ms = json_object_get_int(v);
-		if (json_object_object_get_ex(in, "record", &v))
-		{
-			const char *m = json_object_get_string(v);
-
-			mock.record_mode = strcmp(m, "off") == 0 ? 0 : strcmp(m, "counts") == 0 ? 1 : 2;
-		}
-		if (json_object_object_get_ex(in, "record_limit", &v))
-			mock.record_limit = json_object_get_int64(v);
-	}
+	else if (strcmp(path, "/_mock/config") == 0 && object_in)
+		problem = control_config(in);
 	else if (strcmp(path, "/_mock/tokens") == 0 && in)
 		control_tokens(in);
 	else if (strcmp(path, "/_mock/expire_token") == 0)
@@ -341,29 +401,21 @@ handle_control(struct MHD_Connection *conn, const char *method, const char *path
 									   json_object_new_boolean(1));
 		}
 	}
-	else if (strcmp(path, "/_mock/zns_templates") == 0 && in && json_object_is_type(in, json_type_array))
-	{
-		for (size_t i = 0; i < json_object_array_length(in); i++)
-		{
-			json_object *t = json_object_array_get_idx(in, i);
-			json_object *params;
-			MockTemplate *mt;
-
-			if (!json_object_object_get_ex(t, "template_id", &v) ||
-				!json_object_object_get_ex(t, "params", &params))
-				continue;
-			mock.templates = realloc(mock.templates, sizeof(MockTemplate) * (mock.n_templates + 1));
-			mt = &mock.templates[mock.n_templates++];
-			snprintf(mt->template_id, sizeof(mt->template_id), "%s", json_object_get_string(v));
-			mt->params = json_object_get(params);
-		}
-	}
-	else if (strcmp(path, "/_mock/quota") == 0 && in)
+	else if ((strcmp(path, "/_mock/templates") == 0 || strcmp(path, "/_mock/zns_templates") == 0) &&
+			 array_in)
+		problem = mock_set_templates(in);
+	else if (strcmp(path, "/_mock/template_status") == 0 && object_in)
+		problem = control_template_status(in, &status);
+	else if (strcmp(path, "/_mock/quota") == 0 && object_in)
 	{
 		if (json_object_object_get_ex(in, "zns_daily", &v))
 			mock.zns_quota = json_object_get_int64(v);
 		if (json_object_object_get_ex(in, "oa", &v))
 			mock.oa_quota = json_object_get_int64(v);
+		if (json_object_object_get_ex(in, "uid", &v))
+			mock.uid_quota = json_object_get_int64(v);
+		if (json_object_object_get_ex(in, "balance", &v))
+			mock.balance = json_object_get_boolean(v);
 	}
 	else if (strcmp(path, "/_mock/requests") == 0 && strcmp(method, "GET") == 0)
 		out = control_requests(conn);
@@ -372,17 +424,28 @@ handle_control(struct MHD_Connection *conn, const char *method, const char *path
 	else if (strcmp(path, "/_mock/webhook/sign") == 0 && in)
 		out = control_sign(in);
 	else
-		ok = false;
+		problem = "unknown control call or bad JSON";
 	pthread_mutex_unlock(&mock.lock);
 	json_object_put(in);
 
-	if (!ok)
-		return answer(conn, 400, "{\"ok\":false,\"error\":\"unknown control call or bad JSON\"}",
-					  "application/json");
+	if (problem)
+	{
+		out = json_object_new_object();
+		json_object_object_add(out, "ok", json_object_new_boolean(0));
+		json_object_object_add(out, "error", json_object_new_string(problem));
+		return answer_json(conn, status, out);
+	}
 	if (out)
 		return answer_json(conn, 200, out);
-	ret = answer_ok(conn);
-	return ret;
+	return answer_ok(conn);
+}
+
+/* Query-argument iterator: collect {name: value} into a json-c object. */
+static enum MHD_Result
+collect_query_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	json_object_object_add((json_object *) cls, key, json_object_new_string(value ? value : ""));
+	return MHD_YES;
 }
 
 /* Free a request's context when the connection is done with it. */
@@ -413,7 +476,7 @@ handle_request(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	MockRequest req;
 	MockAnswer	a;
 	MockFault	fault;
-	int			route;
+	MockRoute	route;
 	int			latency;
 	int			hold;
 
@@ -456,6 +519,8 @@ handle_request(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	req.file_name = ctx->file_name;
 	req.file_data = ctx->file_data;
 	req.file_len = ctx->file_len;
+	req.query = json_object_new_object();
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, req.query);
 
 	pthread_mutex_lock(&mock.lock);
 	fault = mock_pick_fault(url);
@@ -468,7 +533,8 @@ handle_request(void *cls, struct MHD_Connection *conn, const char *url, const ch
 
 	if (fault == FAULT_TIMEOUT || fault == FAULT_RESET)
 	{
-		mock_record(method, url, req.access_token, req.secret_key, ctx->body, 0, 0, fault);
+		mock_record(method, url, req.query, req.access_token, req.secret_key, ctx->body, 0, 0, fault);
+		json_object_put(req.query);
 		if (fault == FAULT_TIMEOUT)
 			sleep_ms(hold);
 		return MHD_NO;
@@ -479,12 +545,13 @@ handle_request(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	a = (fault != FAULT_NONE && fault != FAULT_LATENCY_SPIKE) ?
 		mock_fault_answer(fault, url) : mock_zalo_route(method, url, &req, &route);
 	if (fault != FAULT_NONE && fault != FAULT_LATENCY_SPIKE)
-		route = 7;
+		route = ROUTE_OTHER;
 	pthread_mutex_lock(&mock.lock);
 	mock.count_by_route[route]++;
 	pthread_mutex_unlock(&mock.lock);
-	mock_record(method, url, req.access_token, req.secret_key,
+	mock_record(method, url, req.query, req.access_token, req.secret_key,
 				ctx->file_name ? ctx->file_name : ctx->body, a.http_status, a.zalo_error, fault);
+	json_object_put(req.query);
 	{
 		enum MHD_Result ret = answer(conn, a.http_status, a.body,
 									 a.http_status == 200 ? "application/json" : "text/html");
@@ -510,13 +577,16 @@ flush_loop(void *arg)
  * --init FILE: the state a test would otherwise post right after start,
  * applied before the port is open, so that no client ever meets a mock
  * without its tokens and followers: {"tokens": {"access_token": …,
- * "refresh_token": …}, "users": [ … as /_mock/users … ]}.
+ * "refresh_token": …}, "users": [ … as /_mock/users … ], "config": { … as
+ * /_mock/config … }, "templates": [ … as /_mock/templates … ]}, each
+ * optional.
  */
 static bool
 apply_init_file(const char *path)
 {
 	json_object *in = json_object_from_file(path);
 	json_object *v;
+	const char *problem = NULL;
 
 	if (in == NULL || !json_object_is_type(in, json_type_object))
 	{
@@ -528,8 +598,15 @@ apply_init_file(const char *path)
 		control_tokens(v);
 	if (json_object_object_get_ex(in, "users", &v) && json_object_is_type(v, json_type_array))
 		control_users(v);
+	if (json_object_object_get_ex(in, "config", &v) && json_object_is_type(v, json_type_object))
+		problem = control_config(v);
+	if (problem == NULL && json_object_object_get_ex(in, "templates", &v) &&
+		json_object_is_type(v, json_type_array))
+		problem = mock_set_templates(v);
+	if (problem)
+		fprintf(stderr, "zalo-mock: %s: %s\n", path, problem);
 	json_object_put(in);
-	return true;
+	return problem == NULL;
 }
 
 /* Print the command-line usage. */
@@ -610,7 +687,10 @@ main(int argc, char **argv)
 
 	mock_state_init(seed, record);
 	if (init && !apply_init_file(init))
+	{
+		mock_state_free();
 		return 2;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t) port);
@@ -640,7 +720,6 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	pthread_join(flusher, NULL);
 	mock_flush_record();
-	if (mock.record_file)
-		fclose(mock.record_file);
+	mock_state_free();
 	return 0;
 }

@@ -1,9 +1,14 @@
 /*
  * mock_routes.c
- *		The Zalo routes of the mock: the OAuth token endpoint, OA messages
- *		(transaction, cs, promotion), file upload, ZNS template messages
- *		and getoa, each validating its request as zalo-api.md describes and
- *		answering application errors with HTTP 200 and a negative "error".
+ *		The Zalo routes of the mock, as Zalo serves them in 2026
+ *		(zalo-api.md §0): the OAuth token endpoint; OA messages (cs,
+ *		promotion, and the legacy transaction message, answered -233 unless
+ *		the mock is told it is still available); ZBS template messages by
+ *		OA user id (/v3.0/oa/message/template), by phone (/message/template)
+ *		and by hashed phone (/message/template/hashphone); template info;
+ *		the message quota of a user; file upload and getoa.  Each validates
+ *		its request as zalo-api.md describes and answers application errors
+ *		with HTTP 200 and a negative "error".
  */
 #include "mock_routes.h"
 
@@ -12,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/evp.h>
 
 #include "mock_state.h"
 
@@ -24,7 +31,8 @@ zalo_error(int code, const char *message)
 
 	json_object_object_add(o, "error", json_object_new_int(code));
 	json_object_object_add(o, "message", json_object_new_string(message));
-	a.body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	a.body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+												   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return a;
 }
@@ -39,7 +47,8 @@ zalo_success(json_object *data)
 	json_object_object_add(o, "error", json_object_new_int(0));
 	json_object_object_add(o, "message", json_object_new_string("Success"));
 	json_object_object_add(o, "data", data);
-	a.body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	a.body = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+												   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return a;
 }
@@ -328,9 +337,204 @@ done:
 	return a;
 }
 
-/* POST /message/template (ZNS). */
+/* Whether a string is non-empty and all decimal digits. */
+static bool
+all_digits(const char *s)
+{
+	return s && s[0] != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
+/* The current time as epoch milliseconds in a string. */
+static void
+epoch_ms_text(char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld", mock_now_us() / 1000);
+}
+
+/* -131 / -146 unless the template may be sent (ENABLE). */
+static bool
+check_template_status(const MockTemplate *t, MockAnswer *out)
+{
+	if (strcmp(t->status, "PENDING_REVIEW") == 0 || strcmp(t->status, "REJECT") == 0)
+	{
+		*out = zalo_error(-131, "Template not approved");
+		return false;
+	}
+	if (strcmp(t->status, "DISABLE") == 0)
+	{
+		*out = zalo_error(-146, "Template disabled for low quality");
+		return false;
+	}
+	return true;
+}
+
+/* What is wrong with a message's template_data, if anything. */
+typedef enum TemplateDataProblem
+{
+	TEMPLATE_DATA_OK,
+	TEMPLATE_DATA_MISSING,		/* a parameter absent, not a string, or empty */
+	TEMPLATE_DATA_TOO_LONG		/* a value over its parameter's max_length */
+} TemplateDataProblem;
+
+/*
+ * Check template_data against a template: every registered parameter a
+ * non-empty string first, then none longer, in UTF-8 characters, than its
+ * max_length.
+ */
+static TemplateDataProblem
+check_template_data(const MockTemplate *t, json_object *data)
+{
+	size_t		n = json_object_array_length(t->params);
+
+	if (data == NULL)
+		return TEMPLATE_DATA_MISSING;
+	for (size_t i = 0; i < n; i++)
+	{
+		const char *v = get_str(data, get_str(json_object_array_get_idx(t->params, i), "name"));
+
+		if (v == NULL || v[0] == '\0')
+			return TEMPLATE_DATA_MISSING;
+	}
+	for (size_t i = 0; i < n; i++)
+	{
+		json_object *p = json_object_array_get_idx(t->params, i);
+		json_object *max_length = get_typed(p, "max_length", json_type_int);
+
+		if (utf8_chars(get_str(data, get_str(p, "name"))) > json_object_get_int(max_length))
+			return TEMPLATE_DATA_TOO_LONG;
+	}
+	return TEMPLATE_DATA_OK;
+}
+
+/* Lowercase hex SHA-256 of a string into hex[65]. */
+static void
+sha256_hex(const char *s, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+	hex[64] = '\0';
+}
+
+/* Whether a phone (or its SHA-256 hex, when hashed) has no Zalo account. */
+static bool
+phone_without_zalo(const char *phone, bool hashed)
+{
+	if (!hashed)
+		return json_object_object_get_ex(mock.no_zalo_phones, phone, NULL);
+	json_object_object_foreach(mock.no_zalo_phones, number, val)
+	{
+		char		hex[65];
+
+		(void) val;
+		sha256_hex(number, hex);
+		if (strcmp(hex, phone) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a phone is an 84… number, or the lowercase SHA-256 hex of one. */
+static bool
+phone_valid(const char *phone, bool hashed)
+{
+	if (phone == NULL)
+		return false;
+	if (hashed)
+		return strlen(phone) == 64 && strspn(phone, "0123456789abcdef") == 64;
+	return strncmp(phone, "84", 2) == 0 && strlen(phone) >= 11 && strlen(phone) <= 12 &&
+		all_digits(phone);
+}
+
+/* POST /v3.0/oa/message/template: a ZBS template message by OA user id. */
 static MockAnswer
-route_zns(const char *token, const char *body)
+route_template_uid(const char *token, const char *body)
+{
+	MockAnswer a;
+	json_object *root = json_tokener_parse(body ? body : "");
+	const char *user_id = get_str(root, "user_id");
+	const char *template_id = get_str(root, "template_id");
+	json_object *data = get_typed(root, "template_data", json_type_object);
+	MockTemplate *t;
+	MockUser   *user;
+
+	if (user_id == NULL)
+		user_id = get_str(get_typed(root, "recipient", json_type_object), "user_id");
+	pthread_mutex_lock(&mock.lock);
+	if (!check_token(token, &a))
+		goto done;
+	if (root == NULL || !json_object_is_type(root, json_type_object))
+	{
+		a = zalo_error(-201, "body is not a JSON object");
+		goto done;
+	}
+	if (!all_digits(user_id))
+	{
+		a = zalo_error(-201, "user_id must be a string of digits");
+		goto done;
+	}
+	if ((t = mock_find_template(template_id)) == NULL)
+	{
+		a = zalo_error(-109, "Template ID invalid");
+		goto done;
+	}
+	if (!check_template_status(t, &a))
+		goto done;
+	switch (check_template_data(t, data))
+	{
+		case TEMPLATE_DATA_MISSING:
+			a = zalo_error(-201, "template_data needs every template parameter as a non-empty string");
+			goto done;
+		case TEMPLATE_DATA_TOO_LONG:
+			a = zalo_error(-210, "Parameter exceeds allowed limit");
+			goto done;
+		case TEMPLATE_DATA_OK:
+			break;
+	}
+	user = mock_find_user(user_id);
+	if (user == NULL || !user->follower)
+		a = zalo_error(-213, "User has not followed OA");
+	else if (user->blocked)
+		a = zalo_error(-244, "User restricted this type of message from this OA");
+	else if (!mock.balance)
+		a = zalo_error(-137, "Charge failed: not enough balance");
+	else if (mock.oa_quota <= 0 || mock.uid_quota <= 0)
+		a = zalo_error(-211, "Out of quota");
+	else
+	{
+		json_object *d = json_object_new_object();
+		json_object *quota = json_object_new_object();
+		char		id[21];
+		char		sent[32];
+		char		remain[32];
+
+		mock.uid_quota--;
+		new_hex_id(id, 20);
+		epoch_ms_text(sent, sizeof(sent));
+		snprintf(remain, sizeof(remain), "%ld", mock.uid_quota);
+		json_object_object_add(d, "message_id", json_object_new_string(id));
+		json_object_object_add(d, "user_id", json_object_new_string(user_id));
+		json_object_object_add(d, "sent_time", json_object_new_string(sent));
+		json_object_object_add(quota, "quota_type", json_object_new_string("purchase_quota"));
+		json_object_object_add(quota, "remain", json_object_new_string(remain));
+		json_object_object_add(d, "quota", quota);
+		a = zalo_success(d);
+	}
+done:
+	pthread_mutex_unlock(&mock.lock);
+	json_object_put(root);
+	return a;
+}
+
+/*
+ * POST /message/template (phone) and /message/template/hashphone (phone =
+ * SHA-256 hex of the 84… number): a ZBS template message by phone.
+ */
+static MockAnswer
+route_zns(const char *token, const char *body, bool hashed)
 {
 	MockAnswer a;
 	json_object *root = json_tokener_parse(body ? body : "");
@@ -338,7 +542,7 @@ route_zns(const char *token, const char *body)
 	const char *template_id = get_str(root, "template_id");
 	const char *tracking = get_str(root, "tracking_id");
 	json_object *data = get_typed(root, "template_data", json_type_object);
-	MockTemplate *t = NULL;
+	MockTemplate *t;
 
 	pthread_mutex_lock(&mock.lock);
 	if (!check_token(token, &a))
@@ -348,44 +552,41 @@ route_zns(const char *token, const char *body)
 		a = zalo_error(-112, "Template data invalid");
 		goto done;
 	}
-	if (phone == NULL || strncmp(phone, "84", 2) != 0 || strlen(phone) < 11 || strlen(phone) > 12 ||
-		strspn(phone, "0123456789") != strlen(phone))
+	if (!phone_valid(phone, hashed))
 	{
 		a = zalo_error(-108, "Phone number invalid");
 		goto done;
 	}
-	for (int i = 0; template_id && i < mock.n_templates; i++)
-		if (strcmp(mock.templates[i].template_id, template_id) == 0)
-			t = &mock.templates[i];
-	if (t == NULL)
+	if ((t = mock_find_template(template_id)) == NULL)
 	{
 		a = zalo_error(-109, "Template ID invalid");
 		goto done;
 	}
+	if (!check_template_status(t, &a))
+		goto done;
 	if (data == NULL || json_object_object_length(data) == 0)
 	{
 		a = zalo_error(-111, "Template data empty");
 		goto done;
 	}
-	for (size_t i = 0; i < json_object_array_length(t->params); i++)
+	if (check_template_data(t, data) != TEMPLATE_DATA_OK)
 	{
-		const char *p = json_object_get_string(json_object_array_get_idx(t->params, i));
-		const char *v = get_str(data, p);
-
-		if (v == NULL || v[0] == '\0')
-		{
-			a = zalo_error(-112, "Template data invalid");
-			goto done;
-		}
+		a = zalo_error(-112, "Template data invalid");
+		goto done;
 	}
 	if (tracking && strlen(tracking) > 48)
 	{
 		a = zalo_error(-112, "tracking_id longer than 48 characters");
 		goto done;
 	}
-	if (json_object_object_get_ex(mock.no_zalo_phones, phone, NULL))
+	if (phone_without_zalo(phone, hashed))
 	{
 		a = zalo_error(-118, "Zalo account not existed");
+		goto done;
+	}
+	if (!mock.balance)
+	{
+		a = zalo_error(-137, "Charge failed: not enough balance");
 		goto done;
 	}
 	if (mock.zns_quota <= 0)
@@ -402,7 +603,7 @@ route_zns(const char *token, const char *body)
 
 		mock.zns_quota--;
 		new_hex_id(id, 24);
-		snprintf(sent, sizeof(sent), "%lld", mock_now_us() / 1000);
+		epoch_ms_text(sent, sizeof(sent));
 		snprintf(remain, sizeof(remain), "%ld", mock.zns_quota);
 		json_object_object_add(d, "msg_id", json_object_new_string(id));
 		json_object_object_add(d, "sent_time", json_object_new_string(sent));
@@ -410,6 +611,92 @@ route_zns(const char *token, const char *body)
 		json_object_object_add(quota, "dailyQuota", json_object_new_string("5000"));
 		json_object_object_add(quota, "remainingQuota", json_object_new_string(remain));
 		json_object_object_add(d, "quota", quota);
+		a = zalo_success(d);
+	}
+done:
+	pthread_mutex_unlock(&mock.lock);
+	json_object_put(root);
+	return a;
+}
+
+/* GET /template/info/v2?template_id=…: a registered template's detail. */
+static MockAnswer
+route_template_info(const char *token, json_object *query)
+{
+	MockAnswer a;
+	MockTemplate *t;
+
+	pthread_mutex_lock(&mock.lock);
+	if (!check_token(token, &a))
+		goto done;
+	if ((t = mock_find_template(get_str(query, "template_id"))) == NULL)
+		a = zalo_error(-109, "Template ID invalid");
+	else
+	{
+		json_object *d = json_object_new_object();
+		json_object *params = json_object_new_array();
+		char		preview[128];
+
+		for (size_t i = 0; i < json_object_array_length(t->params); i++)
+		{
+			json_object *p = json_object_array_get_idx(t->params, i);
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(get_str(p, "name")));
+			json_object_object_add(o, "require", json_object_new_boolean(1));
+			json_object_object_add(o, "type", json_object_new_string(get_str(p, "type")));
+			json_object_object_add(o, "maxLength",
+								   json_object_get(get_typed(p, "max_length", json_type_int)));
+			json_object_object_add(o, "minLength", json_object_new_int(0));
+			json_object_object_add(o, "acceptNull", json_object_new_boolean(0));
+			json_object_array_add(params, o);
+		}
+		snprintf(preview, sizeof(preview), "https://mock.invalid/preview/%s", t->template_id);
+		json_object_object_add(d, "templateId", json_object_new_string(t->template_id));
+		json_object_object_add(d, "templateName", json_object_new_string(t->name));
+		json_object_object_add(d, "status", json_object_new_string(t->status));
+		json_object_object_add(d, "listParams", params);
+		json_object_object_add(d, "timeout", json_object_new_int(7200000));
+		json_object_object_add(d, "previewUrl", json_object_new_string(preview));
+		json_object_object_add(d, "templateQuality", json_object_new_string("HIGH"));
+		json_object_object_add(d, "templateTag", json_object_new_string("TRANSACTION"));
+		json_object_object_add(d, "price", json_object_new_string(t->price));
+		json_object_object_add(d, "price_uid", json_object_new_string(t->price_uid));
+		a = zalo_success(d);
+	}
+done:
+	pthread_mutex_unlock(&mock.lock);
+	return a;
+}
+
+/* POST /v3.0/oa/quota/message: a user's last interaction and free replies. */
+static MockAnswer
+route_quota_message(const char *token, const char *body)
+{
+	MockAnswer a;
+	json_object *root = json_tokener_parse(body ? body : "");
+	const char *user_id = get_str(root, "user_id");
+	MockUser   *user;
+
+	pthread_mutex_lock(&mock.lock);
+	if (!check_token(token, &a))
+		goto done;
+	if (!all_digits(user_id))
+		a = zalo_error(-201, "user_id must be a string of digits");
+	else if ((user = mock_find_user(user_id)) == NULL)
+		a = zalo_error(-213, "User has not followed OA");
+	else
+	{
+		json_object *d = json_object_new_object();
+		json_object *cs = json_object_new_object();
+		char		last[32];
+
+		snprintf(last, sizeof(last), "%lld", user->last_interaction * 1000LL);
+		json_object_object_add(d, "user_id", json_object_new_string(user_id));
+		json_object_object_add(d, "last_interaction", json_object_new_string(last));
+		json_object_object_add(cs, "remain", json_object_new_string("8"));
+		json_object_object_add(cs, "total", json_object_new_string("8"));
+		json_object_object_add(d, "cs_reply", cs);
 		a = zalo_success(d);
 	}
 done:
@@ -558,60 +845,99 @@ done:
 	return a;
 }
 
-/* Dispatch a Zalo route; route_index tells the counters which one. */
-MockAnswer
-mock_zalo_route(const char *method, const char *path, const MockRequest *req, int *route_index)
+/* POST /v3.0/oa/message/transaction: -233 since the service stopped. */
+static MockAnswer
+route_transaction(const char *token, const char *body)
 {
-	MockAnswer a = {404, 0, strdup("{\"error\":-404,\"message\":\"no such route\"}")};
+	bool		available;
 
-	*route_index = 7;
-	if (strcmp(method, "POST") == 0 && strcmp(path, "/v4/oa/access_token") == 0)
+	pthread_mutex_lock(&mock.lock);
+	available = mock.transaction_available;
+	pthread_mutex_unlock(&mock.lock);
+	if (!available)
+		return zalo_error(-233, "This message type is no longer supported");
+	return route_oa_message("transaction", token, body);
+}
+
+/* GET /v2.0/oa/getoa: the OA's id and name. */
+static MockAnswer
+route_getoa(const char *token)
+{
+	MockAnswer	a;
+
+	pthread_mutex_lock(&mock.lock);
+	if (check_token(token, &a))
 	{
-		free(a.body);
-		*route_index = 0;
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "oa_id", json_object_new_string("4300012345678901234"));
+		json_object_object_add(d, "name", json_object_new_string("Chính quyền số tỉnh (mock)"));
+		a = zalo_success(d);
+	}
+	pthread_mutex_unlock(&mock.lock);
+	return a;
+}
+
+/* Dispatch a Zalo route; route tells the counters which one. */
+MockAnswer
+mock_zalo_route(const char *method, const char *path, const MockRequest *req, MockRoute *route)
+{
+	bool		post = strcmp(method, "POST") == 0;
+	MockAnswer	a = {404, 0, NULL};
+
+	if (post && strcmp(path, "/v4/oa/access_token") == 0)
+	{
+		*route = ROUTE_OAUTH;
 		return route_oauth(req->secret_key, req->body);
 	}
-	if (strcmp(method, "POST") == 0 && strncmp(path, "/v3.0/oa/message/", 17) == 0)
+	if (post && strcmp(path, "/v3.0/oa/message/transaction") == 0)
 	{
-		const char *kind = path + 17;
-
-		if (strcmp(kind, "transaction") == 0 || strcmp(kind, "cs") == 0 || strcmp(kind, "promotion") == 0)
-		{
-			free(a.body);
-			*route_index = strcmp(kind, "transaction") == 0 ? 1 : 2;
-			return route_oa_message(kind, req->access_token, req->body);
-		}
+		*route = ROUTE_TRANSACTION;
+		return route_transaction(req->access_token, req->body);
 	}
-	if (strcmp(method, "POST") == 0 && strcmp(path, "/v2.0/oa/upload/file") == 0)
+	if (post && (strcmp(path, "/v3.0/oa/message/cs") == 0 ||
+				 strcmp(path, "/v3.0/oa/message/promotion") == 0))
 	{
-		free(a.body);
-		*route_index = 3;
+		*route = ROUTE_CS;
+		return route_oa_message(path + strlen("/v3.0/oa/message/"), req->access_token, req->body);
+	}
+	if (post && strcmp(path, "/v3.0/oa/message/template") == 0)
+	{
+		*route = ROUTE_TEMPLATE_UID;
+		return route_template_uid(req->access_token, req->body);
+	}
+	if (post && strcmp(path, "/v3.0/oa/quota/message") == 0)
+	{
+		*route = ROUTE_QUOTA_MESSAGE;
+		return route_quota_message(req->access_token, req->body);
+	}
+	if (post && strcmp(path, "/v2.0/oa/upload/file") == 0)
+	{
+		*route = ROUTE_UPLOAD_FILE;
 		return route_upload(req->access_token, req->file_name, req->file_data, req->file_len);
 	}
-	if (strcmp(method, "POST") == 0 && strcmp(path, "/message/template") == 0)
+	if (post && strcmp(path, "/message/template") == 0)
 	{
-		free(a.body);
-		*route_index = 4;
-		return route_zns(req->access_token, req->body);
+		*route = ROUTE_ZNS;
+		return route_zns(req->access_token, req->body, false);
+	}
+	if (post && strcmp(path, "/message/template/hashphone") == 0)
+	{
+		*route = ROUTE_HASHPHONE;
+		return route_zns(req->access_token, req->body, true);
+	}
+	if (strcmp(method, "GET") == 0 && strcmp(path, "/template/info/v2") == 0)
+	{
+		*route = ROUTE_TEMPLATE_INFO;
+		return route_template_info(req->access_token, req->query);
 	}
 	if (strcmp(method, "GET") == 0 && strcmp(path, "/v2.0/oa/getoa") == 0)
 	{
-		MockAnswer b;
-
-		free(a.body);
-		*route_index = 5;
-		pthread_mutex_lock(&mock.lock);
-		if (check_token(req->access_token, &b))
-		{
-			json_object *d = json_object_new_object();
-
-			json_object_object_add(d, "oa_id", json_object_new_string("4300012345678901234"));
-			json_object_object_add(d, "name", json_object_new_string("Chính quyền số tỉnh (mock)"));
-			b = zalo_success(d);
-		}
-		pthread_mutex_unlock(&mock.lock);
-		return b;
+		*route = ROUTE_GETOA;
+		return route_getoa(req->access_token);
 	}
+	*route = ROUTE_OTHER;
+	a.body = strdup("{\"error\":-404,\"message\":\"no such route\"}");
 	return a;
 }
 
@@ -619,7 +945,9 @@ mock_zalo_route(const char *method, const char *path, const MockRequest *req, in
 MockAnswer
 mock_fault_answer(MockFault f, const char *path)
 {
-	bool		zns = strcmp(path, "/message/template") == 0;
+	/* the phone channel answers with ZNS codes; the rest with OA codes */
+	bool		zns = strcmp(path, "/message/template") == 0 ||
+		strcmp(path, "/message/template/hashphone") == 0;
 
 	switch (f)
 	{
