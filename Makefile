@@ -11,7 +11,7 @@ OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # this order: each file uses only what the files before it create.  Update
 # scripts (sql/zalo_tthc--A--B.sql) are written by hand.
 SQL_FEATURES = sql/roles.sql sql/stages.sql sql/dossier.sql sql/outbox.sql \
-	sql/credentials.sql sql/lookup.sql sql/webhook.sql sql/operations.sql
+	sql/credentials.sql sql/lookup.sql sql/webhook.sql sql/attach.sql sql/operations.sql
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 

@@ -54,7 +54,8 @@ CREATE TABLE zalo_tthc.dossier (
 	payment_url	text,
 	notify_zalo	boolean NOT NULL DEFAULT true,
 	created_at	timestamptz NOT NULL DEFAULT now(),
-	updated_at	timestamptz NOT NULL DEFAULT now()
+	updated_at	timestamptz NOT NULL DEFAULT now(),
+	source		regclass
 );
 COMMENT ON TABLE zalo_tthc.dossier IS
 	'Hồ sơ TTHC: one row per administrative-procedure dossier. Inserting a row or changing stage records a dossier_event and enqueues the citizen''s notification in the same transaction.';
@@ -101,9 +102,11 @@ COMMENT ON COLUMN zalo_tthc.dossier.payment_url IS 'Đường dẫn thanh toán.
 COMMENT ON COLUMN zalo_tthc.dossier.notify_zalo IS 'Nhận thông báo qua Zalo: false = the citizen opted out; events are recorded as skipped.';
 COMMENT ON COLUMN zalo_tthc.dossier.created_at IS 'Thời điểm tạo bản ghi.';
 COMMENT ON COLUMN zalo_tthc.dossier.updated_at IS 'Thời điểm cập nhật bản ghi gần nhất.';
+COMMENT ON COLUMN zalo_tthc.dossier.source IS 'Bảng nguồn: the application table an attached dossier is copied from (attach()); NULL for a dossier written here.';
 
 CREATE INDEX dossier_applicant_id_number_idx ON zalo_tthc.dossier (applicant_id_number);
 CREATE INDEX dossier_applicant_phone_idx ON zalo_tthc.dossier (applicant_phone);
+CREATE INDEX dossier_source_idx ON zalo_tthc.dossier (source) WHERE source IS NOT NULL;
 
 -- ---------------------------------------------------------------------
 -- Stage history (lịch sử xử lý)

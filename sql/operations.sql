@@ -166,7 +166,8 @@ AS $$
 		(11, 'zalo_tthc_quota_remaining', 'gauge', 'Messages left in the quota Zalo last reported for a channel.'),
 		(12, 'zalo_tthc_quota_daily', 'gauge', 'The daily quota Zalo last reported for a channel.'),
 		(13, 'zalo_tthc_template_enabled', 'gauge', 'Whether Zalo reports a ZBS template as ENABLE (1) or not (0: its stages are held); by template and status.'),
-		(14, 'zalo_tthc_template_price_vnd', 'gauge', 'Price of one message of a ZBS template, by user id or by phone, as Zalo reports it.')),
+		(14, 'zalo_tthc_template_price_vnd', 'gauge', 'Price of one message of a ZBS template, by user id or by phone, as Zalo reports it.'),
+		(15, 'zalo_tthc_attachment_problems_total', 'counter', 'Values of an attached application table that zalo_tthc could not map or validate (attachment_problem), by table.')),
 	samples (n, k, sample) AS (
 		SELECT 1, 0, format('zalo_tthc_worker_up %s', (w.pid IS NOT NULL)::int) FROM w
 		UNION ALL
@@ -220,7 +221,10 @@ AS $$
 						  p.channel, p.price)
 		FROM zalo_tthc.zbs_template z
 		CROSS JOIN LATERAL (VALUES ('user_id', z.price_uid), ('phone', z.price_phone)) p (channel, price)
-		WHERE p.price IS NOT NULL)
+		WHERE p.price IS NOT NULL
+		UNION ALL
+		SELECT 15, 0, format('zalo_tthc_attachment_problems_total{source="%s"} %s', pr.source, count(*))
+		FROM zalo_tthc.attachment_problem pr GROUP BY pr.source)
 	SELECT string_agg(block, '') FROM (
 		SELECT f.n, format(E'# HELP %s %s\n# TYPE %s %s\n', f.name, f.help, f.name, f.type)
 			   || coalesce((SELECT string_agg(s.sample || E'\n', '' ORDER BY s.k, s.sample) FROM samples s
@@ -229,7 +233,7 @@ AS $$
 		ORDER BY f.n) b
 $$;
 COMMENT ON FUNCTION zalo_tthc.metrics() IS
-	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry, the worker, the channels'' holds and quotas, and the ZBS templates'' status and prices; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
+	'Prometheus text exposition (version 0.0.4) of the queue, the outcome totals, the request latency histogram, the token expiry, the worker, the channels'' holds and quotas, the ZBS templates'' status and prices, and the problems of attached tables; see monitoring/postgres_exporter/queries.yaml for the same through postgres_exporter.';
 
 CREATE FUNCTION zalo_tthc.dossier_notifications(code text)
 RETURNS TABLE (seq integer, stage zalo_tthc.stage, occurred_at timestamptz,

@@ -35,6 +35,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "attach.h"
 #include "outbox.h"
 #include "own_tables.h"
 #include "settings.h"
@@ -418,6 +419,49 @@ normalize_name(const char *s)
 	return buf.data;
 }
 
+/*
+ * For an attached application's row: replace control characters by
+ * spaces, an empty required text by "-", and cut a text that is too long,
+ * noting each as a problem.  True when the value changed.
+ */
+static bool
+attached_text_fixed(RowEdit *row, const DossierLayout *l, const TextRule *rule, const char *s)
+{
+	const char *name = dossier_column_names[rule->column];
+	char	   *fixed = pstrdup(s);
+	bool		changed = false;
+	const char *p = fixed;
+	int			nchars;
+
+	for (unsigned char *c = (unsigned char *) fixed; *c; c++)
+		if ((*c < 0x20 && !(rule->kind == TEXT_MULTILINE && (*c == '\t' || *c == '\n' || *c == '\r'))) ||
+			*c == 0x7f)
+		{
+			*c = ' ';
+			changed = true;
+		}
+	if (changed)
+		zt_attach_note_problem(name, "control characters replaced by spaces");
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (rule->required && *p == '\0')
+	{
+		fixed = pstrdup("-");
+		changed = true;
+		zt_attach_note_problem(name, "empty: recorded as \"-\"");
+	}
+	nchars = pg_mbstrlen(fixed);
+	if (nchars > rule->max_chars)
+	{
+		fixed[pg_mbcharcliplen(fixed, strlen(fixed), rule->max_chars)] = '\0';
+		changed = true;
+		zt_attach_note_problem(name, "%d characters, cut to %d", nchars, rule->max_chars);
+	}
+	if (changed)
+		set_column(row, l, rule->column, CStringGetTextDatum(fixed), false);
+	return changed;
+}
+
 /* Check one free-text column and normalise it in place. */
 static void
 check_text_column(RowEdit *row, const DossierLayout *l, const TextRule *rule)
@@ -438,6 +482,10 @@ check_text_column(RowEdit *row, const DossierLayout *l, const TextRule *rule)
 		return;
 	}
 	s = TextDatumGetCString(row->values[i]);
+
+	/* an attached application's text is kept: fixed, not refused */
+	if (zt_attached_write && attached_text_fixed(row, l, rule, s))
+		s = TextDatumGetCString(row->values[i]);
 
 	for (const unsigned char *p = (const unsigned char *) s; *p; p++)
 	{
@@ -566,7 +614,10 @@ apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
 
 	if (is_insert)
 	{
-		if (!to->is_initial && !zt_bulk_import)
+		if (!to->is_initial && !zt_bulk_import && zt_attached_write)
+			zt_attach_note_problem("transition", "a new dossier at stage %s, which the model does not start at: recorded as the application says",
+								   zt_stage_name(new_stage));
+		else if (!to->is_initial && !zt_bulk_import)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("a new dossier cannot start at stage \"%s\"", zt_stage_name(new_stage)),
@@ -578,7 +629,10 @@ apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
 		Oid			old_stage = DatumGetObjectId(old_values[col(l, DC_STAGE)]);
 
 		from = zt_stage_rule(old_stage);
-		if (!zt_transition_allowed(from, to))
+		if (!zt_transition_allowed(from, to) && zt_attached_write)
+			zt_attach_note_problem("transition", "%s to %s is not in stage_transition: recorded as the application says",
+								   zt_stage_name(old_stage), zt_stage_name(new_stage));
+		else if (!zt_transition_allowed(from, to))
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("dossier %s cannot move from stage \"%s\" to \"%s\"",
@@ -589,17 +643,21 @@ apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
 
 	/* the note and actor describe this change only */
 	note_given = !row->nulls[note_i] &&
-		(is_insert || column_changed(l, desc, DC_STAGE_NOTE, old_values, old_nulls,
-									 row->values, row->nulls));
+		(is_insert || zt_attached_write ||
+		 column_changed(l, desc, DC_STAGE_NOTE, old_values, old_nulls, row->values, row->nulls));
 	if (!note_given && !row->nulls[note_i])
 		set_column(row, l, DC_STAGE_NOTE, (Datum) 0, true);
+	/* (an attached application names the actor of each change itself) */
 	if (row->nulls[actor_i] ||
-		(!is_insert && !column_changed(l, desc, DC_STAGE_ACTOR, old_values, old_nulls,
-									   row->values, row->nulls)))
+		(!is_insert && !zt_attached_write &&
+		 !column_changed(l, desc, DC_STAGE_ACTOR, old_values, old_nulls, row->values, row->nulls)))
 		set_column(row, l, DC_STAGE_ACTOR,
 				   CStringGetTextDatum(GetUserNameFromId(GetUserId(), false)), false);
 
-	if (to->requires_note && !note_given && !zt_bulk_import)
+	if (to->requires_note && !note_given && !zt_bulk_import && zt_attached_write)
+		zt_attach_note_problem("stage_note", "stage %s has no note: the citizen is not told the reason",
+							   zt_stage_name(new_stage));
+	else if (to->requires_note && !note_given && !zt_bulk_import)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("dossier %s needs a stage_note to enter stage \"%s\"", code, zt_stage_name(new_stage)),
@@ -612,7 +670,9 @@ apply_stage_change(RowEdit *row, const DossierLayout *l, TupleDesc desc,
 			(is_insert || old_nulls[due_i] ||
 			 DatumGetTimestampTz(row->values[due_i]) > DatumGetTimestampTz(old_values[due_i]));
 
-		if (!later)
+		if (!later && zt_attached_write)
+			zt_attach_note_problem("due_at", "stage %s without a later due date", zt_stage_name(new_stage));
+		else if (!later)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("dossier %s needs a later due_at to enter stage \"%s\"", code, zt_stage_name(new_stage)),
@@ -680,6 +740,13 @@ check_dates(RowEdit *row, const DossierLayout *l, const char *code)
 
 	if (!is_new_value(row, l, DC_SUBMITTED_AT) && !is_new_value(row, l, DC_DUE_AT))
 		return;
+	if (zt_attached_write)
+	{
+		if (!row->nulls[sub_i] && !row->nulls[due_i] &&
+			DatumGetTimestampTz(row->values[due_i]) < DatumGetTimestampTz(row->values[sub_i]))
+			zt_attach_note_problem("due_at", "before submitted_at: recorded as the application says");
+		return;
+	}
 	if (!row->nulls[sub_i] && is_new_value(row, l, DC_SUBMITTED_AT) &&
 		DatumGetTimestampTz(row->values[sub_i]) > now + USECS_PER_DAY)
 		ereport(ERROR,

@@ -16,7 +16,7 @@ SELECT tables_are('zalo_tthc', ARRAY[
 	'stage_info', 'stage_transition', 'dossier', 'dossier_event', 'recipient',
 	'template', 'outbox', 'oa_credentials', 'delivery_attempt', 'dossier_document',
 	'chat_template', 'webhook_event', 'webhook_pending_receipt', 'receipt_snapshot', 'lookup_audit', 'lookup_secret',
-	'delivery_total', 'operator_log', 'worker_control', 'zbs_template']);
+	'delivery_total', 'operator_log', 'worker_control', 'zbs_template', 'attachment', 'attachment_problem']);
 
 SELECT columns_are('zalo_tthc', 'outbox', ARRAY[
 	'id', 'event_id', 'dossier_id', 'stage', 'channel', 'kind', 'recipient_id', 'idempotency_key',

@@ -19,8 +19,8 @@ CREATE TEMP VIEW trigger_function AS
 SELECT p.oid, p.proname FROM pg_proc p
 WHERE p.pronamespace = 'zalo_tthc'::regnamespace AND p.prorettype = 'trigger'::regtype;
 
-SELECT is((SELECT count(*)::integer FROM trigger_function), 11,
-	'the schema has eleven trigger functions');
+SELECT is((SELECT count(*)::integer FROM trigger_function), 12,
+	'the schema has twelve trigger functions');
 
 -- PUBLIC: an empty ACL is the default, which grants EXECUTE to PUBLIC
 SELECT is((SELECT coalesce(array_agg(t.proname::text ORDER BY t.proname), '{}') FROM trigger_function t
