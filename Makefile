@@ -35,7 +35,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-engine bench-instructions bench-webhook bench-ops valgrind valgrind-lookup soak fuzz repeat-tap
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-engine bench-instructions bench-webhook bench-ops bench-attach valgrind valgrind-lookup soak fuzz repeat-tap
 
 deps:
 	bash scripts/deps.sh
@@ -72,6 +72,11 @@ bench-instructions:
 bench-ops:
 	bash bench/operations.sh
 	bash bench/operations_enqueue.sh
+
+# a one-stop application's own stage-changing UPDATE with no trigger, a
+# hand-written PL/pgSQL sync and zalo_tthc.attach() (bench/README.md)
+bench-attach:
+	bash bench/attach.sh
 
 valgrind:
 	bash scripts/valgrind.sh
