@@ -488,7 +488,8 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 								  "  applicant_phone = $5, procedure_name = coalesce($6, '-'), field_name = $7,"
 								  "  agency_name = $8, receiving_unit = $9, due_at = coalesce($11, d.due_at),"
 								  "  stage_note = $12, stage_actor = $14, submitted_at = coalesce($10, d.submitted_at) "
-								  "WHERE d.code = $1 AND d.source = $13::regclass",
+								  /* by the code's index, whatever the statistics say of source */
+								  "WHERE d.code = $1 AND d.source IS NOT DISTINCT FROM $13::regclass",
 								  14, types);
 		insert_plan = SPI_prepare("INSERT INTO zalo_tthc.dossier (code, stage, applicant_name, applicant_id_number,"
 								  "  applicant_phone, procedure_name, field_name, agency_name, receiving_unit,"
@@ -564,7 +565,7 @@ apply_step_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char *a
 
 		plan = SPI_prepare("UPDATE zalo_tthc.dossier d SET stage = $2::zalo_tthc.stage, stage_note = $3,"
 						   "  stage_actor = $4 "
-						   "WHERE d.code = $1 AND d.source IS NOT NULL", 4, types);
+						   "WHERE d.code = $1 AND d.source IS DISTINCT FROM NULL", 4, types);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare a step of an attached table: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
