@@ -55,7 +55,9 @@ CREATE TABLE zalo_tthc.dossier (
 	notify_zalo	boolean NOT NULL DEFAULT true,
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now(),
-	source		regclass
+	source		regclass,
+	applicant_id_key bytea,
+	applicant_id_last4 text CHECK (applicant_id_last4 ~ '^[0-9]{4}$')
 );
 COMMENT ON TABLE zalo_tthc.dossier IS
 	'Hồ sơ TTHC: one row per administrative-procedure dossier. Inserting a row or changing stage records a dossier_event and enqueues the citizen''s notification in the same transaction.';
@@ -103,10 +105,13 @@ COMMENT ON COLUMN zalo_tthc.dossier.notify_zalo IS 'Nhận thông báo qua Zalo:
 COMMENT ON COLUMN zalo_tthc.dossier.created_at IS 'Thời điểm tạo bản ghi.';
 COMMENT ON COLUMN zalo_tthc.dossier.updated_at IS 'Thời điểm cập nhật bản ghi gần nhất.';
 COMMENT ON COLUMN zalo_tthc.dossier.source IS 'Bảng nguồn: the application table an attached dossier is copied from (attach()); NULL for a dossier written here.';
+COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_key IS 'For an attached dossier, the CCCD/CMND as lookups need it: lookup_key_hash() of the number, which is not copied (applicant_id_number is NULL).';
+COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_last4 IS 'For an attached dossier, the last 4 digits of the CCCD/CMND: the second factor of a name lookup.';
 
 CREATE INDEX dossier_applicant_id_number_idx ON zalo_tthc.dossier (applicant_id_number);
 CREATE INDEX dossier_applicant_phone_idx ON zalo_tthc.dossier (applicant_phone);
 CREATE INDEX dossier_source_idx ON zalo_tthc.dossier (source) WHERE source IS NOT NULL;
+CREATE INDEX dossier_applicant_id_key_idx ON zalo_tthc.dossier (applicant_id_key) WHERE applicant_id_key IS NOT NULL;
 
 -- ---------------------------------------------------------------------
 -- Stage history (lịch sử xử lý)

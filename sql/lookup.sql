@@ -414,10 +414,12 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
 	normalized text := zalo_tthc.normalize_id_number(id_number);
+	-- an attached dossier keeps the number only as this keyed hash
+	id_key bytea := zalo_tthc.lookup_key_hash(normalized);
 	ids bigint[];
 BEGIN
 	ids := ARRAY(SELECT d.id FROM zalo_tthc.dossier d
-				 WHERE d.applicant_id_number = normalized
+				 WHERE (d.applicant_id_number = normalized OR d.applicant_id_key = id_key)
 				 ORDER BY d.submitted_at DESC, d.id DESC
 				 LIMIT current_setting('zalo_tthc.lookup_max_results')::integer);
 	PERFORM zalo_tthc.lookup_audit_write('id_number', normalized, false, cardinality(ids));
@@ -443,7 +445,8 @@ DECLARE
 		CASE $3
 			WHEN 'code' THEN d.code = $4
 			WHEN 'digits' THEN extract(year FROM d.applicant_birth_date)::text = $4
-				OR right(d.applicant_id_number, 4) = $4 OR right(d.applicant_phone, 4) = $4
+				OR right(d.applicant_id_number, 4) = $4 OR d.applicant_id_last4 = $4
+				OR right(d.applicant_phone, 4) = $4
 			ELSE true
 		END$filter$;
 	clean text;

@@ -190,7 +190,7 @@ BEGIN
 		INTO lines
 		FROM (SELECT ds.code, s.label_vi, ds.due_at, ds.submitted_at
 			  FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
-			  WHERE ds.applicant_id_number = digits
+			  WHERE (ds.applicant_id_number = digits OR ds.applicant_id_key = zalo_tthc.lookup_key_hash(digits))
 				AND (ds.applicant_phone = r.phone OR r.id_number = digits)
 			  ORDER BY ds.submitted_at DESC LIMIT 10) x;
 		PERFORM zalo_tthc.lookup_audit_write('id_number', digits, true, coalesce(cardinality(lines), 0));

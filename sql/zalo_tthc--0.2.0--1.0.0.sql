@@ -262,6 +262,235 @@ ALTER TABLE zalo_tthc.dossier ADD COLUMN source regclass;
 COMMENT ON COLUMN zalo_tthc.dossier.source IS 'Bảng nguồn: the application table an attached dossier is copied from (attach()); NULL for a dossier written here.';
 CREATE INDEX dossier_source_idx ON zalo_tthc.dossier (source) WHERE source IS NOT NULL;
 
+-- an attached dossier keeps the CCCD/CMND only as lookups need it
+ALTER TABLE zalo_tthc.dossier ADD COLUMN applicant_id_key bytea,
+	ADD COLUMN applicant_id_last4 text CHECK (applicant_id_last4 ~ '^[0-9]{4}$');
+COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_key IS 'For an attached dossier, the CCCD/CMND as lookups need it: lookup_key_hash() of the number, which is not copied (applicant_id_number is NULL).';
+COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_last4 IS 'For an attached dossier, the last 4 digits of the CCCD/CMND: the second factor of a name lookup.';
+CREATE INDEX dossier_applicant_id_key_idx ON zalo_tthc.dossier (applicant_id_key) WHERE applicant_id_key IS NOT NULL;
+
+CREATE OR REPLACE FUNCTION zalo_tthc.lookup_by_id_number(id_number text)
+RETURNS SETOF zalo_tthc.lookup_result
+LANGUAGE plpgsql VOLATILE STRICT
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	normalized text := zalo_tthc.normalize_id_number(id_number);
+	-- an attached dossier keeps the number only as this keyed hash
+	id_key bytea := zalo_tthc.lookup_key_hash(normalized);
+	ids bigint[];
+BEGIN
+	ids := ARRAY(SELECT d.id FROM zalo_tthc.dossier d
+				 WHERE (d.applicant_id_number = normalized OR d.applicant_id_key = id_key)
+				 ORDER BY d.submitted_at DESC, d.id DESC
+				 LIMIT current_setting('zalo_tthc.lookup_max_results')::integer);
+	PERFORM zalo_tthc.lookup_audit_write('id_number', normalized, false, cardinality(ids));
+	RETURN QUERY SELECT * FROM zalo_tthc.lookup_present(ids, true);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.lookup_by_id_number(text) IS
+	'Tra cứu theo số CCCD/CMND: the newest dossiers of this applicant (at most zalo_tthc.lookup_max_results), personal data masked. Audited with the number hashed.';
+
+
+CREATE OR REPLACE FUNCTION zalo_tthc.lookup_by_name(name text, second_factor text DEFAULT NULL)
+RETURNS SETOF zalo_tthc.lookup_result
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+DECLARE
+	-- a broad word search (one common word) is ranked among this many
+	-- matches, so that no lookup reads a large part of the table
+	max_candidates constant integer := 1000;
+	-- the rows the second factor ($3 kind, $4 value) lets through
+	factor_filter constant text := $filter$
+		CASE $3
+			WHEN 'code' THEN d.code = $4
+			WHEN 'digits' THEN extract(year FROM d.applicant_birth_date)::text = $4
+				OR right(d.applicant_id_number, 4) = $4 OR d.applicant_id_last4 = $4
+				OR right(d.applicant_phone, 4) = $4
+			ELSE true
+		END$filter$;
+	clean text;
+	spelt text;					-- the query's spelling, case folded
+	folded text;
+	pattern text;
+	factor_kind text;
+	factor_value text;
+	ids bigint[];
+	candidates bigint[];
+	words tsquery;
+BEGIN
+	IF name IS NULL THEN
+		RETURN;
+	END IF;
+	clean := normalize(zalo_tthc.lookup_clean_name(name), NFC);
+	IF second_factor IS NOT NULL THEN
+		SELECT f.kind, f.value INTO factor_kind, factor_value
+		FROM zalo_tthc.lookup_second_factor(second_factor) AS f;
+	END IF;
+	folded := lower(zalo_tthc.f_unaccent(clean));
+	spelt := zalo_tthc.vn_lower(clean);
+
+	IF EXISTS (SELECT FROM zalo_tthc.dossier d WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = folded) THEN
+		-- someone's full name: the applicants of that name, exact spelling
+		-- (diacritics included) first, newest first
+		EXECUTE $query$
+			SELECT ARRAY(
+				SELECT d.id FROM zalo_tthc.dossier d
+				WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) = $1 AND $query$ || factor_filter || $query$
+				ORDER BY zalo_tthc.vn_lower(d.applicant_name) = $2 DESC, d.submitted_at DESC, d.id DESC
+				LIMIT $5)
+		$query$
+		INTO ids
+		USING folded, spelt, factor_kind, factor_value,
+			current_setting('zalo_tthc.lookup_max_results')::integer;
+	ELSE
+		-- part of a name: its words, in order, each a whole word of the
+		-- applicant's name ("thanh man" finds "Nguyễn Thị Thanh Mẫn", "man"
+		-- does not find "Mạnh"), the regular expression checking their
+		-- order.  Candidates come first from the names where the words are
+		-- neighbours or the first and last word ("nguyen an" in "Nguyễn
+		-- Văn An"): one short posting list of the index of name terms.
+		-- Only when those are fewer than a page of results are names with
+		-- the words elsewhere added (the intersection of each word's list,
+		-- long for common words); they could not rank above the others on
+		-- spelling.  Then: exact spelling first, then the words spelt
+		-- exactly, then the shortest names (a query without a letter or
+		-- digit has no terms to look up: the expression alone decides)
+		pattern := '(^| )'
+			|| array_to_string(ARRAY(
+				SELECT regexp_replace(w, '([^[:alnum:]])', '\\\1', 'g')
+				FROM unnest(string_to_array(folded, ' ')) WITH ORDINALITY AS u(w, i) ORDER BY i), ' (.* )?')
+			|| '( |$)';
+		candidates := '{}';
+		IF folded ~ '[a-z0-9]' THEN
+			words := zalo_tthc.name_terms_query(folded, true);
+		END IF;
+		IF words IS NOT NULL THEN
+			EXECUTE $query$
+				SELECT ARRAY(
+					SELECT d.id FROM zalo_tthc.dossier d
+					WHERE zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $5
+						AND lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter || $query$
+					LIMIT $2)
+			$query$
+			INTO candidates
+			USING pattern, max_candidates, factor_kind, factor_value, words;
+		END IF;
+		IF cardinality(candidates) < current_setting('zalo_tthc.lookup_max_results')::integer THEN
+			words := NULL;
+			IF folded ~ '[a-z0-9]' THEN
+				words := zalo_tthc.name_terms_query(folded, false);
+			END IF;
+			EXECUTE $query$
+				SELECT $6 || ARRAY(
+					SELECT d.id FROM zalo_tthc.dossier d
+					WHERE lower(zalo_tthc.f_unaccent(d.applicant_name)) ~ $1 AND $query$ || factor_filter
+					|| CASE WHEN words IS NOT NULL THEN $words$
+						AND zalo_tthc.name_terms(lower(zalo_tthc.f_unaccent(d.applicant_name))) @@ $5$words$
+					   ELSE '' END || $query$
+						AND d.id <> ALL ($6)
+					LIMIT $2 - cardinality($6))
+			$query$
+			INTO candidates
+			USING pattern, max_candidates, factor_kind, factor_value, words, candidates;
+		END IF;
+		SELECT ARRAY(
+			SELECT d.id FROM zalo_tthc.dossier d
+			WHERE d.id = ANY (candidates)
+			ORDER BY zalo_tthc.vn_lower(d.applicant_name) = spelt DESC,
+				strpos(' ' || zalo_tthc.vn_lower(d.applicant_name) || ' ', ' ' || spelt || ' ') > 0 DESC,
+				length(d.applicant_name), d.submitted_at DESC, d.id DESC
+			LIMIT current_setting('zalo_tthc.lookup_max_results')::integer)
+		INTO ids;
+	END IF;
+
+	PERFORM zalo_tthc.lookup_audit_write('name', folded, factor_kind IS NOT NULL, cardinality(ids));
+	RETURN QUERY SELECT * FROM zalo_tthc.lookup_present(ids, factor_kind IS NOT NULL);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.lookup_by_name(text, text) IS
+	'Tra cứu theo họ tên, with or without diacritics (NFC or NFD, any case, đ = d). A full name returns the applicants of that name; any other name is searched word by word. Without second_factor the procedure name and the end of the code are hidden; with one (the dossier code, the birth year, or the last 4 digits of the CCCD/CMND or phone) only the dossiers it matches are returned, in full. Exact spellings first; at most zalo_tthc.lookup_max_results rows. Audited.';
+
+
+CREATE OR REPLACE FUNCTION zalo_tthc.chat_answer(query text, zalo_user_id text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	q text := btrim(regexp_replace(coalesce(query, ''), '\s+', ' ', 'g'));
+	digits text;
+	wanted_code text;
+	d record;
+	r record;
+	masked text;
+	lines text[];
+BEGIN
+	-- "TTHC <số hồ sơ>" as for the SMS service: keyword case-insensitive
+	q := regexp_replace(q, '^tthc(\s*[:\-]\s*|\s+|$)', '', 'i');
+	digits := replace(q, ' ', '');
+	wanted_code := upper(q);
+
+	IF digits ~ '^([0-9]{9}|[0-9]{12})$' THEN
+		-- by CCCD/CMND: only with a second factor, the phone this Zalo user shared
+		masked := repeat('*', length(digits) - 4) || right(digits, 4);
+		SELECT rc.phone, rc.id_number INTO r
+		FROM zalo_tthc.recipient rc WHERE rc.zalo_user_id = chat_answer.zalo_user_id;
+		IF r.phone IS NULL AND r.id_number IS DISTINCT FROM digits THEN
+			PERFORM zalo_tthc.lookup_audit_write('id_number', digits, false, 0);
+			RETURN zalo_tthc.chat_template_text('id_needs_phone');
+		END IF;
+		SELECT array_agg(format('- %s: %s%s', x.code, x.label_vi,
+								', hẹn trả ' || to_char(x.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'))
+						 ORDER BY x.submitted_at DESC)
+		INTO lines
+		FROM (SELECT ds.code, s.label_vi, ds.due_at, ds.submitted_at
+			  FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
+			  WHERE (ds.applicant_id_number = digits OR ds.applicant_id_key = zalo_tthc.lookup_key_hash(digits))
+				AND (ds.applicant_phone = r.phone OR r.id_number = digits)
+			  ORDER BY ds.submitted_at DESC LIMIT 10) x;
+		PERFORM zalo_tthc.lookup_audit_write('id_number', digits, true, coalesce(cardinality(lines), 0));
+		IF lines IS NULL THEN
+			RETURN replace(zalo_tthc.chat_template_text('id_not_found'), '{{so_giay_to}}', masked);
+		END IF;
+		RETURN replace(zalo_tthc.chat_template_text('id_list'), '{{so_giay_to}}', masked)
+			|| E'\n' || array_to_string(lines, E'\n');
+	END IF;
+
+	IF wanted_code !~ '^[0-9A-Z][0-9A-Z./_-]{5,49}$' THEN
+		RETURN zalo_tthc.chat_template_text('help');
+	END IF;
+
+	-- by dossier code: status, dates, procedure, receiving unit, masked name
+	SELECT ds.*, s.label_vi INTO d
+	FROM zalo_tthc.dossier ds JOIN zalo_tthc.stage_info s ON s.stage = ds.stage
+	WHERE ds.code = wanted_code;
+	PERFORM zalo_tthc.lookup_audit_write('code', wanted_code, false, CASE WHEN d.code IS NULL THEN 0 ELSE 1 END);
+	IF d.code IS NULL THEN
+		RETURN replace(zalo_tthc.chat_template_text('not_found'), '{{ma_ho_so}}', wanted_code);
+	END IF;
+	RETURN left(concat_ws(E'\n',
+		'Hồ sơ: ' || d.code,
+		'Thủ tục: ' || d.procedure_name,
+		'Người nộp: ' || zalo_tthc.mask_name(d.applicant_name),
+		'Đơn vị tiếp nhận: ' || coalesce(d.receiving_unit, d.agency_name),
+		'Trạng thái: ' || d.label_vi,
+		'Ngày nộp: ' || to_char(d.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày tiếp nhận: ' || to_char(d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày hẹn trả: ' || to_char(d.due_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày có kết quả: ' || to_char(d.result_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY'),
+		'Ngày trả kết quả: ' || to_char(d.returned_at AT TIME ZONE 'Asia/Ho_Chi_Minh', 'DD/MM/YYYY')), 2000);
+END
+$$;
+COMMENT ON FUNCTION zalo_tthc.chat_answer(text, text) IS
+	'The reply to a chat message: "TTHC <số hồ sơ>" or a bare code gets the status, dates, procedure, receiving unit and masked applicant name; a CCCD/CMND gets a list only when the Zalo user shared the phone of those dossiers; anything else gets the help text. Never a phone, address, e-mail, birth date or full ID number. Lookups are audited in zalo_tthc.lookup_audit.';
+
+
 CREATE TABLE zalo_tthc.attachment (
 	source		regclass PRIMARY KEY,
 	kind		text NOT NULL CHECK (kind IN ('dossiers', 'steps')),

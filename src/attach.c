@@ -390,8 +390,8 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 	static SPIPlanPtr insert_plan = NULL;
 	volatile bool inserted = false;
 	bool		code_standard;
-	Datum		args[14];
-	char		nulls[14];
+	Datum		args[15];
+	char		nulls[15];
 	char	   *raw_code;
 	char	   *code = row_code(a, tup, desc, &raw_code, &code_standard);
 	char	   *status = field_text(a, AF_STAGE, tup, desc);
@@ -460,6 +460,13 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 		}
 		else if (text == NULL && (f == AF_APPLICANT_NAME || f == AF_PROCEDURE_NAME) && a->att[f] > 0)
 			note_problem(field_names[f], "empty: recorded as \"-\"");
+		/* the number itself is not copied: lookups take its keyed hash ($15) */
+		if (f == AF_APPLICANT_ID_NUMBER)
+		{
+			args[14] = text ? CStringGetTextDatum(text) : (Datum) 0;
+			nulls[14] = text ? ' ' : 'n';
+			text = NULL;
+		}
 		args[i] = text ? CStringGetTextDatum(text) : (Datum) 0;
 		nulls[i] = text ? ' ' : 'n';
 	}
@@ -480,23 +487,26 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 	 */
 	if (update_plan == NULL)
 	{
-		Oid			types[14] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-			TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, OIDOID, TEXTOID};
+		Oid			types[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+			TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, OIDOID, TEXTOID, TEXTOID};
 
 		update_plan = SPI_prepare("UPDATE zalo_tthc.dossier d SET stage = $2::zalo_tthc.stage,"
 								  "  applicant_name = coalesce($3, '-'), applicant_id_number = $4,"
 								  "  applicant_phone = $5, procedure_name = coalesce($6, '-'), field_name = $7,"
 								  "  agency_name = $8, receiving_unit = $9, due_at = coalesce($11, d.due_at),"
-								  "  stage_note = $12, stage_actor = $14, submitted_at = coalesce($10, d.submitted_at) "
+								  "  stage_note = $12, stage_actor = $14, submitted_at = coalesce($10, d.submitted_at),"
+								  "  applicant_id_key = zalo_tthc.lookup_key_hash($15), applicant_id_last4 = right($15, 4) "
 								  /* by the code's index, whatever the statistics say of source */
 								  "WHERE d.code = $1 AND d.source IS NOT DISTINCT FROM $13::regclass",
-								  14, types);
+								  15, types);
 		insert_plan = SPI_prepare("INSERT INTO zalo_tthc.dossier (code, stage, applicant_name, applicant_id_number,"
 								  "  applicant_phone, procedure_name, field_name, agency_name, receiving_unit,"
-								  "  submitted_at, due_at, stage_note, stage_actor, source) "
+								  "  submitted_at, due_at, stage_note, stage_actor, source, applicant_id_key,"
+								  "  applicant_id_last4) "
 								  "VALUES ($1, $2::zalo_tthc.stage, coalesce($3, '-'), $4, $5, coalesce($6, '-'), $7,"
-								  "  $8, $9, coalesce($10, now()), $11, $12, $14, $13::regclass) "
-								  "ON CONFLICT (code) DO NOTHING", 14, types);
+								  "  $8, $9, coalesce($10, now()), $11, $12, $14, $13::regclass,"
+								  "  zalo_tthc.lookup_key_hash($15), right($15, 4)) "
+								  "ON CONFLICT (code) DO NOTHING", 15, types);
 		if (update_plan == NULL || insert_plan == NULL)
 			elog(ERROR, "could not prepare the copy of an attached row: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(update_plan);

@@ -103,6 +103,13 @@ WHERE d.code = '000.00.04.H60-261202-0002' ORDER BY e.seq;
 SELECT source, kind, rows_seen, changes_notified, unmapped_values, latest_problem
 FROM zalo_tthc.attachments ORDER BY source::text;
 
+-- lookups find an attached dossier by the keyed hash of its CCCD, and by
+-- name with the CCCD's last 4 digits
+SELECT code FROM zalo_tthc.lookup('001190002345');
+SELECT code, verified FROM zalo_tthc.lookup('Tran Thi Binh 2345');
+SELECT applicant_id_number, applicant_id_key = zalo_tthc.lookup_key_hash('001190002345') AS keyed, applicant_id_last4
+FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-261202-0002';
+
 -- detach: the trigger goes, what was recorded stays
 SELECT zalo_tthc.detach('motcua_test.ho_so');
 SELECT zalo_tthc.detach('motcua_test.qua_trinh');

@@ -41,6 +41,9 @@ is($recorded + $unusable, $seeded, "every row is recorded ($recorded) or its pro
 is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.dossier WHERE source IS NOT NULL
 	AND (applicant_address IS NOT NULL OR applicant_birth_date IS NOT NULL OR applicant_email IS NOT NULL)}), '0',
 	'no address, birth date or e-mail is copied');
+is($node->safe_psql('tthc', q{SELECT count(*) FILTER (WHERE applicant_id_number IS NOT NULL) || ' '
+	|| (count(*) FILTER (WHERE applicant_id_key IS NOT NULL) > 0) FROM zalo_tthc.dossier WHERE source IS NOT NULL}),
+	'0 true', 'the CCCD/CMND only as a keyed hash and its last digits');
 
 # --- the application's changes reach the citizen ---
 my $code = '000.00.04.H60-261205-4401';
