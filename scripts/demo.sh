@@ -109,6 +109,16 @@ FLOW_PID=$!
 wait "$FLOW_PID"
 FLOW_PID=
 
+say "attaching an existing one-stop application (test/onestop: 200 dossiers, its own statuses and steps)"
+zt_psql "$WORK/pg" tthc -q -f "$ZT_ROOT/test/onestop/schema.sql" -f "$ZT_ROOT/test/onestop/seed.sql" \
+	-c "SELECT motcua.seed(200)" >/dev/null
+zt_psql "$WORK/pg" tthc -q -f "$ZT_ROOT/test/onestop/attach.sql" 2>&1 | grep -v '^$' | sed 's/^NOTICE:  /    /'
+bash "$ZT_ROOT/demo/show_messages.sh" >/dev/null   # the backfill's events notify nobody: not shown
+"$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -f "$ZT_ROOT/demo/attached.sql" &
+FLOW_PID=$!
+wait "$FLOW_PID"
+FLOW_PID=
+
 say "summary"
 bash "$ZT_ROOT/demo/show_messages.sh" >/dev/null   # anything still queued is done or timed out
 zt_psql "$WORK/pg" tthc -f "$ZT_ROOT/demo/summary.sql"
