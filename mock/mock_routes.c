@@ -22,6 +22,9 @@
 
 #include "mock_state.h"
 
+static MockAnswer sent_to_user(const char *user_id, const char *quota_type, long remain,
+							   bool with_sent_time);
+
 /* An answer {"error": code, "message": text}. */
 static MockAnswer
 zalo_error(int code, const char *message)
@@ -315,22 +318,7 @@ route_oa_message(const char *kind, const char *token, const char *body)
 	else if (mock.oa_quota <= 0)
 		a = zalo_error(-211, "Out of quota");
 	else
-	{
-		json_object *data = json_object_new_object();
-		json_object *quota = json_object_new_object();
-		char		id[21];
-		char		remain[32];
-
-		mock.oa_quota--;
-		new_hex_id(id, 20);
-		snprintf(remain, sizeof(remain), "%ld", mock.oa_quota);
-		json_object_object_add(data, "message_id", json_object_new_string(id));
-		json_object_object_add(data, "user_id", json_object_new_string(user_id));
-		json_object_object_add(quota, "quota_type", json_object_new_string("sub_quota"));
-		json_object_object_add(quota, "remain", json_object_new_string(remain));
-		json_object_object_add(data, "quota", quota);
-		a = zalo_success(data);
-	}
+		a = sent_to_user(user_id, "sub_quota", --mock.oa_quota, false);
 done:
 	pthread_mutex_unlock(&mock.lock);
 	json_object_put(root);
@@ -349,6 +337,34 @@ static void
 epoch_ms_text(char *buf, size_t len)
 {
 	snprintf(buf, len, "%lld", mock_now_us() / 1000);
+}
+
+/*
+ * The success answer of a message to a user: a fresh message_id, the user
+ * and the quota left (caller holds the lock); with sent_time for a ZBS
+ * template.
+ */
+static MockAnswer
+sent_to_user(const char *user_id, const char *quota_type, long remain, bool with_sent_time)
+{
+	json_object *data = json_object_new_object();
+	json_object *quota = json_object_new_object();
+	char		id[21];
+	char		text[32];
+
+	new_hex_id(id, 20);
+	json_object_object_add(data, "message_id", json_object_new_string(id));
+	json_object_object_add(data, "user_id", json_object_new_string(user_id));
+	if (with_sent_time)
+	{
+		epoch_ms_text(text, sizeof(text));
+		json_object_object_add(data, "sent_time", json_object_new_string(text));
+	}
+	snprintf(text, sizeof(text), "%ld", remain);
+	json_object_object_add(quota, "quota_type", json_object_new_string(quota_type));
+	json_object_object_add(quota, "remain", json_object_new_string(text));
+	json_object_object_add(data, "quota", quota);
+	return zalo_success(data);
 }
 
 /* -131 / -146 unless the template may be sent (ENABLE). */
@@ -504,25 +520,7 @@ route_template_uid(const char *token, const char *body)
 	else if (mock.oa_quota <= 0 || mock.uid_quota <= 0)
 		a = zalo_error(-211, "Out of quota");
 	else
-	{
-		json_object *d = json_object_new_object();
-		json_object *quota = json_object_new_object();
-		char		id[21];
-		char		sent[32];
-		char		remain[32];
-
-		mock.uid_quota--;
-		new_hex_id(id, 20);
-		epoch_ms_text(sent, sizeof(sent));
-		snprintf(remain, sizeof(remain), "%ld", mock.uid_quota);
-		json_object_object_add(d, "message_id", json_object_new_string(id));
-		json_object_object_add(d, "user_id", json_object_new_string(user_id));
-		json_object_object_add(d, "sent_time", json_object_new_string(sent));
-		json_object_object_add(quota, "quota_type", json_object_new_string("purchase_quota"));
-		json_object_object_add(quota, "remain", json_object_new_string(remain));
-		json_object_object_add(d, "quota", quota);
-		a = zalo_success(d);
-	}
+		a = sent_to_user(user_id, "purchase_quota", --mock.uid_quota, true);
 done:
 	pthread_mutex_unlock(&mock.lock);
 	json_object_put(root);
