@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The dossier lookup under valgrind memcheck: a throwaway cluster whose
 # postmaster (and so every backend it forks) runs under valgrind, the
-# pg_regress lookup tests against it, then the memcheck errors and definite
-# leaks of every backend whose stack passes through zalo_tthc.so.  Exits
-# non-zero if there is any.
+# pg_regress lookup tests against it (VALGRIND_TESTS, a glob of test/sql,
+# picks others: VALGRIND_TESTS='attach_*' for attached tables), then the
+# memcheck errors and definite leaks of every backend whose stack passes
+# through zalo_tthc.so.  Exits non-zero if there is any.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -38,7 +39,7 @@ PG_PID=$!
 for _ in $(seq 240); do zt_psql "$WORK/pg" postgres -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
 
 tests=()
-for f in "$WORK"/test/sql/lookup_*.sql; do tests+=("$(basename "$f" .sql)"); done
+for f in "$WORK"/test/sql/${VALGRIND_TESTS:-lookup_*}.sql; do tests+=("$(basename "$f" .sql)"); done
 pgxs_dir=$(dirname "$("$PG_CONFIG" --pgxs)")
 status=0
 "$pgxs_dir/../test/regress/pg_regress" --bindir="$PGBIN" --inputdir="$WORK/test" --outputdir="$WORK/regress" \

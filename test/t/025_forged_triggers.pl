@@ -1,8 +1,8 @@
 # Forged stage events: the portal, the operator and the application's
 # writer each create TEMP tables of their own that look like the
 # extension's (a copy of dossier, tables named oa_credentials and
-# stage_info), attach every trigger function of the schema to them and
-# fire it.  Each attempt is refused: attaching needs EXECUTE, which no
+# stage_info) or like an attached application's (ho_so), attach every
+# trigger function of the schema to them and fire it.  Each attempt is refused: attaching needs EXECUTE, which no
 # trigger function grants.  A role that was granted EXECUTE anyway, and the
 # superuser, are refused when the trigger fires, because the C triggers
 # only fire on the extension's own tables.  No attempt writes a stage event
@@ -47,6 +47,8 @@ my $forged_row = qq{INSERT INTO dossier (id, code, code_standard, procedure_name
 # For each trigger function: the TEMP table it is attached to, how, and
 # the statement that fires it.
 my %attach = (
+	attached_row_changed => [ 'ho_so (ma_ho_so text, trang_thai_id int)', 'AFTER INSERT', 'ROW',
+		"INSERT INTO ho_so VALUES ('000.00.04.H60-261201-0001', 9)" ],
 	dossier_before_write => [ "dossier ($columns)", 'BEFORE INSERT', 'ROW', $forged_row ],
 	dossier_enqueue => [ "dossier ($columns)", 'AFTER INSERT', 'ROW', $forged_row ],
 	wake_worker_at_commit => [ 'oa_credentials (x int)', 'AFTER INSERT', 'STATEMENT',
@@ -130,6 +132,16 @@ for my $role (qw(forged_writer superuser))
 	}
 }
 is($node->safe_psql('tthc', $state_sql), $state, 'still no forged event, notification or wake-up');
+
+# the trigger of attached tables does nothing on a table attach() did not
+# attach (it reads the table's attachment, and there is none)
+$node->safe_psql('tthc', q{GRANT EXECUTE ON FUNCTION zalo_tthc.attached_row_changed() TO forged_writer});
+for my $role (qw(forged_writer superuser))
+{
+	my ($ret, $err) = forge($role, 'attached_row_changed');
+	is($ret, 0, "$role: attached_row_changed fired on a table nobody attached does nothing") or diag($err);
+}
+is($node->safe_psql('tthc', $state_sql), $state, 'and records no dossier, event or notification');
 
 # the extension's own tables are served as before
 move_stage($node, '000.00.04.H60-261201-0001', 'received');
