@@ -52,7 +52,7 @@ zt_templates_load(void)
 					"WHERE NOT EXISTS (SELECT FROM zalo_tthc.template t WHERE t.zbs_template_id = z.template_id)",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not tidy zalo_tthc.zbs_template");
-	if (SPI_execute("SELECT t.id, z.status, z.params::text, z.problem, z.checked_at IS NULL "
+	if (SPI_execute("SELECT t.id, z.status, z.params::text, z.problem "
 					"FROM (SELECT DISTINCT zbs_template_id AS id FROM zalo_tthc.template"
 					"      WHERE zbs_template_id IS NOT NULL) t "
 					"LEFT JOIN zalo_tthc.zbs_template z ON z.template_id = t.id "
@@ -67,7 +67,6 @@ zt_templates_load(void)
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		ZtTemplateState *t = &templates[i];
 		char	   *s;
-		bool		isnull;
 
 		s = zt_spi_copy_text(tup, desc, 1, CurrentMemoryContext);
 		strlcpy(t->template_id, s, sizeof(t->template_id));
@@ -76,7 +75,6 @@ zt_templates_load(void)
 		t->params = zt_spi_copy_text(tup, desc, 3, TopMemoryContext);
 		s = zt_spi_copy_text(tup, desc, 4, CurrentMemoryContext);
 		strlcpy(t->problem, s ? s : "", sizeof(t->problem));
-		t->recheck = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 		t->held = t->status[0] != '\0' && strcmp(t->status, "ENABLE") != 0;
 		if (t->held && t->problem[0] == '\0')
 			snprintf(t->problem, sizeof(t->problem), "template %s is %s at Zalo", t->template_id, t->status);
@@ -109,16 +107,6 @@ const ZtTemplateState *
 zt_template_at(int i)
 {
 	return &templates[i];
-}
-
-/* True when a read was asked for (a webhook) since the last one. */
-bool
-zt_templates_recheck_wanted(void)
-{
-	for (int i = 0; i < n_templates; i++)
-		if (templates[i].recheck)
-			return true;
-	return false;
 }
 
 /* Run one statement with text parameters (NULL = SQL NULL). */

@@ -15,14 +15,12 @@ typedef struct ZtTemplateState
 	char	   *params;			/* Zalo's parameter list (JSON) or NULL */
 	char		problem[256];	/* why it is held; "" if it is not */
 	bool		held;			/* its stages' notices wait */
-	bool		recheck;		/* a webhook asked for a new read */
 } ZtTemplateState;
 
 extern void zt_templates_load(void);
 extern const ZtTemplateState *zt_template_state(const char *template_id);
 extern int	zt_template_count(void);
 extern const ZtTemplateState *zt_template_at(int i);
-extern bool zt_templates_recheck_wanted(void);
 extern void zt_template_record_detail(const char *template_id, const char *status, const char *name,
 									  const char *params, const char *price_uid,
 									  const char *price_phone);
