@@ -16,7 +16,7 @@
 typedef struct ZtMessageParts
 {
 	const char *user_id;		/* Zalo user_id; NULL: by phone */
-	const char *phone;			/* 84XXXXXXXXX, or its SHA-256 in hex */
+	const char *phone;			/* 84 and 9 digits, or its SHA-256 in hex */
 	const char *dossier_code;	/* the identifying "Mã hồ sơ" row */
 	const char *header;
 	const char *body;

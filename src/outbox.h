@@ -84,7 +84,7 @@ typedef struct ZtClaimedRow
 	char	   *idempotency_key;
 	char	   *user_id;		/* NULL: no linked follower */
 	bool		followed;
-	char	   *phone;			/* 84XXXXXXXXX or NULL */
+	char	   *phone;			/* 84 and 9 digits, or NULL */
 	char	   *code;
 	char	   *header;
 	char	   *body;

@@ -10,7 +10,8 @@
  * is not ENABLE, or whose last send met a template problem, is held: the
  * notices of its stages wait (worker.c), the other stages keep going.  A
  * template not read yet is not held; Zalo's answer to the first send says
- * what is wrong with it.
+ * what is wrong with it.  The cache is read whole at each round of reads
+ * and then kept in step with what each answer records.
  */
 #include "postgres.h"
 
@@ -87,13 +88,19 @@ zt_templates_load(void)
 }
 
 /* The cached state of a template, NULL if no stage names it. */
-const ZtTemplateState *
-zt_template_state(const char *template_id)
+static ZtTemplateState *
+find_template(const char *template_id)
 {
 	for (int i = 0; template_id && i < n_templates; i++)
 		if (strcmp(templates[i].template_id, template_id) == 0)
 			return &templates[i];
 	return NULL;
+}
+
+const ZtTemplateState *
+zt_template_state(const char *template_id)
+{
+	return find_template(template_id);
 }
 
 /* How many templates the stages name; zt_template_at(i) is each. */
@@ -107,6 +114,31 @@ const ZtTemplateState *
 zt_template_at(int i)
 {
 	return &templates[i];
+}
+
+/*
+ * Bring the cached state of a template in line with what was just
+ * recorded: a new status and parameter list (NULL keeps them), and the
+ * problem that holds its stages ("" for none).  The same rule as
+ * zt_templates_load: held when not ENABLE or when a problem is known.
+ */
+static void
+set_cached(const char *template_id, const char *status, const char *params, const char *problem)
+{
+	ZtTemplateState *t = find_template(template_id);
+
+	if (t == NULL)
+		return;					/* no stage names it: the next load decides */
+	if (status)
+		strlcpy(t->status, status, sizeof(t->status));
+	if (params)
+	{
+		if (t->params)
+			pfree(t->params);
+		t->params = MemoryContextStrdup(TopMemoryContext, params);
+	}
+	strlcpy(t->problem, problem, sizeof(t->problem));
+	t->held = t->problem[0] != '\0';
 }
 
 /* Run one statement with text parameters (NULL = SQL NULL). */
@@ -152,14 +184,15 @@ zt_template_record_detail(const char *template_id, const char *status, const cha
 				 "  status_changed_at = CASE WHEN z.status IS DISTINCT FROM excluded.status"
 				 "                           THEN now() ELSE z.status_changed_at END",
 				 6, values);
-	if (status && strcmp(status, "ENABLE") != 0)
+	if (strcmp(status, "ENABLE") != 0)
 		ereport(WARNING,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("zalo_tthc worker: ZBS template %s is %s at Zalo; the stages that use it are held",
 						template_id, status),
 				 errhint("Fix the template at Zalo, or point those stages at an approved template in zalo_tthc.template.")));
 	zt_worker_end();
-	zt_templates_load();
+	set_cached(template_id, status, values[3],
+			   strcmp(status, "ENABLE") != 0 ? psprintf("template %s is %s at Zalo", template_id, status) : "");
 }
 
 /*
@@ -180,5 +213,5 @@ zt_template_record_problem(const char *template_id, const char *problem)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("zalo_tthc worker: the stages that use ZBS template %s are held", template_id),
 			 errdetail("%s", problem)));
-	zt_templates_load();
+	set_cached(template_id, NULL, NULL, problem);
 }
