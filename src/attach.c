@@ -310,26 +310,36 @@ field_time(const Attachment *a, AttachedField f, HeapTuple tup, TupleDesc desc, 
 	return true;
 }
 
+/*
+ * True when a mapped column has another value in newtup than in oldtup;
+ * always true without an old row (an INSERT, a backfill).
+ */
+static bool
+field_changed(const Attachment *a, AttachedField f, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+{
+	Form_pg_attribute att;
+	bool		oldnull;
+	bool		newnull;
+	Datum		o;
+	Datum		n;
+
+	if (oldtup == NULL)
+		return true;
+	if (a->att[f] <= 0)
+		return false;
+	att = TupleDescAttr(desc, a->att[f] - 1);
+	o = heap_getattr(oldtup, a->att[f], desc, &oldnull);
+	n = heap_getattr(newtup, a->att[f], desc, &newnull);
+	return oldnull != newnull || (!oldnull && !datumIsEqual(o, n, att->attbyval, att->attlen));
+}
+
 /* True when an UPDATE changed none of the mapped columns. */
 static bool
 mapped_columns_unchanged(const Attachment *a, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 {
 	for (int f = 0; f < AF_COUNT; f++)
-	{
-		Form_pg_attribute att;
-		bool		oldnull;
-		bool		newnull;
-		Datum		o;
-		Datum		n;
-
-		if (a->att[f] <= 0)
-			continue;
-		att = TupleDescAttr(desc, a->att[f] - 1);
-		o = heap_getattr(oldtup, a->att[f], desc, &oldnull);
-		n = heap_getattr(newtup, a->att[f], desc, &newnull);
-		if (oldnull != newnull || (!oldnull && !datumIsEqual(o, n, att->attbyval, att->attlen)))
+		if (field_changed(a, f, oldtup, newtup, desc))
 			return false;
-	}
 	return true;
 }
 
@@ -382,16 +392,25 @@ row_code(const Attachment *a, HeapTuple tup, TupleDesc desc, char **raw, bool *s
 	return out;
 }
 
-/* Write the dossier row of an attached dossier table's row (SPI connected). */
+/*
+ * Write the dossier row of an attached dossier table's row (SPI connected).
+ * oldtup is the row before an UPDATE, NULL for a new row or a backfill: a
+ * value the UPDATE did not change is not reported again (it was when it was
+ * written), the keyed hash of an unchanged ID number is not computed again,
+ * and an unchanged status leaves the dossier's stage as it is, which may be
+ * a later one a table of steps set (assigned, then appraising, while the
+ * status stays "being processed").
+ */
 static void
-copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char *actor, const char **code_out)
+copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc desc, const char *actor,
+				 const char **code_out)
 {
 	static SPIPlanPtr update_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	volatile bool inserted = false;
 	bool		code_standard;
-	Datum		args[15];
-	char		nulls[15];
+	Datum		args[17];
+	char		nulls[17];
 	char	   *raw_code;
 	char	   *code = row_code(a, tup, desc, &raw_code, &code_standard);
 	char	   *status = field_text(a, AF_STAGE, tup, desc);
@@ -404,8 +423,9 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 		return;
 	if (stage == NULL)
 	{
-		note_problem("stage", "status value %s has no mapping: the change is not recorded",
-							   status ? quote_literal_cstr(status) : "NULL");
+		if (field_changed(a, AF_STAGE, oldtup, tup, desc))
+			note_problem("stage", "status value %s has no mapping: the change is not recorded",
+						 status ? quote_literal_cstr(status) : "NULL");
 		return;
 	}
 	memset(nulls, ' ', sizeof(nulls));
@@ -414,6 +434,8 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 
 	for (int f = AF_APPLICANT_NAME, i = 2; f <= AF_RECEIVING_UNIT; f++, i++)
 	{
+		bool		report = field_changed(a, f, oldtup, tup, desc);
+
 		text = field_text(a, f, tup, desc);
 		if (text != NULL && f == AF_APPLICANT_ID_NUMBER)
 		{
@@ -428,7 +450,7 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 			}
 			else
 			{
-				if (r != ZT_ID_EMPTY)
+				if (r != ZT_ID_EMPTY && report)
 					note_problem("applicant_id_number",
 										   "not a 9-digit CMND or a 12-digit CCCD (%s, %d characters): not copied",
 										   r == ZT_ID_NOT_DIGITS ? "not only digits" : "wrong length",
@@ -449,7 +471,7 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 			}
 			else
 			{
-				if (r != ZT_PHONE_EMPTY)
+				if (r != ZT_PHONE_EMPTY && report)
 					note_problem("applicant_phone",
 										   "%s (ending %s): not copied, so no message by phone",
 										   r == ZT_PHONE_LANDLINE ? "a landline" :
@@ -458,7 +480,7 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 				text = NULL;
 			}
 		}
-		else if (text == NULL && (f == AF_APPLICANT_NAME || f == AF_PROCEDURE_NAME) && a->att[f] > 0)
+		else if (text == NULL && (f == AF_APPLICANT_NAME || f == AF_PROCEDURE_NAME) && a->att[f] > 0 && report)
 			note_problem(field_names[f], "empty: recorded as \"-\"");
 		/* the number itself is not copied: lookups take its keyed hash ($15) */
 		if (f == AF_APPLICANT_ID_NUMBER)
@@ -479,6 +501,8 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 	nulls[11] = text ? ' ' : 'n';
 	args[12] = ObjectIdGetDatum(a->relid);
 	args[13] = CStringGetTextDatum(actor);
+	args[15] = BoolGetDatum(field_changed(a, AF_APPLICANT_ID_NUMBER, oldtup, tup, desc));
+	args[16] = BoolGetDatum(field_changed(a, AF_STAGE, oldtup, tup, desc));
 
 	/*
 	 * An UPDATE first, and an INSERT only for a new dossier: an INSERT ...
@@ -487,18 +511,26 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 	 */
 	if (update_plan == NULL)
 	{
-		Oid			types[15] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-			TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, OIDOID, TEXTOID, TEXTOID};
+		Oid			types[17] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
+			TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, OIDOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID};
 
-		update_plan = SPI_prepare("UPDATE zalo_tthc.dossier d SET stage = $2::zalo_tthc.stage,"
+		update_plan = SPI_prepare("UPDATE zalo_tthc.dossier d"
+								  "  SET stage = CASE WHEN $17 THEN $2::zalo_tthc.stage ELSE d.stage END,"
 								  "  applicant_name = coalesce($3, '-'), applicant_id_number = $4,"
 								  "  applicant_phone = $5, procedure_name = coalesce($6, '-'), field_name = $7,"
 								  "  agency_name = $8, receiving_unit = $9, due_at = coalesce($11, d.due_at),"
 								  "  stage_note = $12, stage_actor = $14, submitted_at = coalesce($10, d.submitted_at),"
-								  "  applicant_id_key = zalo_tthc.lookup_key_hash($15), applicant_id_last4 = right($15, 4) "
+								  /*
+								   * the hash again only for another number ($16: the
+								   * UPDATE changed it; or the copy has another, as
+								   * after a detach and an attach without backfill)
+								   */
+								  "  applicant_id_key = CASE WHEN $16 OR d.applicant_id_last4 IS DISTINCT FROM right($15, 4)"
+								  "    THEN zalo_tthc.lookup_key_hash($15) ELSE d.applicant_id_key END,"
+								  "  applicant_id_last4 = right($15, 4) "
 								  /* by the code's index, whatever the statistics say of source */
 								  "WHERE d.code = $1 AND d.source IS NOT DISTINCT FROM $13::regclass",
-								  15, types);
+								  17, types);
 		insert_plan = SPI_prepare("INSERT INTO zalo_tthc.dossier (code, stage, applicant_name, applicant_id_number,"
 								  "  applicant_phone, procedure_name, field_name, agency_name, receiving_unit,"
 								  "  submitted_at, due_at, stage_note, stage_actor, source, applicant_id_key,"
@@ -506,7 +538,7 @@ copy_dossier_row(const Attachment *a, HeapTuple tup, TupleDesc desc, const char 
 								  "VALUES ($1, $2::zalo_tthc.stage, coalesce($3, '-'), $4, $5, coalesce($6, '-'), $7,"
 								  "  $8, $9, coalesce($10, now()), $11, $12, $14, $13::regclass,"
 								  "  zalo_tthc.lookup_key_hash($15), right($15, 4)) "
-								  "ON CONFLICT (code) DO NOTHING", 15, types);
+								  "ON CONFLICT (code) DO NOTHING", 17, types);
 		if (update_plan == NULL || insert_plan == NULL)
 			elog(ERROR, "could not prepare the copy of an attached row: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(update_plan);
@@ -658,7 +690,8 @@ zt_attached_row_changed(PG_FUNCTION_ARGS)
 		if (a->steps)
 			apply_step_row(a, newtup, desc, actor, &code);
 		else
-			copy_dossier_row(a, newtup, desc, actor, &code);
+			copy_dossier_row(a, TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_trigtuple : NULL,
+							 newtup, desc, actor, &code);
 		write_problems(a, code);
 	}
 	SPI_finish();
@@ -730,7 +763,7 @@ zt_attach_backfill(PG_FUNCTION_ARGS)
 				const char *code = NULL;
 
 				problems = NIL;
-				copy_dossier_row(a, batch->vals[r], batch->tupdesc, actor, &code);
+				copy_dossier_row(a, NULL, batch->vals[r], batch->tupdesc, actor, &code);
 				write_problems(a, code);
 				MemoryContextSwitchTo(old);
 				MemoryContextReset(row_cxt);

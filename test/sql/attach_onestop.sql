@@ -74,6 +74,12 @@ SELECT ma_ho_so, trang_thai_id FROM motcua_test.ho_so ORDER BY id;
 SELECT d.code, d.stage, d.code_standard, d.applicant_phone, d.applicant_id_number, d.procedure_name
 FROM zalo_tthc.dossier d WHERE d.source IS NOT NULL ORDER BY d.id;
 SELECT source, dossier_code, field, problem FROM zalo_tthc.attachment_problem ORDER BY id;
+-- a bad value is reported when it is written, not again by the saves that
+-- keep it (above: the landline and the short ID number of -0003, once);
+-- another bad value is
+SELECT max(id) AS problems_before FROM zalo_tthc.attachment_problem \gset
+UPDATE motcua_test.ho_so SET so_dien_thoai = '028 3829 5555' WHERE ma_ho_so = '000.00.04.H60-261203-0003';
+SELECT dossier_code, field, problem FROM zalo_tthc.attachment_problem WHERE id > :problems_before ORDER BY id;
 
 -- a rolled-back application transaction leaves nothing
 BEGIN;
@@ -99,6 +105,11 @@ INSERT INTO motcua_test.qua_trinh VALUES
 SELECT e.seq, e.stage_after, e.actor, e.note
 FROM zalo_tthc.dossier d JOIN zalo_tthc.dossier_event e ON e.dossier_id = d.id
 WHERE d.code = '000.00.04.H60-261202-0002' ORDER BY e.seq;
+-- an edit of the dossier that keeps its status keeps the stage the steps
+-- set: no move back, nothing sent
+UPDATE motcua_test.ho_so SET so_dien_thoai = '0912 345 699' WHERE ma_ho_so = '000.00.04.H60-261202-0002';
+SELECT d.stage, d.applicant_phone, (SELECT count(*) FROM zalo_tthc.dossier_event e WHERE e.dossier_id = d.id) AS events
+FROM zalo_tthc.dossier d WHERE d.code = '000.00.04.H60-261202-0002';
 
 SELECT source, kind, rows_seen, changes_notified, unmapped_values, latest_problem
 FROM zalo_tthc.attachments ORDER BY source::text;
@@ -109,6 +120,10 @@ SELECT code FROM zalo_tthc.lookup('001190002345');
 SELECT code, verified FROM zalo_tthc.lookup('Tran Thi Binh 2345');
 SELECT applicant_id_number, applicant_id_key = zalo_tthc.lookup_key_hash('001190002345') AS keyed, applicant_id_last4
 FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-261202-0002';
+-- a new CCCD in the application: lookups find the dossier by it, not by the old one
+UPDATE motcua_test.ho_so SET so_giay_to = '001190009876' WHERE ma_ho_so = '000.00.04.H60-261202-0002';
+SELECT code FROM zalo_tthc.lookup('001190009876');
+SELECT count(*) AS by_old_cccd FROM zalo_tthc.lookup('001190002345');
 
 -- detach: the trigger goes, what was recorded stays
 SELECT zalo_tthc.detach('motcua_test.ho_so');
@@ -118,5 +133,17 @@ UPDATE motcua_test.ho_so SET trang_thai_id = 9 WHERE ma_ho_so = '000.00.04.H60-2
 SELECT d.stage, (SELECT count(*) FROM zalo_tthc.dossier_event e WHERE e.dossier_id = d.id) AS events
 FROM zalo_tthc.dossier d WHERE d.code = '000.00.04.H60-261202-0002';
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgrelid IN ('motcua_test.ho_so'::regclass, 'motcua_test.qua_trinh'::regclass);
+
+-- the CCCD changed while detached, attached again without backfill: the
+-- next save copies the new number's keyed hash
+UPDATE motcua_test.ho_so SET so_giay_to = '001190004321' WHERE ma_ho_so = '000.00.04.H60-261202-0002';
+SELECT zalo_tthc.attach('motcua_test.ho_so',
+	'{"code": "ma_ho_so", "stage": "trang_thai_id", "applicant_name": "chu_ho_so",
+	  "applicant_id_number": "so_giay_to", "applicant_phone": "so_dien_thoai", "procedure_name": "ten_thu_tuc"}',
+	'{"1": "submitted", "2": "received", "9": "result_ready", "10": "result_returned"}', false);
+UPDATE motcua_test.ho_so SET trang_thai_id = 10 WHERE ma_ho_so = '000.00.04.H60-261202-0002';
+SELECT stage, applicant_id_key = zalo_tthc.lookup_key_hash('001190004321') AS keyed, applicant_id_last4
+FROM zalo_tthc.dossier WHERE code = '000.00.04.H60-261202-0002';
+SELECT zalo_tthc.detach('motcua_test.ho_so');
 
 DROP SCHEMA motcua_test CASCADE;

@@ -78,8 +78,9 @@ is($node->safe_psql('tthc', qq{SELECT trang_thai_id FROM motcua.ho_so WHERE ma_h
 	'as the application wrote them');
 is($node->safe_psql('tthc', qq{SELECT string_agg(field, ',' ORDER BY id) FROM zalo_tthc.attachment_problem
 	WHERE dossier_code = '$bad'}),
-	'applicant_id_number,applicant_phone,applicant_id_number,applicant_phone,transition,stage',
-	'a malformed CCCD, a landline, a transition not in the model and a status with no mapping are recorded');
+	'applicant_id_number,applicant_phone,transition,stage',
+	'a malformed CCCD, a landline (once, not again at each save), a transition not in the model and a status '
+	  . 'with no mapping are recorded');
 is($node->safe_psql('tthc', qq{SELECT stage FROM zalo_tthc.dossier WHERE code = '$bad'}), 'result_ready',
 	'received straight to result_ready is recorded as the application says');
 like($node->safe_psql('tthc', q{SELECT zalo_tthc.metrics()}), qr/zalo_tthc_attachment_problems_total\{source="motcua.ho_so"\} \d+/,
