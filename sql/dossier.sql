@@ -58,7 +58,10 @@ CREATE TABLE zalo_tthc.dossier (
 	source		regclass,
 	applicant_id_key bytea,
 	applicant_id_last4 text CHECK (applicant_id_last4 ~ '^[0-9]{4}$')
-);
+)
+-- Every stage change rewrites the row: room on its page keeps the new
+-- version there (a HOT update), without a new entry in each index.
+WITH (fillfactor = 85);
 COMMENT ON TABLE zalo_tthc.dossier IS
 	'Hồ sơ TTHC: one row per administrative-procedure dossier. Inserting a row or changing stage records a dossier_event and enqueues the citizen''s notification in the same transaction.';
 COMMENT ON COLUMN zalo_tthc.dossier.id IS 'Khóa nội bộ (internal id).';

@@ -176,8 +176,10 @@ BEGIN
 		'ngay_tiep_nhan', v->'ngay_tiep_nhan',
 		'ngay_hen_tra', v->'ngay_hen_tra',
 		'trang_thai', v->'trang_thai')
-	FROM zalo_tthc.dossier_event e,
-		LATERAL zalo_tthc.notification_values(d, e) AS v
+	FROM zalo_tthc.dossier_event e
+		JOIN zalo_tthc.stage_info s ON s.stage = e.stage_after,
+		-- notification_values(d, e), without planning a SQL function at each call
+		LATERAL zalo_tthc.template_values(d, e, s.label_vi) AS v
 	WHERE e.dossier_id = d.id AND e.seq = d.stage_seq
 	ON CONFLICT (dossier_id) DO UPDATE
 	SET event_seq = excluded.event_seq, taken_at = excluded.taken_at, slip = excluded.slip;

@@ -268,6 +268,39 @@ ALTER TABLE zalo_tthc.dossier ADD COLUMN applicant_id_key bytea,
 COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_key IS 'For an attached dossier, the CCCD/CMND as lookups need it: lookup_key_hash() of the number, which is not copied (applicant_id_number is NULL).';
 COMMENT ON COLUMN zalo_tthc.dossier.applicant_id_last4 IS 'For an attached dossier, the last 4 digits of the CCCD/CMND: the second factor of a name lookup.';
 CREATE INDEX dossier_applicant_id_key_idx ON zalo_tthc.dossier (applicant_id_key) WHERE applicant_id_key IS NOT NULL;
+-- stage changes keep the dossier row on its page (HOT): rows written from
+-- now on leave room for that
+ALTER TABLE zalo_tthc.dossier SET (fillfactor = 85);
+
+-- the receipt slip without planning notification_values() at each call
+CREATE OR REPLACE FUNCTION zalo_tthc.take_receipt_snapshot(d zalo_tthc.dossier)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	INSERT INTO zalo_tthc.receipt_snapshot AS r (dossier_id, event_seq, slip)
+	SELECT d.id, e.seq, jsonb_build_object(
+		'so_bien_nhan', v->'ma_ho_so',
+		'nguoi_dai_dien', v->'nguoi_dai_dien',
+		'ten_linh_vuc', v->'ten_linh_vuc',
+		'ten_thu_tuc', v->'ten_thu_tuc',
+		'ten_don_vi', v->'don_vi_tiep_nhan',
+		'ten_co_quan', v->'co_quan',
+		'hinh_thuc_tra_ket_qua', v->'hinh_thuc_tra',
+		'ngay_tiep_nhan', v->'ngay_tiep_nhan',
+		'ngay_hen_tra', v->'ngay_hen_tra',
+		'trang_thai', v->'trang_thai')
+	FROM zalo_tthc.dossier_event e
+		JOIN zalo_tthc.stage_info s ON s.stage = e.stage_after,
+		-- notification_values(d, e), without planning a SQL function at each call
+		LATERAL zalo_tthc.template_values(d, e, s.label_vi) AS v
+	WHERE e.dossier_id = d.id AND e.seq = d.stage_seq
+	ON CONFLICT (dossier_id) DO UPDATE
+	SET event_seq = excluded.event_seq, taken_at = excluded.taken_at, slip = excluded.slip;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION zalo_tthc.lookup_by_id_number(id_number text)
 RETURNS SETOF zalo_tthc.lookup_result
