@@ -21,26 +21,38 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/sysattr.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "lib/stringinfo.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "attach.h"
+#include "pg_compat.h"
 #include "settings.h"
 #include "validate.h"
 
@@ -97,12 +109,52 @@ typedef struct Problem
 
 static List *problems = NIL;
 
+/*
+ * zalo_tthc.dossier as the copy of an attached row updates it, resolved
+ * once per backend and forgotten at any relcache change of the table or
+ * its code index (see update_copy).
+ */
+typedef struct CopyTarget
+{
+	bool		valid;
+	MemoryContext cxt;
+	Oid			relid;
+	Oid			code_index;		/* unique, on code alone */
+	Oid			stage_type;
+	Oid			key_hash_fn;	/* zalo_tthc.lookup_key_hash(text) */
+	AttrNumber	att[AF_COUNT];	/* the dossier column of each field: same names */
+	AttrNumber	source_att;
+	AttrNumber	id_key_att;
+	AttrNumber	id_last4_att;
+	Bitmapset  *updated_cols;	/* the columns set, for UPDATE OF triggers */
+	int			ncheck;			/* CHECK constraints, in relcache order */
+	char	  **check_name;
+	ExprState **check_expr;
+} CopyTarget;
+
+static CopyTarget copy_target;
+static uint64 copy_target_invalidations = 0;	/* counted while not valid */
+
 static void
 attachments_invalidate(Datum arg, Oid relid)
 {
 	for (int i = 0; i < n_attachments; i++)
 		if (relid == InvalidOid || attachments[i].relid == relid)
 			attachments[i].relid = InvalidOid;
+	if (!copy_target.valid)
+		copy_target_invalidations++;
+	else if (relid == InvalidOid || relid == copy_target.relid || relid == copy_target.code_index)
+		copy_target.valid = false;
+}
+
+static void
+register_invalidation_callback(void)
+{
+	if (!callback_registered)
+	{
+		CacheRegisterRelcacheCallback(attachments_invalidate, (Datum) 0);
+		callback_registered = true;
+	}
 }
 
 /* Read the attachment of a table (SPI connected); NULL if it has none. */
@@ -118,11 +170,7 @@ attachment_of(Relation rel)
 	for (int i = 0; i < n_attachments; i++)
 		if (attachments[i].relid == relid)
 			return &attachments[i];
-	if (!callback_registered)
-	{
-		CacheRegisterRelcacheCallback(attachments_invalidate, (Datum) 0);
-		callback_registered = true;
-	}
+	register_invalidation_callback();
 
 	if (SPI_execute_with_args("SELECT a.kind = 'steps', c.key, c.value FROM zalo_tthc.attachment a, "
 							  "jsonb_each_text(a.columns) c WHERE a.source = $1",
@@ -392,6 +440,297 @@ row_code(const Attachment *a, HeapTuple tup, TupleDesc desc, char **raw, bool *s
 	return out;
 }
 
+/* A column of zalo_tthc.dossier, or an error naming it. */
+static AttrNumber
+dossier_column(Oid relid, const char *column)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table \"zalo_tthc.dossier\" has no column \"%s\"", column),
+				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
+	return attnum;
+}
+
+/* Resolve copy_target: columns, the code index, the CHECK constraints prepared as ExecRelCheck would. */
+static void
+read_copy_target(void)
+{
+	Oid			nsp = get_namespace_oid("zalo_tthc", false);
+	Oid			argtype = TEXTOID;
+	Relation	rel;
+	TupleDesc	desc;
+	List	   *indexes;
+	ListCell   *lc;
+	MemoryContext old;
+	CopyTarget *t = &copy_target;
+
+	if (t->cxt == NULL)
+		t->cxt = AllocSetContextCreate(CacheMemoryContext, "zalo_tthc attached copy", ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(t->cxt);
+	old = MemoryContextSwitchTo(t->cxt);
+
+	t->relid = get_relname_relid("dossier", nsp);
+	if (!OidIsValid(t->relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"zalo_tthc.dossier\" does not exist")));
+	for (int f = 0; f < AF_COUNT; f++)
+		t->att[f] = dossier_column(t->relid, field_names[f]);
+	t->source_att = dossier_column(t->relid, "source");
+	t->id_key_att = dossier_column(t->relid, "applicant_id_key");
+	t->id_last4_att = dossier_column(t->relid, "applicant_id_last4");
+	t->stage_type = get_atttype(t->relid, t->att[AF_STAGE]);
+	t->key_hash_fn = LookupFuncName(list_make2(makeString("zalo_tthc"), makeString("lookup_key_hash")),
+									1, &argtype, false);
+	t->updated_cols = NULL;
+	for (int f = AF_STAGE; f < AF_COUNT; f++)
+		t->updated_cols = bms_add_member(t->updated_cols, t->att[f] - FirstLowInvalidHeapAttributeNumber);
+	t->updated_cols = bms_add_member(t->updated_cols, t->id_key_att - FirstLowInvalidHeapAttributeNumber);
+	t->updated_cols = bms_add_member(t->updated_cols, t->id_last4_att - FirstLowInvalidHeapAttributeNumber);
+
+	rel = table_open(t->relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	t->code_index = InvalidOid;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ix = index->rd_index;
+
+		if (ix->indisunique && ix->indisvalid && ix->indnatts == 1 &&
+			ix->indkey.values[0] == t->att[AF_CODE] &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indpred, NULL) &&
+			heap_attisnull(index->rd_indextuple, Anum_pg_index_indexprs, NULL))
+			t->code_index = lfirst_oid(lc);
+		index_close(index, AccessShareLock);
+	}
+	if (!OidIsValid(t->code_index))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("zalo_tthc.dossier has no unique index on code"),
+				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
+	t->ncheck = desc->constr ? desc->constr->num_check : 0;
+	t->check_name = palloc(Max(t->ncheck, 1) * sizeof(char *));
+	t->check_expr = palloc(Max(t->ncheck, 1) * sizeof(ExprState *));
+	for (int i = 0; i < t->ncheck; i++)
+	{
+		t->check_name[i] = pstrdup(desc->constr->check[i].ccname);
+		t->check_expr[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)), NULL);
+	}
+	table_close(rel, AccessShareLock);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Resolve copy_target once per backend and table change; an invalidation
+ * that arrives while it is read makes it read again.
+ */
+static void
+load_copy_target(void)
+{
+	register_invalidation_callback();
+	while (!copy_target.valid)
+	{
+		uint64		seen = copy_target_invalidations;
+
+		read_copy_target();
+		copy_target.valid = (seen == copy_target_invalidations);
+	}
+}
+
+/* The prepared CHECK constraints, or NULL (the executor prepares them) if the relcache has others. */
+static ExprState **
+copy_target_checks(Relation rel)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	int			ncheck = constr ? constr->num_check : 0;
+
+	if (ncheck == 0 || ncheck != copy_target.ncheck)
+		return NULL;
+	for (int i = 0; i < ncheck; i++)
+		if (strcmp(constr->check[i].ccname, copy_target.check_name[i]) != 0)
+			return NULL;
+	return copy_target.check_expr;
+}
+
+/* What update_copy found. */
+typedef enum CopyResult
+{
+	COPY_UPDATED,
+	COPY_NOT_FOUND,
+	COPY_OTHER_SOURCE			/* the code's dossier is not this table's */
+} CopyResult;
+
+/* A text argument of copy_dossier_row, or NULL. */
+#define COPY_ARG_NULL(i) (nulls[(i)] == 'n')
+
+/*
+ * The copy's new values (see copy_dossier_row for args): the mapped fields,
+ * the stage only when the status changed, the dates only when given, the
+ * keyed hash of the ID number only for another number.
+ */
+static void
+set_copy_values(TupleTableSlot *slot, const Datum *args, const char *nulls)
+{
+	const CopyTarget *t = &copy_target;
+	Datum	   *v = slot->tts_values;
+	bool	   *n = slot->tts_isnull;
+
+	if (DatumGetBool(args[16]))
+	{
+		char	   *label = TextDatumGetCString(args[1]);
+		Oid			stage = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+											ObjectIdGetDatum(t->stage_type), CStringGetDatum(label));
+
+		if (!OidIsValid(stage))
+			elog(ERROR, "zalo_tthc.stage has no value \"%s\"", label);
+		v[t->att[AF_STAGE] - 1] = ObjectIdGetDatum(stage);
+		n[t->att[AF_STAGE] - 1] = false;
+	}
+	for (int f = AF_APPLICANT_NAME, i = 2; f <= AF_RECEIVING_UNIT; f++, i++)
+	{
+		bool		dash = COPY_ARG_NULL(i) && (f == AF_APPLICANT_NAME || f == AF_PROCEDURE_NAME);
+
+		v[t->att[f] - 1] = dash ? CStringGetTextDatum("-") : args[i];
+		n[t->att[f] - 1] = COPY_ARG_NULL(i) && !dash;
+	}
+	if (!COPY_ARG_NULL(9))
+	{
+		v[t->att[AF_SUBMITTED_AT] - 1] = args[9];
+		n[t->att[AF_SUBMITTED_AT] - 1] = false;
+	}
+	if (!COPY_ARG_NULL(10))
+	{
+		v[t->att[AF_DUE_AT] - 1] = args[10];
+		n[t->att[AF_DUE_AT] - 1] = false;
+	}
+	v[t->att[AF_STAGE_NOTE] - 1] = args[11];
+	n[t->att[AF_STAGE_NOTE] - 1] = COPY_ARG_NULL(11);
+	v[t->att[AF_STAGE_ACTOR] - 1] = args[13];
+	n[t->att[AF_STAGE_ACTOR] - 1] = false;
+
+	if (COPY_ARG_NULL(14))
+	{
+		n[t->id_key_att - 1] = true;
+		n[t->id_last4_att - 1] = true;
+	}
+	else
+	{
+		char	   *id = TextDatumGetCString(args[14]);
+		char	   *last4 = id + strlen(id) - 4;	/* 9 or 12 digits */
+		bool		same_number = !DatumGetBool(args[15]) && !n[t->id_last4_att - 1] &&
+			strcmp(TextDatumGetCString(v[t->id_last4_att - 1]), last4) == 0;
+
+		/* the hash again only for another number: the save changed it, or the copy has another */
+		if (!same_number)
+		{
+			v[t->id_key_att - 1] = OidFunctionCall1(t->key_hash_fn, args[14]);
+			n[t->id_key_att - 1] = false;
+		}
+		v[t->id_last4_att - 1] = CStringGetTextDatum(last4);
+		n[t->id_last4_att - 1] = false;
+	}
+}
+
+/*
+ * Update the copy of an attached row in place, through the executor's
+ * single-row update (the one logical replication uses, as outbox.c does
+ * for its inserts): the dossier's row triggers, CHECK constraints and
+ * indexes apply as to an UPDATE statement, without planning and starting
+ * one for every save of the application.  The row is found by the code
+ * index and locked first (waiting for, then following, a concurrent
+ * update), so the update itself cannot meet one.
+ */
+static CopyResult
+update_copy(const Attachment *a, const Datum *args, const char *nulls)
+{
+	Relation	rel;
+	EState	   *estate;
+	RangeTblEntry *rte;
+	ResultRelInfo *rri;
+	TupleTableSlot *search;
+	TupleTableSlot *found;
+	CopyResult	result = COPY_NOT_FOUND;
+	int			natts;
+
+	load_copy_target();
+	rel = table_open(copy_target.relid, RowExclusiveLock);
+	if (!copy_target.valid)
+	{
+		load_copy_target();
+		if (copy_target.relid != RelationGetRelid(rel))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("zalo_tthc.dossier was replaced during a change of an attached table"),
+					 errhint("Retry the transaction.")));
+	}
+	natts = RelationGetDescr(rel)->natts;
+
+	/* what this trigger wrote before (as SPI would) is seen */
+	CommandCounterIncrement();
+	estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = copy_target.relid;
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	zt_exec_init_range_table_updating(estate, rte, copy_target.updated_cols);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	estate->es_snapshot = GetActiveSnapshot();
+	rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	rri->ri_ConstraintExprs = copy_target_checks(rel);
+	ExecOpenIndices(rri, false);
+	/* where the AFTER triggers look for it (closed with its indexes below) */
+	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	AfterTriggerBeginQuery();
+
+	search = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	ExecClearTuple(search);
+	memset(search->tts_isnull, true, natts * sizeof(bool));
+	search->tts_values[copy_target.att[AF_CODE] - 1] = args[0];
+	search->tts_isnull[copy_target.att[AF_CODE] - 1] = false;
+	ExecStoreVirtualTuple(search);
+	found = table_slot_create(rel, &estate->es_tupleTable);
+	if (RelationFindReplTupleByIndex(rel, copy_target.code_index, LockTupleExclusive, search, found))
+	{
+		bool		isnull;
+		Datum		source;
+
+		slot_getallattrs(found);
+		source = slot_getattr(found, copy_target.source_att, &isnull);
+		if (isnull || DatumGetObjectId(source) != a->relid)
+			result = COPY_OTHER_SOURCE;
+		else
+		{
+			TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+			EPQState	epq;
+
+			ExecClearTuple(slot);
+			memcpy(slot->tts_values, found->tts_values, natts * sizeof(Datum));
+			memcpy(slot->tts_isnull, found->tts_isnull, natts * sizeof(bool));
+			set_copy_values(slot, args, nulls);
+			ExecStoreVirtualTuple(slot);
+			zt_eval_plan_qual_init(&epq, estate);
+			ExecSimpleRelationUpdate(rri, estate, &epq, found, slot);
+			EvalPlanQualEnd(&epq);
+			result = COPY_UPDATED;
+		}
+	}
+
+	AfterTriggerEndQuery(estate);
+	ExecCloseResultRelations(estate);
+	ExecCloseRangeTableRelations(estate);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	return result;
+}
+
 /*
  * Write the dossier row of an attached dossier table's row (SPI connected).
  * oldtup is the row before an UPDATE, NULL for a new row or a backfill: a
@@ -405,9 +744,9 @@ static void
 copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc desc, const char *actor,
 				 const char **code_out)
 {
-	static SPIPlanPtr update_plan = NULL;
 	static SPIPlanPtr insert_plan = NULL;
 	volatile bool inserted = false;
+	volatile bool other_source = false;
 	bool		code_standard;
 	Datum		args[17];
 	char		nulls[17];
@@ -505,32 +844,15 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 	args[16] = BoolGetDatum(field_changed(a, AF_STAGE, oldtup, tup, desc));
 
 	/*
-	 * An UPDATE first, and an INSERT only for a new dossier: an INSERT ...
+	 * An update first, and an INSERT only for a new dossier: an INSERT ...
 	 * ON CONFLICT would run the dossier's BEFORE INSERT trigger on every
 	 * change of an existing dossier too.
 	 */
-	if (update_plan == NULL)
+	if (insert_plan == NULL)
 	{
 		Oid			types[17] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
 			TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID, OIDOID, TEXTOID, TEXTOID, BOOLOID, BOOLOID};
 
-		update_plan = SPI_prepare("UPDATE zalo_tthc.dossier d"
-								  "  SET stage = CASE WHEN $17 THEN $2::zalo_tthc.stage ELSE d.stage END,"
-								  "  applicant_name = coalesce($3, '-'), applicant_id_number = $4,"
-								  "  applicant_phone = $5, procedure_name = coalesce($6, '-'), field_name = $7,"
-								  "  agency_name = $8, receiving_unit = $9, due_at = coalesce($11, d.due_at),"
-								  "  stage_note = $12, stage_actor = $14, submitted_at = coalesce($10, d.submitted_at),"
-								  /*
-								   * the hash again only for another number ($16: the
-								   * UPDATE changed it; or the copy has another, as
-								   * after a detach and an attach without backfill)
-								   */
-								  "  applicant_id_key = CASE WHEN $16 OR d.applicant_id_last4 IS DISTINCT FROM right($15, 4)"
-								  "    THEN zalo_tthc.lookup_key_hash($15) ELSE d.applicant_id_key END,"
-								  "  applicant_id_last4 = right($15, 4) "
-								  /* by the code's index, whatever the statistics say of source */
-								  "WHERE d.code = $1 AND d.source IS NOT DISTINCT FROM $13::regclass",
-								  17, types);
 		insert_plan = SPI_prepare("INSERT INTO zalo_tthc.dossier (code, stage, applicant_name, applicant_id_number,"
 								  "  applicant_phone, procedure_name, field_name, agency_name, receiving_unit,"
 								  "  submitted_at, due_at, stage_note, stage_actor, source, applicant_id_key,"
@@ -539,22 +861,25 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 								  "  $8, $9, coalesce($10, now()), $11, $12, $14, $13::regclass,"
 								  "  zalo_tthc.lookup_key_hash($15), right($15, 4)) "
 								  "ON CONFLICT (code) DO NOTHING", 17, types);
-		if (update_plan == NULL || insert_plan == NULL)
+		if (insert_plan == NULL)
 			elog(ERROR, "could not prepare the copy of an attached row: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(update_plan);
 		SPI_keepplan(insert_plan);
 	}
 	zt_attached_write = true;
 	PG_TRY();
 	{
-		if (SPI_execute_plan(update_plan, args, nulls, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not copy a row of an attached table");
-		if (SPI_processed == 0)
+		CopyResult	r = update_copy(a, args, nulls);
+
+		if (r == COPY_NOT_FOUND)
 		{
 			if (SPI_execute_plan(insert_plan, args, nulls, false, 0) != SPI_OK_INSERT)
 				elog(ERROR, "could not copy a row of an attached table");
 			inserted = SPI_processed > 0;
+			/* ON CONFLICT DO NOTHING: another table's dossier took the code meanwhile */
+			other_source = !inserted;
 		}
+		else
+			other_source = (r == COPY_OTHER_SOURCE);
 	}
 	PG_FINALLY();
 	{
@@ -563,7 +888,7 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 	PG_END_TRY();
 	if (inserted && !code_standard)
 		note_problem("code", "not in the national form (TT 01/2018): recorded as it is");
-	if (SPI_processed == 0)
+	if (other_source)
 	{
 		/* what the triggers noted of a row that was not written */
 		problems = NIL;

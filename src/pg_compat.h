@@ -24,6 +24,38 @@
 #define zt_exec_init_range_table(estate, rtable) ExecInitRangeTable((estate), (rtable))
 #endif
 
+/*
+ * The range table of a single-row update of one relation, whose updated
+ * columns (for UPDATE OF triggers) 16 keeps in a permission info.
+ */
+#if PG_VERSION_NUM >= 160000
+static inline void
+zt_exec_init_range_table_updating(EState *estate, RangeTblEntry *rte, Bitmapset *updated_cols)
+{
+	RTEPermissionInfo *perminfo = makeNode(RTEPermissionInfo);
+
+	perminfo->relid = rte->relid;
+	perminfo->requiredPerms = ACL_UPDATE;
+	perminfo->updatedCols = updated_cols;
+	rte->perminfoindex = 1;
+	ExecInitRangeTable(estate, list_make1(rte), list_make1(perminfo));
+}
+#else
+static inline void
+zt_exec_init_range_table_updating(EState *estate, RangeTblEntry *rte, Bitmapset *updated_cols)
+{
+	rte->updatedCols = updated_cols;
+	ExecInitRangeTable(estate, list_make1(rte));
+}
+#endif
+
+/* 17 passes the result relations to EvalPlanQualInit */
+#if PG_VERSION_NUM >= 170000
+#define zt_eval_plan_qual_init(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1, NIL)
+#else
+#define zt_eval_plan_qual_init(epq, estate) EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
+#endif
+
 /* 17 gives a wait event set a resource owner instead of a memory context */
 #if PG_VERSION_NUM >= 170000
 #define zt_create_wait_event_set(nevents) CreateWaitEventSet(NULL, (nevents))

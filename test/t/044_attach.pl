@@ -86,6 +86,28 @@ is($node->safe_psql('tthc', qq{SELECT stage FROM zalo_tthc.dossier WHERE code = 
 like($node->safe_psql('tthc', q{SELECT zalo_tthc.metrics()}), qr/zalo_tthc_attachment_problems_total\{source="motcua.ho_so"\} \d+/,
 	'metrics() counts the problems');
 
+# --- a save that meets the copy locked by another transaction waits for it ---
+my $busy = '000.00.04.H60-261205-4409';
+$node->safe_psql('tthc', qq{INSERT INTO motcua.ho_so (ma_ho_so, ten_thu_tuc, chu_ho_so, so_dien_thoai, trang_thai_id)
+	VALUES ('$busy', 'Cấp giấy phép kinh doanh', 'Ngô Văn Lực', '0912 004 403', 2)});
+my $step = $node->background_psql('tthc');
+$step->query_safe(qq{BEGIN; INSERT INTO motcua.qua_trinh_xu_ly (ma_ho_so, ma_buoc, can_bo_xu_ly)
+	VALUES ('$busy', 'PHAN_CONG', 'cv.nguyenlan')});
+my $save = $node->background_psql('tthc');
+my $save_pid = $save->query_safe('SELECT pg_backend_pid()');
+$save->query_until(qr/sent/, qq{\\echo sent\nUPDATE motcua.ho_so SET trang_thai_id = 5, ghi_chu = 'Bổ sung bản vẽ'
+	WHERE ma_ho_so = '$busy';\n});
+wait_until($node, qq{SELECT wait_event_type FROM pg_stat_activity WHERE pid = $save_pid}, 'Lock',
+	'the application\'s save waits for the step being written');
+$step->query_safe('COMMIT');
+$step->quit;
+is($save->query_safe(qq{SELECT trang_thai_id FROM motcua.ho_so WHERE ma_ho_so = '$busy'}), '5',
+	'then commits');
+$save->quit;
+is($node->safe_psql('tthc', qq{SELECT string_agg(e.stage_after::text, ',' ORDER BY e.seq) FROM zalo_tthc.dossier_event e
+	JOIN zalo_tthc.dossier d ON d.id = e.dossier_id WHERE d.code = '$busy'}),
+	'received,assigned,supplement_requested', 'both changes are recorded, in the order they committed');
+
 # --- lookups of attached dossiers ---
 like($node->safe_psql('tthc', qq{SELECT string_agg(code || ' ' || stage_label, ',') FROM zalo_tthc.lookup('$code')}),
 	qr/^\Q$code\E /, 'by code');
