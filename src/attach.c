@@ -52,6 +52,7 @@
 #include "utils/timestamp.h"
 
 #include "attach.h"
+#include "outbox.h"
 #include "pg_compat.h"
 #include "settings.h"
 #include "validate.h"
@@ -127,9 +128,7 @@ typedef struct CopyTarget
 	AttrNumber	id_key_att;
 	AttrNumber	id_last4_att;
 	Bitmapset  *updated_cols;	/* the columns set, for UPDATE OF triggers */
-	int			ncheck;			/* CHECK constraints, in relcache order */
-	char	  **check_name;
-	ExprState **check_expr;
+	ZtPreparedChecks checks;
 } CopyTarget;
 
 static CopyTarget copy_target;
@@ -440,20 +439,6 @@ row_code(const Attachment *a, HeapTuple tup, TupleDesc desc, char **raw, bool *s
 	return out;
 }
 
-/* A column of zalo_tthc.dossier, or an error naming it. */
-static AttrNumber
-dossier_column(Oid relid, const char *column)
-{
-	AttrNumber	attnum = get_attnum(relid, column);
-
-	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("table \"zalo_tthc.dossier\" has no column \"%s\"", column),
-				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
-	return attnum;
-}
-
 /* Resolve copy_target: columns, the code index, the CHECK constraints prepared as ExecRelCheck would. */
 static void
 read_copy_target(void)
@@ -461,7 +446,6 @@ read_copy_target(void)
 	Oid			nsp = get_namespace_oid("zalo_tthc", false);
 	Oid			argtype = TEXTOID;
 	Relation	rel;
-	TupleDesc	desc;
 	List	   *indexes;
 	ListCell   *lc;
 	MemoryContext old;
@@ -479,10 +463,10 @@ read_copy_target(void)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation \"zalo_tthc.dossier\" does not exist")));
 	for (int f = 0; f < AF_COUNT; f++)
-		t->att[f] = dossier_column(t->relid, field_names[f]);
-	t->source_att = dossier_column(t->relid, "source");
-	t->id_key_att = dossier_column(t->relid, "applicant_id_key");
-	t->id_last4_att = dossier_column(t->relid, "applicant_id_last4");
+		t->att[f] = zt_column_number(t->relid, "dossier", field_names[f]);
+	t->source_att = zt_column_number(t->relid, "dossier", "source");
+	t->id_key_att = zt_column_number(t->relid, "dossier", "applicant_id_key");
+	t->id_last4_att = zt_column_number(t->relid, "dossier", "applicant_id_last4");
 	t->stage_type = get_atttype(t->relid, t->att[AF_STAGE]);
 	t->key_hash_fn = LookupFuncName(list_make2(makeString("zalo_tthc"), makeString("lookup_key_hash")),
 									1, &argtype, false);
@@ -493,7 +477,6 @@ read_copy_target(void)
 	t->updated_cols = bms_add_member(t->updated_cols, t->id_last4_att - FirstLowInvalidHeapAttributeNumber);
 
 	rel = table_open(t->relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
 	t->code_index = InvalidOid;
 	indexes = RelationGetIndexList(rel);
 	foreach(lc, indexes)
@@ -513,14 +496,7 @@ read_copy_target(void)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("zalo_tthc.dossier has no unique index on code"),
 				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
-	t->ncheck = desc->constr ? desc->constr->num_check : 0;
-	t->check_name = palloc(Max(t->ncheck, 1) * sizeof(char *));
-	t->check_expr = palloc(Max(t->ncheck, 1) * sizeof(ExprState *));
-	for (int i = 0; i < t->ncheck; i++)
-	{
-		t->check_name[i] = pstrdup(desc->constr->check[i].ccname);
-		t->check_expr[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)), NULL);
-	}
+	zt_prepare_checks(rel, &t->checks);
 	table_close(rel, AccessShareLock);
 	MemoryContextSwitchTo(old);
 }
@@ -540,21 +516,6 @@ load_copy_target(void)
 		read_copy_target();
 		copy_target.valid = (seen == copy_target_invalidations);
 	}
-}
-
-/* The prepared CHECK constraints, or NULL (the executor prepares them) if the relcache has others. */
-static ExprState **
-copy_target_checks(Relation rel)
-{
-	TupleConstr *constr = RelationGetDescr(rel)->constr;
-	int			ncheck = constr ? constr->num_check : 0;
-
-	if (ncheck == 0 || ncheck != copy_target.ncheck)
-		return NULL;
-	for (int i = 0; i < ncheck; i++)
-		if (strcmp(constr->check[i].ccname, copy_target.check_name[i]) != 0)
-			return NULL;
-	return copy_target.check_expr;
 }
 
 /* What update_copy found. */
@@ -683,7 +644,7 @@ update_copy(const Attachment *a, const Datum *args, const char *nulls)
 	estate->es_snapshot = GetActiveSnapshot();
 	rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	rri->ri_ConstraintExprs = copy_target_checks(rel);
+	rri->ri_ConstraintExprs = zt_prepared_checks(rel, &copy_target.checks);
 	ExecOpenIndices(rri, false);
 	/* where the AFTER triggers look for it (closed with its indexes below) */
 	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
@@ -748,6 +709,16 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 	volatile bool inserted = false;
 	volatile bool other_source = false;
 	bool		code_standard;
+
+	/*
+	 * The copy's values, numbered as the INSERT below numbers them ($1 is
+	 * args[0]): 0 code, 1 stage, 2-8 applicant_name, applicant_id_number
+	 * (always NULL: not copied), applicant_phone, procedure_name,
+	 * field_name, agency_name, receiving_unit, 9 submitted_at, 10 due_at,
+	 * 11 stage_note, 12 source, 13 actor, 14 the ID number (for its keyed
+	 * hash and last 4 digits), 15 the ID number changed, 16 the status
+	 * changed.
+	 */
 	Datum		args[17];
 	char		nulls[17];
 	char	   *raw_code;

@@ -76,9 +76,7 @@ typedef struct TargetTable
 	int			ndefaults;		/* other columns with a default */
 	AttrNumber *default_attnum;
 	ExprState **default_expr;	/* evaluated per row, no parent plan */
-	int			ncheck;			/* CHECK constraints, in relcache order */
-	char	  **check_name;
-	ExprState **check_expr;
+	ZtPreparedChecks checks;
 	int			nindexes;		/* indexes, in RelationGetIndexList order */
 	Oid		   *index_oid;
 	IndexInfo **index_info;		/* predicate and expressions prepared */
@@ -190,9 +188,9 @@ extension_relation(Oid nsp, const char *name)
 	return relid;
 }
 
-/* Column number of a column, or an error naming it. */
-static AttrNumber
-column_number(Oid relid, const char *table, const char *column)
+/* Column number of a column of zalo_tthc.<table>, or an error naming it. */
+AttrNumber
+zt_column_number(Oid relid, const char *table, const char *column)
 {
 	AttrNumber	attnum = get_attnum(relid, column);
 
@@ -230,7 +228,7 @@ resolve_target(TargetTable *t, Oid nsp)
 
 	t->relid = extension_relation(nsp, t->name);
 	for (int c = 0; t->columns[c] != NULL; c++)
-		t->attnum[c] = column_number(t->relid, t->name, t->columns[c]);
+		t->attnum[c] = zt_column_number(t->relid, t->name, t->columns[c]);
 
 	rel = table_open(t->relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
@@ -257,16 +255,7 @@ resolve_target(TargetTable *t, Oid nsp)
 	}
 	t->ndefaults = n;
 
-	/* CHECK constraints, as ExecRelCheck would prepare them */
-	t->ncheck = desc->constr ? desc->constr->num_check : 0;
-	t->check_name = palloc(Max(t->ncheck, 1) * sizeof(char *));
-	t->check_expr = palloc(Max(t->ncheck, 1) * sizeof(ExprState *));
-	for (int i = 0; i < t->ncheck; i++)
-	{
-		t->check_name[i] = pstrdup(desc->constr->check[i].ccname);
-		t->check_expr[i] = ExecInitExpr(expression_planner(stringToNode(desc->constr->check[i].ccbin)),
-										NULL);
-	}
+	zt_prepare_checks(rel, &t->checks);
 
 	/* indexes, as ExecOpenIndices and ExecInsertIndexTuples would prepare them */
 	{
@@ -320,24 +309,24 @@ read_catalog(void)
 
 	resolve_target(&catalog.event, nsp);
 	resolve_target(&catalog.outbox, nsp);
-	catalog.event_id_att = column_number(catalog.event.relid, "dossier_event", "id");
+	catalog.event_id_att = zt_column_number(catalog.event.relid, "dossier_event", "id");
 	catalog.event_key_index = extension_relation(nsp, ZT_EVENT_KEY_INDEX);
 
 	catalog.recipient_relid = extension_relation(nsp, "recipient");
 	catalog.recipient_phone_index = extension_relation(nsp, ZT_RECIPIENT_PHONE_INDEX);
 	catalog.recipient_id_number_index = extension_relation(nsp, ZT_RECIPIENT_ID_NUMBER_INDEX);
-	catalog.recipient_id_att = column_number(catalog.recipient_relid, "recipient", "id");
-	catalog.recipient_phone_att = column_number(catalog.recipient_relid, "recipient", "phone");
-	catalog.recipient_id_number_att = column_number(catalog.recipient_relid, "recipient", "id_number");
-	catalog.recipient_followed_att = column_number(catalog.recipient_relid, "recipient", "followed");
-	catalog.recipient_followed_at_att = column_number(catalog.recipient_relid, "recipient", "followed_at");
+	catalog.recipient_id_att = zt_column_number(catalog.recipient_relid, "recipient", "id");
+	catalog.recipient_phone_att = zt_column_number(catalog.recipient_relid, "recipient", "phone");
+	catalog.recipient_id_number_att = zt_column_number(catalog.recipient_relid, "recipient", "id_number");
+	catalog.recipient_followed_att = zt_column_number(catalog.recipient_relid, "recipient", "followed");
+	catalog.recipient_followed_at_att = zt_column_number(catalog.recipient_relid, "recipient", "followed_at");
 
 	catalog.template_relid = extension_relation(nsp, "template");
 	catalog.template_index = extension_relation(nsp, ZT_TEMPLATE_KEY_INDEX);
-	catalog.template_stage_att = column_number(catalog.template_relid, "template", "stage");
+	catalog.template_stage_att = zt_column_number(catalog.template_relid, "template", "stage");
 	/* a 0.2.0 schema (before ALTER EXTENSION UPDATE) names it zns_template_id and has no by_phone */
 	catalog.template_by_phone_att = get_attnum(catalog.template_relid, "by_phone");
-	catalog.template_id_att = column_number(catalog.template_relid, "template",
+	catalog.template_id_att = zt_column_number(catalog.template_relid, "template",
 											catalog.template_by_phone_att == InvalidAttrNumber ?
 											"zns_template_id" : "zbs_template_id");
 
@@ -589,21 +578,40 @@ open_indexes(ResultRelInfo *rri, const TargetTable *t, TupleTableSlot *slot, ESt
 }
 
 /*
- * The prepared CHECK constraints of a target table, or NULL (the executor
- * prepares them) if the relation cache has others.
+ * Prepare the CHECK constraints of a table, in CurrentMemoryContext (kept
+ * per backend by the caller).
  */
-static ExprState **
-prepared_checks(Relation rel, const TargetTable *t)
+void
+zt_prepare_checks(Relation rel, ZtPreparedChecks *checks)
+{
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	checks->ncheck = constr ? constr->num_check : 0;
+	checks->name = palloc(Max(checks->ncheck, 1) * sizeof(char *));
+	checks->expr = palloc(Max(checks->ncheck, 1) * sizeof(ExprState *));
+	for (int i = 0; i < checks->ncheck; i++)
+	{
+		checks->name[i] = pstrdup(constr->check[i].ccname);
+		checks->expr[i] = ExecInitExpr(expression_planner(stringToNode(constr->check[i].ccbin)), NULL);
+	}
+}
+
+/*
+ * The prepared CHECK constraints for a ResultRelInfo of rel, or NULL (the
+ * executor prepares them) if the relation cache has others.
+ */
+ExprState **
+zt_prepared_checks(Relation rel, const ZtPreparedChecks *checks)
 {
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
 	int			ncheck = constr ? constr->num_check : 0;
 
-	if (ncheck == 0 || ncheck != t->ncheck)
+	if (ncheck == 0 || ncheck != checks->ncheck)
 		return NULL;
 	for (int i = 0; i < ncheck; i++)
-		if (strcmp(constr->check[i].ccname, t->check_name[i]) != 0)
+		if (strcmp(constr->check[i].ccname, checks->name[i]) != 0)
 			return NULL;
-	return t->check_expr;
+	return checks->expr;
 }
 
 /* Start inserting one row into a locked target table; its values start NULL. */
@@ -614,7 +622,7 @@ begin_insert(TargetInsert *ins, TargetTable *table, Relation rel, EState *estate
 	ins->rel = rel;
 	ins->rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(ins->rri, ins->rel, rti, NULL, 0);
-	ins->rri->ri_ConstraintExprs = prepared_checks(rel, table);
+	ins->rri->ri_ConstraintExprs = zt_prepared_checks(rel, &table->checks);
 	ins->slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(ins->rel), &TTSOpsVirtual);
 	ExecClearTuple(ins->slot);
 	memset(ins->slot->tts_isnull, true, ins->slot->tts_tupleDescriptor->natts * sizeof(bool));

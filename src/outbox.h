@@ -37,6 +37,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "utils/relcache.h"
 
 /*
  * Indexes the enqueue path probes or relies on by name; the pgTAP schema
@@ -119,6 +120,22 @@ typedef struct ZtOutcome
 	const char *outcome;		/* error class name */
 	bool		sent_unknown;
 } ZtOutcome;
+
+/*
+ * The CHECK constraints of a table prepared once, as the executor's
+ * ExecRelCheck prepares them for every statement, for the single-row
+ * writes of outbox.c and attach.c.
+ */
+typedef struct ZtPreparedChecks
+{
+	int			ncheck;			/* in relcache order */
+	char	  **name;
+	struct ExprState **expr;
+} ZtPreparedChecks;
+
+extern void zt_prepare_checks(Relation rel, ZtPreparedChecks *checks);
+extern struct ExprState **zt_prepared_checks(Relation rel, const ZtPreparedChecks *checks);
+extern AttrNumber zt_column_number(Oid relid, const char *table, const char *column);
 
 extern void zt_record_stage_change(const ZtStageChange *change);
 extern int	zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows);
