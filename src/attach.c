@@ -357,37 +357,35 @@ field_time(const Attachment *a, AttachedField f, HeapTuple tup, TupleDesc desc, 
 	return true;
 }
 
-/*
- * True when a mapped column has another value in newtup than in oldtup;
- * always true without an old row (an INSERT, a backfill).
- */
-static bool
-field_changed(const Attachment *a, AttachedField f, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
-{
-	Form_pg_attribute att;
-	bool		oldnull;
-	bool		newnull;
-	Datum		o;
-	Datum		n;
+/* The mapped fields a change touched, one bit per AttachedField. */
+typedef uint32 ChangedFields;
 
-	if (oldtup == NULL)
-		return true;
-	if (a->att[f] <= 0)
-		return false;
-	att = TupleDescAttr(desc, a->att[f] - 1);
-	o = heap_getattr(oldtup, a->att[f], desc, &oldnull);
-	n = heap_getattr(newtup, a->att[f], desc, &newnull);
-	return oldnull != newnull || (!oldnull && !datumIsEqual(o, n, att->attbyval, att->attlen));
-}
+#define ALL_FIELDS_CHANGED ((ChangedFields) ((1U << AF_COUNT) - 1))
+#define FIELD_CHANGED(changed, f) (((changed) & (1U << (f))) != 0)
 
-/* True when an UPDATE changed none of the mapped columns. */
-static bool
-mapped_columns_unchanged(const Attachment *a, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
+/* The mapped fields whose column has another value in newtup than in oldtup. */
+static ChangedFields
+changed_fields(const Attachment *a, HeapTuple oldtup, HeapTuple newtup, TupleDesc desc)
 {
+	ChangedFields changed = 0;
+
 	for (int f = 0; f < AF_COUNT; f++)
-		if (field_changed(a, f, oldtup, newtup, desc))
-			return false;
-	return true;
+	{
+		Form_pg_attribute att;
+		bool		oldnull;
+		bool		newnull;
+		Datum		o;
+		Datum		n;
+
+		if (a->att[f] <= 0)
+			continue;
+		att = TupleDescAttr(desc, a->att[f] - 1);
+		o = heap_getattr(oldtup, a->att[f], desc, &oldnull);
+		n = heap_getattr(newtup, a->att[f], desc, &newnull);
+		if (oldnull != newnull || (!oldnull && !datumIsEqual(o, n, att->attbyval, att->attlen)))
+			changed |= 1U << f;
+	}
+	return changed;
 }
 
 /* The stage of a status or step value, NULL if it has none. */
@@ -694,15 +692,15 @@ update_copy(const Attachment *a, const Datum *args, const char *nulls)
 
 /*
  * Write the dossier row of an attached dossier table's row (SPI connected).
- * oldtup is the row before an UPDATE, NULL for a new row or a backfill: a
- * value the UPDATE did not change is not reported again (it was when it was
+ * changed: the fields an UPDATE changed, all of them for a new row or a
+ * backfill.  A value the UPDATE did not change is not reported again (it was when it was
  * written), the keyed hash of an unchanged ID number is not computed again,
  * and an unchanged status leaves the dossier's stage as it is, which may be
  * a later one a table of steps set (assigned, then appraising, while the
  * status stays "being processed").
  */
 static void
-copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc desc, const char *actor,
+copy_dossier_row(const Attachment *a, ChangedFields changed, HeapTuple tup, TupleDesc desc, const char *actor,
 				 const char **code_out)
 {
 	static SPIPlanPtr insert_plan = NULL;
@@ -733,7 +731,7 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 		return;
 	if (stage == NULL)
 	{
-		if (field_changed(a, AF_STAGE, oldtup, tup, desc))
+		if (FIELD_CHANGED(changed, AF_STAGE))
 			note_problem("stage", "status value %s has no mapping: the change is not recorded",
 						 status ? quote_literal_cstr(status) : "NULL");
 		return;
@@ -744,7 +742,7 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 
 	for (int f = AF_APPLICANT_NAME, i = 2; f <= AF_RECEIVING_UNIT; f++, i++)
 	{
-		bool		report = field_changed(a, f, oldtup, tup, desc);
+		bool		report = FIELD_CHANGED(changed, f);
 
 		text = field_text(a, f, tup, desc);
 		if (text != NULL && f == AF_APPLICANT_ID_NUMBER)
@@ -811,8 +809,8 @@ copy_dossier_row(const Attachment *a, HeapTuple oldtup, HeapTuple tup, TupleDesc
 	nulls[11] = text ? ' ' : 'n';
 	args[12] = ObjectIdGetDatum(a->relid);
 	args[13] = CStringGetTextDatum(actor);
-	args[15] = BoolGetDatum(field_changed(a, AF_APPLICANT_ID_NUMBER, oldtup, tup, desc));
-	args[16] = BoolGetDatum(field_changed(a, AF_STAGE, oldtup, tup, desc));
+	args[15] = BoolGetDatum(FIELD_CHANGED(changed, AF_APPLICANT_ID_NUMBER));
+	args[16] = BoolGetDatum(FIELD_CHANGED(changed, AF_STAGE));
 
 	/*
 	 * An update first, and an INSERT only for a new dossier: an INSERT ...
@@ -953,6 +951,7 @@ zt_attached_row_changed(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	char	   *actor;
+	ChangedFields changed = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
@@ -978,16 +977,17 @@ zt_attached_row_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	a = attachment_of(trigdata->tg_relation);
 	/* a trigger left on a table nobody attached does nothing */
-	if (a != NULL &&
-		!(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
-		  mapped_columns_unchanged(a, trigdata->tg_trigtuple, newtup, desc)))
+	if (a != NULL)
+		changed = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+			changed_fields(a, trigdata->tg_trigtuple, newtup, desc) : ALL_FIELDS_CHANGED;
+	/* nor does an update of columns that are not mapped */
+	if (a != NULL && changed != 0)
 	{
 		problems = NIL;
 		if (a->steps)
 			apply_step_row(a, newtup, desc, actor, &code);
 		else
-			copy_dossier_row(a, TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_trigtuple : NULL,
-							 newtup, desc, actor, &code);
+			copy_dossier_row(a, changed, newtup, desc, actor, &code);
 		write_problems(a, code);
 	}
 	SPI_finish();
@@ -1059,7 +1059,7 @@ zt_attach_backfill(PG_FUNCTION_ARGS)
 				const char *code = NULL;
 
 				problems = NIL;
-				copy_dossier_row(a, NULL, batch->vals[r], batch->tupdesc, actor, &code);
+				copy_dossier_row(a, ALL_FIELDS_CHANGED, batch->vals[r], batch->tupdesc, actor, &code);
 				write_problems(a, code);
 				MemoryContextSwitchTo(old);
 				MemoryContextReset(row_cxt);
