@@ -10,7 +10,6 @@ use warnings;
 use utf8;
 use FindBin;
 use lib $FindBin::RealBin;
-use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZaloTthcTest;
@@ -57,16 +56,8 @@ my $audit_max = $node->safe_psql('tthc', q{SELECT max(id) FROM zalo_tthc.lookup_
 like($node->safe_psql('tthc', q{SELECT string_agg(status::text, ',' ORDER BY id) FROM zalo_tthc.outbox}),
 	qr/sent.*pending/, 'the queue holds sent and pending notifications');
 
-my $dump = PostgreSQL::Test::Utils::tempdir() . '/tthc.dump';
-my ($out, $err);
-IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('tthc') ], '>', \$out, '2>', \$err)
-  or die "pg_dump: $err";
-$node->safe_psql('postgres', 'CREATE DATABASE restored');
-{
-	local $ENV{PGOPTIONS} = '-c session_replication_role=replica';
-	ok(IPC::Run::run([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
-		'>', \$out, '2>', \$err), 'pg_restore succeeds') or diag($err);
-}
+my ($restored, $restore_err) = dump_and_restore($node, 'tthc', 'restored');
+ok($restored, 'pg_restore succeeds') or diag($restore_err);
 
 my $after = $node->safe_psql('restored', $data_sql);
 is($after, $before, 'every table is restored row for row: ' . join(', ', @tables));

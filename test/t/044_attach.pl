@@ -11,7 +11,6 @@ use warnings;
 use utf8;
 use FindBin;
 use lib $FindBin::RealBin;
-use IPC::Run;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use ZaloTthcTest;
@@ -137,15 +136,8 @@ wait_until($node, qq{SELECT string_agg(o.stage::text, ',' ORDER BY o.id) FROM za
 	'submitted,received,assigned,result_returned', 'attached again: the next change is notified');
 
 # --- dump and restore: the attachment and its trigger come back ---
-my $dump = PostgreSQL::Test::Utils::tempdir() . '/tthc.dump';
-IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('tthc') ], '>', \$out, '2>', \$err)
-  or die "pg_dump: $err";
-$node->safe_psql('postgres', 'CREATE DATABASE restored');
-{
-	local $ENV{PGOPTIONS} = '-c session_replication_role=replica';
-	ok(IPC::Run::run([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
-		'>', \$out, '2>', \$err), 'pg_restore succeeds') or diag($err);
-}
+my ($restored, $restore_err) = dump_and_restore($node, 'tthc', 'restored');
+ok($restored, 'pg_restore succeeds') or diag($restore_err);
 is($node->safe_psql('restored', q{SELECT string_agg(source::text || ' ' || kind, ',' ORDER BY source::text)
 	FROM zalo_tthc.attachment}), 'motcua.ho_so dossiers,motcua.qua_trinh_xu_ly steps', 'the attachments are restored');
 is($node->safe_psql('restored', q{SELECT count(*) FROM zalo_tthc.outbox}),

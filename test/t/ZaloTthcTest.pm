@@ -17,7 +17,7 @@ use Test::More;
 
 our @EXPORT = qw(start_mock stop_mock mock_call mock_requests new_tthc_node new_tthc_standby
   wait_until wait_for_crash_restart seed_dossier move_stage json_decode_utf8 worker_pid
-  register_templates);
+  register_templates dump_and_restore);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $http = HTTP::Tiny->new(timeout => 30);
@@ -275,6 +275,24 @@ sub move_stage
 sub json_decode_utf8
 {
 	return $json->decode($_[0]);
+}
+
+# Dump database $from (pg_dump -Fc) and restore it into a new database
+# $to as README says (pg_restore with session_replication_role = replica);
+# returns whether pg_restore succeeded, and what it printed.
+sub dump_and_restore
+{
+	my ($node, $from, $to) = @_;
+	my $dump = PostgreSQL::Test::Utils::tempdir() . "/$from.dump";
+	my ($out, $err);
+
+	IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr($from) ], '>', \$out, '2>', \$err)
+	  or die "pg_dump: $err";
+	$node->safe_psql('postgres', "CREATE DATABASE $to");
+	local $ENV{PGOPTIONS} = '-c session_replication_role=replica';
+	my $ok = IPC::Run::run([ 'pg_restore', '--exit-on-error', '-d', $node->connstr($to), $dump ],
+		'>', \$out, '2>', \$err);
+	return ($ok, $err);
 }
 
 1;
