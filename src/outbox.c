@@ -1017,11 +1017,14 @@ scalar_array(Datum *values, bool *nulls, int n, Oid type, int len, bool byval, c
 static const char *const complete_sql =
 "WITH r AS ("
 "  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::text[],"
-"                       $6::timestamptz[], $7::bool[], $8::bool[])"
-"         AS r(id, status, last_error, error_code, msg_id, next_at, refund, fallback)), "
+"                       $6::timestamptz[], $7::bool[], $8::bool[], $17::bool[])"
+"         AS r(id, status, last_error, error_code, msg_id, next_at, refund, fallback, released)), "
 "upd AS ("
 "  UPDATE zalo_tthc.outbox o SET"
-"    status = r.status::zalo_tthc.delivery_status, last_error = r.last_error, last_error_code = r.error_code,"
+"    status = r.status::zalo_tthc.delivery_status,"
+/* a notification claimed ahead and never sent keeps what its last attempt said */
+"    last_error = CASE WHEN r.released THEN o.last_error ELSE r.last_error END,"
+"    last_error_code = CASE WHEN r.released THEN o.last_error_code ELSE r.error_code END,"
 "    provider_msg_id = coalesce(r.msg_id, o.provider_msg_id),"
 "    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE o.sent_at END,"
 "    next_attempt_at = coalesce(r.next_at, o.next_attempt_at),"
@@ -1031,7 +1034,7 @@ static const char *const complete_sql =
  * every 'sending' row of the partial index outbox_sending_idx instead */
 "  FROM r WHERE o.id = r.id AND o.status::text = 'sending'"
 "  RETURNING o.event_id, o.dossier_id, o.stage, o.status, o.kind, o.channel, o.recipient_id,"
-"            r.fallback), "
+"            r.fallback, r.released), "
 "zns AS ("
 "  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
 "                                status, last_error)"
@@ -1064,14 +1067,19 @@ static const char *const complete_sql =
 /* the totals of metrics(): every outcome recorded on a stage notification */
 "totals AS ("
 "  INSERT INTO zalo_tthc.delivery_total AS t (stage, channel, status, notifications)"
-"  SELECT u.stage, u.channel, u.status, count(*) FROM upd u WHERE u.stage IS NOT NULL"
+"  SELECT u.stage, u.channel, u.status, count(*) FROM upd u WHERE u.stage IS NOT NULL AND NOT u.released"
 "  GROUP BY u.stage, u.channel, u.status"
 "  ON CONFLICT (stage, channel, status) DO UPDATE"
 "  SET notifications = t.notifications + excluded.notifications, updated_at = now()) "
 "INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,"
 "                                       http_status, zalo_error, outcome, sent_unknown, error_text)"
-"SELECT * FROM unnest($1::int8[], $9::int4[], $10::text[], $11::timestamptz[], $12::float4[],"
-"                     $13::int4[], $14::int4[], $15::text[], $16::bool[], $3::text[])";
+"SELECT a.id, a.attempt, a.endpoint, a.started_at, a.latency_ms, a.http_status, a.zalo_error, a.outcome,"
+"       a.sent_unknown, a.error_text "
+"FROM unnest($1::int8[], $9::int4[], $10::text[], $11::timestamptz[], $12::float4[],"
+"            $13::int4[], $14::int4[], $15::text[], $16::bool[], $3::text[], $17::bool[])"
+"     AS a(id, attempt, endpoint, started_at, latency_ms, http_status, zalo_error, outcome, sent_unknown,"
+"          error_text, released) "
+"WHERE NOT a.released";
 
 /*
  * Record a batch of outcomes in one statement: the outbox rows, the ZNS
@@ -1082,7 +1090,7 @@ void
 zt_record_outcomes(ZtOutcome *outcomes, int n)
 {
 	static SPIPlanPtr plan = NULL;
-	Datum		args[16];
+	Datum		args[17];
 	Datum	   *ids = palloc(sizeof(Datum) * n);
 	const char **statuses = palloc(sizeof(char *) * n);
 	const char **errors = palloc(sizeof(char *) * n);
@@ -1102,6 +1110,7 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 	bool	   *http_nulls = palloc(sizeof(bool) * n);
 	const char **kinds = palloc(sizeof(char *) * n);
 	Datum	   *unknown = palloc(sizeof(Datum) * n);
+	Datum	   *released = palloc(sizeof(Datum) * n);
 
 	if (n == 0)
 		return;
@@ -1128,20 +1137,21 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 		http_nulls[i] = o->http_status == 0;
 		kinds[i] = o->outcome;
 		unknown[i] = BoolGetDatum(o->sent_unknown);
+		released[i] = BoolGetDatum(o->released);
 	}
 
 	zt_worker_begin("zalo_tthc: recording outcomes");
 	guard_queue_plan();
 	if (plan == NULL)
 	{
-		Oid			types[16] = {
+		Oid			types[17] = {
 			INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
 			TIMESTAMPTZARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
 			TIMESTAMPTZARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-			BOOLARRAYOID
+			BOOLARRAYOID, BOOLARRAYOID
 		};
 
-		plan = SPI_prepare_cursor(complete_sql, 16, types, CURSOR_OPT_GENERIC_PLAN);
+		plan = SPI_prepare_cursor(complete_sql, 17, types, CURSOR_OPT_GENERIC_PLAN);
 		if (plan == NULL)
 			elog(ERROR, "could not prepare the outcome statement: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(plan);
@@ -1162,6 +1172,7 @@ zt_record_outcomes(ZtOutcome *outcomes, int n)
 	args[13] = scalar_array(codes, code_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
 	args[14] = text_array(kinds, n);
 	args[15] = scalar_array(unknown, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
+	args[16] = scalar_array(released, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
 
 	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not record delivery outcomes");

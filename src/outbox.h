@@ -119,6 +119,8 @@ typedef struct ZtOutcome
 	int			http_status;
 	const char *outcome;		/* error class name */
 	bool		sent_unknown;
+	bool		released;		/* claimed, never sent: back to the queue as it
+								 * was (last error kept, no log row, no total) */
 } ZtOutcome;
 
 /*

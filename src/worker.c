@@ -46,10 +46,17 @@
 #include "zalo_client.h"
 #include "zbs_templates.h"
 
-/* A request of ours on the wire. */
+/*
+ * A request of ours on the wire, or a claimed notification whose request
+ * waits for room (waiting: its endpoint and body are kept until it starts).
+ */
 typedef struct PendingSend
 {
 	dlist_node	node;			/* in WorkerLoop.in_flight */
+	dlist_node	wait_node;		/* in WorkerLoop.waiting, while waiting */
+	bool		waiting;
+	ZaloEndpoint endpoint;		/* while waiting: the request to start */
+	char	   *body;			/* malloc'ed, while waiting */
 	int64		outbox_id;
 	int32		attempt;
 	bool		is_oa_stage;	/* may fall back to ZNS */
@@ -81,6 +88,8 @@ typedef struct WorkerLoop
 	bool		claim_on_timeout;	/* the wait's timeout is a due time */
 	WaitEventSet *wait_set;		/* latch, postmaster, the client's sockets */
 	dlist_head	in_flight;		/* PendingSends this worker holds */
+	dlist_head	waiting;		/* claimed, request not started, oldest first */
+	int			n_waiting;
 	TimestampTz lease_check_at; /* next look for claims whose lease ran out */
 	TimestampTz claimed_up_to;	/* the last claim took every unlocked row
 								 * due by then */
@@ -121,10 +130,10 @@ typedef struct WorkerLoop
 /*
  * With requests on the wire, claims are this far apart (ms) at least: the
  * commits of a busy hour each wake the worker, and a claim per commit would
- * cost a transaction per notification.  While fewer than a quarter of the
- * requests in flight are free, a claim waits for more room up to
- * CLAIM_WAIT_FOR_ROOM_MS, so that answers arriving one by one do not each
- * bring a claim of one.  An idle worker claims at once.
+ * cost a transaction per notification.  While less than a quarter of what
+ * the worker may hold (claim_capacity) is free, a claim waits for more room
+ * up to CLAIM_WAIT_FOR_ROOM_MS, so that answers arriving one by one do not
+ * each bring a claim of one.  An idle worker claims at once.
  */
 #define CLAIM_SPACING_MS 2
 #define CLAIM_WAIT_FOR_ROOM_MS 10
@@ -784,6 +793,8 @@ flush_outcomes(WorkerLoop *w)
 	{
 		const char *s = w->outcomes[i].status;
 
+		if (w->outcomes[i].released)
+			continue;
 		if (strcmp(s, "sent") == 0)
 			sent++;
 		else if (strcmp(s, "failed") == 0)
@@ -878,11 +889,13 @@ start_request(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char 
 	return true;
 }
 
-/* Free a pending send. */
+/* Free a pending send (not waiting: take_waiting took it out). */
 static void
 free_pending(PendingSend *ps)
 {
+	Assert(!ps->waiting);
 	dlist_delete(&ps->node);
+	free(ps->body);
 	free(ps->template_id);
 	free(ps->user_id);
 	free(ps->file_name);
@@ -910,6 +923,82 @@ record_not_started(WorkerLoop *w, PendingSend *ps, const char *what)
 }
 
 /*
+ * Start the request of a claimed notification, or keep it waiting, in
+ * claim order, while every request slot is taken: a claim reads ahead of
+ * the wire (fill_pipeline), so that an answer is followed by the next
+ * request at once and not by a claim.  False if it could not start.
+ */
+static bool
+start_or_wait(WorkerLoop *w, PendingSend *ps, ZaloEndpoint endpoint, const char *body)
+{
+	if (w->n_waiting == 0 && zalo_client_in_flight(w->client) < max_requests_in_flight())
+		return start_request(w, ps, endpoint, body);
+	if (body != NULL && (ps->body = strdup(body)) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	ps->endpoint = endpoint;
+	ps->waiting = true;
+	dlist_push_tail(&w->waiting, &ps->wait_node);
+	w->n_waiting++;
+	return true;
+}
+
+/* The oldest waiting send, no longer waiting. */
+static PendingSend *
+take_waiting(WorkerLoop *w)
+{
+	PendingSend *ps = dlist_container(PendingSend, wait_node, dlist_pop_head_node(&w->waiting));
+
+	ps->waiting = false;
+	w->n_waiting--;
+	return ps;
+}
+
+/* Start waiting requests while there is room and sending is on; how many. */
+static int
+start_waiting(WorkerLoop *w)
+{
+	int			started = 0;
+
+	while (w->n_waiting > 0 && w->paused_until == 0 && !w->token_refresh_needed &&
+		   zalo_client_in_flight(w->client) < max_requests_in_flight())
+	{
+		PendingSend *ps = take_waiting(w);
+
+		if (!start_request(w, ps, ps->endpoint, ps->body))
+			record_not_started(w, ps, "the request to Zalo");
+		else
+		{
+			free(ps->body);
+			ps->body = NULL;
+			started++;
+		}
+	}
+	return started;
+}
+
+/*
+ * Sending stopped (a pause, the credentials gone): the notifications
+ * claimed ahead go back to the queue as they were, their attempt not
+ * counted and nothing logged, since no request was made.
+ */
+static void
+release_waiting(WorkerLoop *w)
+{
+	while (w->n_waiting > 0)
+	{
+		PendingSend *ps = take_waiting(w);
+		ZtOutcome  *o = add_outcome(w, ps->outbox_id, ps->attempt,
+									ps->attempt > 1 ? "failed" : "pending", "none");
+
+		o->released = true;
+		o->refund_attempt = true;
+		free_pending(ps);
+	}
+}
+
+/*
  * A chat message (welcome, phone request, lookup reply): its cs body was
  * built when it was queued.  Not sent to a citizen who unfollowed since.
  */
@@ -928,7 +1017,7 @@ send_chat_row(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
 	/* a free reply that Zalo refuses goes again as a consultation message */
 	if (row->user_id != NULL)
 		ps->consultation = zt_reply_as_consultation(row->payload, row->user_id);
-	if (!start_request(w, ps, ZE_OA_CS, row->payload))
+	if (!start_or_wait(w, ps, ZE_OA_CS, row->payload))
 		record_not_started(w, ps, "the chat message request");
 }
 
@@ -1059,7 +1148,7 @@ send_receipt_file(WorkerLoop *w, PendingSend *ps, ZtClaimedRow *row)
 	memcpy(ps->file_data, row->file_data, row->file_len);
 	ps->file_len = row->file_len;
 	body = zt_build_user_id_body(row->user_id);
-	if (body == NULL || !start_request(w, ps, ZE_OA_QUOTA, body))
+	if (body == NULL || !start_or_wait(w, ps, ZE_OA_QUOTA, body))
 		record_not_started(w, ps, "the citizen's interaction check");
 	free(body);
 }
@@ -1181,7 +1270,7 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 		free_pending(ps);
 		return;
 	}
-	started = start_request(w, ps, endpoint, body);
+	started = start_or_wait(w, ps, endpoint, body);
 	free(body);
 	if (!started)
 		record_not_started(w, ps, "the request to Zalo");
@@ -1575,25 +1664,46 @@ reclaim_expired_leases(WorkerLoop *w)
 	}
 }
 
+/*
+ * How many notifications this worker may hold: the requests in flight and,
+ * read ahead, one batch of claimed notifications waiting for a slot.
+ */
+static int
+claim_capacity(void)
+{
+	return max_requests_in_flight() + zt_batch_size;
+}
+
+/*
+ * How many notifications a claim may take now (0: none): up to the
+ * capacity, once at most half a batch is left waiting, so that claims keep
+ * ahead of the answers in batches and not one per answer.
+ */
+static int
+claim_room(WorkerLoop *w)
+{
+	if (w->n_waiting > zt_batch_size / 2)
+		return 0;
+	return Max(claim_capacity() - zalo_client_in_flight(w->client) - w->n_waiting, 0);
+}
+
 /* Milliseconds until the next claim may run (0: now). */
 static long
 claim_wait_ms(WorkerLoop *w)
 {
-	int			in_flight = zalo_client_in_flight(w->client);
-	int			room = max_requests_in_flight() - in_flight;
 	int			spacing;
 
-	if (in_flight == 0)
+	if (zalo_client_in_flight(w->client) == 0 && w->n_waiting == 0)
 		return 0;
-	spacing = room >= Max(max_requests_in_flight() / 4, 1) ? CLAIM_SPACING_MS : CLAIM_WAIT_FOR_ROOM_MS;
+	spacing = claim_room(w) >= Max(claim_capacity() / 4, 1) ? CLAIM_SPACING_MS : CLAIM_WAIT_FOR_ROOM_MS;
 	return ms_until(TimestampTzPlusMilliseconds(w->last_claim_at, spacing), GetCurrentTimestamp());
 }
 
-/* Claim due notifications and start their requests. */
+/* Claim due notifications and start their requests (or keep them waiting). */
 static void
 fill_pipeline(WorkerLoop *w)
 {
-	int			room = max_requests_in_flight() - zalo_client_in_flight(w->client);
+	int			room = claim_room(w);
 	int			want;
 	int			n;
 	ZtClaimedRow *rows;
@@ -1747,12 +1857,16 @@ drive_requests(WorkerLoop *w)
 {
 	ZaloRequest *req;
 
-	if (zalo_client_in_flight(w->client) == 0)
-		return;
-	set_state(ZT_WS_SENDING);
-	zalo_client_work(w->client);
-	while ((req = zalo_client_next_done(w->client)) != NULL)
-		handle_finished(w, req);
+	/* the requests that answers make room for go out in the same turn */
+	do
+	{
+		if (zalo_client_in_flight(w->client) == 0)
+			continue;
+		set_state(ZT_WS_SENDING);
+		zalo_client_work(w->client);
+		while ((req = zalo_client_next_done(w->client)) != NULL)
+			handle_finished(w, req);
+	} while (start_waiting(w) > 0);
 }
 
 /*
@@ -1767,8 +1881,7 @@ sending_timeout_ms(WorkerLoop *w)
 	TimestampTz now = GetCurrentTimestamp();
 	long		timeout = zalo_client_wait_ms(w->client);
 
-	if (w->more_work && w->paused_until == 0 && !w->token_refresh_needed &&
-		zalo_client_in_flight(w->client) < max_requests_in_flight())
+	if (w->more_work && w->paused_until == 0 && !w->token_refresh_needed && claim_room(w) > 0)
 		timeout = shorter_wait(timeout, Max(Max(ms_until_token(w), 0), claim_wait_ms(w)));
 	if (w->n_outcomes > 0)
 		timeout = shorter_wait(timeout,
@@ -1777,6 +1890,20 @@ sending_timeout_ms(WorkerLoop *w)
 		timeout = shorter_wait(timeout, ms_until(w->paused_until, now));
 	timeout = shorter_wait(timeout, ms_until(w->lease_check_at, now));
 	return shorter_wait(timeout, ms_until(zt_retention_next_at(), now));
+}
+
+/*
+ * Nothing can be sent until the credentials change (none, a
+ * re-authorisation, another database's): what was claimed ahead goes back
+ * to the queue and the outcomes are written now, since the wait that
+ * follows (-1) has no deadline.
+ */
+static long
+sending_stopped(WorkerLoop *w)
+{
+	release_waiting(w);
+	flush_outcomes(w);
+	return -1;
 }
 
 /* One turn of the loop; returns how long to wait (ms, -1 forever) or 0. */
@@ -1793,16 +1920,16 @@ worker_iteration(WorkerLoop *w)
 	if (!w->creds.present)
 	{
 		set_state(ZT_WS_NO_CREDENTIALS);
-		return -1;
+		return sending_stopped(w);
 	}
 	if (w->creds.reauthorization_required)
 	{
 		pause_sending(w, DT_NOEND, ZT_WS_REAUTHORIZATION_REQUIRED,
 					  "re-authorisation required: store new tokens with zalo_tthc.set_oa_credentials()");
-		return -1;
+		return sending_stopped(w);
 	}
 	if (!credentials_belong_here(w))
-		return -1;
+		return sending_stopped(w);
 
 	/* an operator's pause() holds until resume(); the only endless pause here */
 	if (zt_paused_by_operator())
@@ -1819,6 +1946,9 @@ worker_iteration(WorkerLoop *w)
 		elog(LOG, "zalo_tthc worker: pause over, sending resumes");
 		resume_sending(w);
 	}
+	/* what was claimed ahead does not wait out a pause (the outcomes' flush below writes it) */
+	if (w->paused_until != 0)
+		release_waiting(w);
 
 	/* refresh only with nothing on the wire, so no request uses a dying token */
 	if (token_due_for_refresh(w) && zalo_client_in_flight(w->client) == 0 && w->paused_until == 0)
@@ -1953,6 +2083,41 @@ recover_from_error(WorkerLoop *w)
 	w->more_work = true;
 }
 
+/*
+ * Asked to stop (SIGTERM) between turns: before the exit, what was claimed
+ * ahead goes back to the queue and the outcomes of the answers already in
+ * are written, so that neither comes back as an attempt of unknown outcome
+ * (sent again, for an answered one) from the next worker.  The requests
+ * still on the wire do.  Whatever fails here, the exit goes on.
+ */
+static void
+finish_before_exit(WorkerLoop *w)
+{
+	DeferredInterrupts deferred = {0};
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (w->n_waiting == 0 && w->n_outcomes == 0)
+		return;
+	defer_interrupts(&deferred);
+	PG_TRY();
+	{
+		release_waiting(w);
+		flush_outcomes(w);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata = take_error_and_abort(cxt);
+
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("zalo_tthc worker: the outcomes could not be recorded before the exit"),
+				 errdetail("%s", edata->message)));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	restore_interrupts(&deferred);
+}
+
 /* Entry point of the delivery worker. */
 void
 zt_worker_main(Datum arg)
@@ -2018,6 +2183,7 @@ zt_worker_main(Datum arg)
 	w->more_work = true;
 	w->identity = MemoryContextStrdup(TopMemoryContext, zt_database_identity());
 	dlist_init(&w->in_flight);
+	dlist_init(&w->waiting);
 	w->lease_check_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), zt_lease_time_ms / 2);
 	w->creds_generation = pg_atomic_read_u32(&zt_shared->credentials_generation) - 1;
 
@@ -2053,6 +2219,8 @@ zt_worker_main(Datum arg)
 	{
 		long		timeout;
 
+		if (ProcDiePending)
+			finish_before_exit(w);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 			reload_settings(w);
