@@ -124,8 +124,14 @@ typedef struct WorkerLoop
  */
 #define MAX_ERRORS_IN_A_ROW 10
 
-/* Outcomes are written at most this long (ms) after the first of a batch. */
+/*
+ * Outcomes are written at most this long (ms) after the first of a batch
+ * (outcome_flush_ms): soon when the answer was the last one expected, later
+ * while more answers are on their way, so that a busy worker writes a few
+ * large batches instead of many small ones.
+ */
 #define OUTCOME_FLUSH_MS 20
+#define OUTCOME_FLUSH_BUSY_MS 100
 
 /*
  * With requests on the wire, claims are this far apart (ms) at least: the
@@ -833,6 +839,15 @@ flush_outcomes(WorkerLoop *w)
 	MemoryContextReset(w->outcome_cxt);
 	w->outcomes = MemoryContextAlloc(w->outcome_cxt, sizeof(ZtOutcome) * w->max_outcomes);
 	w->more_work = true;
+}
+
+/* How old the first waiting outcome may grow before the outcomes are written. */
+static int
+outcome_flush_ms(WorkerLoop *w)
+{
+	if (zalo_client_in_flight(w->client) > 0 || w->n_waiting > 0)
+		return OUTCOME_FLUSH_BUSY_MS;
+	return OUTCOME_FLUSH_MS;
 }
 
 /* Name of an endpoint in the delivery log. */
@@ -1885,7 +1900,7 @@ sending_timeout_ms(WorkerLoop *w)
 		timeout = shorter_wait(timeout, Max(Max(ms_until_token(w), 0), claim_wait_ms(w)));
 	if (w->n_outcomes > 0)
 		timeout = shorter_wait(timeout,
-							   ms_until(TimestampTzPlusMilliseconds(w->first_outcome_at, OUTCOME_FLUSH_MS), now));
+							   ms_until(TimestampTzPlusMilliseconds(w->first_outcome_at, outcome_flush_ms(w)), now));
 	if (w->paused_until != 0 && w->paused_until != DT_NOEND)
 		timeout = shorter_wait(timeout, ms_until(w->paused_until, now));
 	timeout = shorter_wait(timeout, ms_until(w->lease_check_at, now));
@@ -1971,11 +1986,11 @@ worker_iteration(WorkerLoop *w)
 
 	/*
 	 * Outcomes are written in batches, by count or by age: one transaction
-	 * for the answers of OUTCOME_FLUSH_MS, not one per answer.
+	 * for the answers of a while, not one per answer.
 	 */
 	if (w->n_outcomes >= zt_batch_size ||
 		(w->n_outcomes > 0 &&
-		 TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), OUTCOME_FLUSH_MS)))
+		 TimestampDifferenceExceeds(w->first_outcome_at, GetCurrentTimestamp(), outcome_flush_ms(w))))
 		flush_outcomes(w);
 
 	if (GetCurrentTimestamp() >= w->lease_check_at)
