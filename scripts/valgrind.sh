@@ -2,8 +2,9 @@
 # make valgrind: the delivery worker under valgrind memcheck.  Starts a
 # throwaway cluster whose postmaster (and so the worker it forks) runs under
 # valgrind, sends notifications through the mock with token expiry, 5xx,
-# timeouts, resets and a receipt PDF, stops the server (SIGTERM to the
-# worker), then reports the memcheck errors and definite leaks of the
+# timeouts, resets and a receipt PDF (4 requests in flight and batches of
+# 8, so that claims read ahead and a rate-limit pause gives some back),
+# stops the server (SIGTERM to the worker), then reports the memcheck errors and definite leaks of the
 # worker and of every backend (the dossier triggers) whose stack passes
 # through zalo_tthc.so.  Exits non-zero if there is any.
 set -euo pipefail
@@ -45,7 +46,8 @@ cluster_init "$WORK/pg" "zalo_tthc.database_name = 'tthc'" "zalo_tthc.api_base_u
 	"zalo_tthc.oauth_base_url = '$MOCK_URL'" "zalo_tthc.zns_base_url = '$MOCK_URL'" "zalo_tthc.rate_limit = 0" \
 	"zalo_tthc.allow_insecure_http = on" \
 	"zalo_tthc.retry_base_delay = 200ms" "zalo_tthc.retry_max_delay = 1s" "zalo_tthc.request_timeout = 2s" \
-	"zalo_tthc.rate_limit_backoff = 1s" "max_connections = 20" "autovacuum = off" "jit = off"
+	"zalo_tthc.rate_limit_backoff = 1s" "max_connections = 20" "autovacuum = off" "jit = off" \
+	"zalo_tthc.max_in_flight = 4" "zalo_tthc.batch_size = 8"
 
 say "starting PostgreSQL under valgrind (slow)"
 as_run_user valgrind --quiet --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \

@@ -25,17 +25,21 @@ sub count_of
 	return $node->safe_psql('tthc', "SELECT count(*) FROM zalo_tthc.outbox WHERE $where");
 }
 
+# dossiers n (one notification each) queued at once, their answers taking 3 s
+sub queue_slow_answers
+{
+	my @n = @_;
+	mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });
+	$node->safe_psql('tthc', q{SELECT zalo_tthc.pause('test')});
+	seed_dossier($node, code => "000.00.04.H60-261124-45$_", phone => "09123445$_",
+		follower => "94500000000000000$_") for @n;
+	$node->safe_psql('tthc', q{SELECT zalo_tthc.resume()});
+}
+
 # 1. twelve notifications, answers slow: two on the wire, a batch of six
 # claimed (two started, four waiting), and no more claimed while more than
 # half a batch waits (the answers come in 3 s)
-mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });
-$node->safe_psql('tthc', q{SELECT zalo_tthc.pause('test')});
-for my $n (10 .. 21)
-{
-	seed_dossier($node, code => "000.00.04.H60-261124-45$n", phone => "09123445$n",
-		follower => "94500000000000000$n");
-}
-$node->safe_psql('tthc', q{SELECT zalo_tthc.resume()});
+queue_slow_answers(10 .. 21);
 wait_until($node, q{SELECT in_flight FROM zalo_tthc.worker_status()}, '2', 'two requests on the wire');
 wait_until($node, q{SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'sending'}, '6',
 	'a batch of six claimed: two on the wire, four waiting for a slot');
@@ -74,14 +78,7 @@ is($node->safe_psql('tthc', q{SELECT unknown_outcomes FROM zalo_tthc.worker_stat
 
 # 4. a worker asked to stop gives back what waits before it exits; only the
 # two requests on the wire come back as attempts of unknown outcome
-mock_call($mock, 'POST', '/_mock/config', { latency_ms => 3000 });
-$node->safe_psql('tthc', q{SELECT zalo_tthc.pause('test')});
-for my $n (22 .. 27)
-{
-	seed_dossier($node, code => "000.00.04.H60-261124-45$n", phone => "09123445$n",
-		follower => "94500000000000000$n");
-}
-$node->safe_psql('tthc', q{SELECT zalo_tthc.resume()});
+queue_slow_answers(22 .. 27);
 wait_until($node, q{SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'sending'}, '6',
 	'again two on the wire and four waiting');
 my $pid = worker_pid($node);
