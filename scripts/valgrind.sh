@@ -3,7 +3,7 @@
 # throwaway cluster whose postmaster (and so the worker it forks) runs under
 # valgrind, sends notifications through the mock with token expiry, 5xx,
 # timeouts, resets and a receipt PDF (4 requests in flight and batches of
-# 8, so that claims read ahead and a rate-limit pause gives some back),
+# 8, so that claims read ahead, and an operator's pause gives some back),
 # stops the server (SIGTERM to the worker), then reports the memcheck errors and definite leaks of the
 # worker and of every backend (the dossier triggers) whose stack passes
 # through zalo_tthc.so.  Exits non-zero if there is any.
@@ -77,7 +77,15 @@ q tthc -c "INSERT INTO zalo_tthc.dossier (code, procedure_name, applicant_name, 
 	VALUES ('000.00.04.H60-261125-9999', 'Đăng ký khai sinh', 'Không theo dõi', '0987654321', now() + interval '3 days')" >/dev/null
 q tthc -c "INSERT INTO zalo_tthc.dossier_document (dossier_id, file_name, content)
 	SELECT id, 'phieu-tiep-nhan.pdf', convert_to('%PDF-1.4 phiếu', 'UTF8') FROM zalo_tthc.dossier WHERE code LIKE '%-0001'" >/dev/null
-for stage in received assigned appraising; do
+# slow answers and an operator's pause while claims wait for a slot: they go back to the queue
+mock config '{"latency_ms":1500}'
+q tthc -c "UPDATE zalo_tthc.dossier SET stage = 'received' WHERE code <> '000.00.04.H60-261125-9999'" >/dev/null
+sleep 1
+q tthc -c "SELECT zalo_tthc.pause('valgrind')" >/dev/null
+sleep 2
+q tthc -c "SELECT zalo_tthc.resume()" >/dev/null
+mock config '{"latency_ms":0}'
+for stage in assigned appraising; do
 	q tthc -c "UPDATE zalo_tthc.dossier SET stage = '$stage' WHERE code <> '000.00.04.H60-261125-9999'" >/dev/null
 	[[ $stage == assigned ]] && mock expire_token '{}'
 done

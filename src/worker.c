@@ -1001,6 +1001,9 @@ start_waiting(WorkerLoop *w)
 static void
 release_waiting(WorkerLoop *w)
 {
+	if (w->n_waiting > 0)
+		elog(LOG, "zalo_tthc worker: %d notifications claimed ahead go back to the queue unsent",
+			 w->n_waiting);
 	while (w->n_waiting > 0)
 	{
 		PendingSend *ps = take_waiting(w);
