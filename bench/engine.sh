@@ -12,6 +12,10 @@
 #    /proc/<pid>/stat over the run, divided by the notifications sent).
 # Endpoints: zalo-mock answering in 0 ms and in 50 ms, and a minimal
 # Node.js endpoint (bench/engine/endpoint.js) answering in 50 ms.
+# For each endpoint and max_in_flight, the least a libcurl client spends
+# per request (bench/engine/curl_floor.c: the same message, as many
+# requests on the wire, no database, no JSON): the HTTP half of the
+# worker's CPU per notification.
 # Then, for each build, commit-to-request latency (the mock's receive time
 # minus the commit time of the stage change) on an idle system, one change
 # every 50 ms, and under a steady BENCH_STEADY_RATE changes/s (pgbench -R).
@@ -21,7 +25,9 @@
 #   BENCH_LATENCY_SAMPLES (200)  BENCH_STEADY_RATE (1000)  BENCH_STEADY_SECONDS (10)
 #   BENCH_ENDPOINTS ("mock0 mock50 node50")  BENCH_BUILDS ("base this")
 #   BENCH_PERF (empty; 1: perf record -g of this build's worker in each
-#   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt)
+#   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt; dwarf: the
+#   same with DWARF call graphs, and the share of each step of the loop in
+#   bench/out/engine-ENDPOINT-FLIGHT.phases.txt)
 #   BENCH_EXPLAIN (empty; 1: auto_explain of 30 % of the statements, with
 #   timing and triggers, in bench/out/engine-server.log)
 set -euo pipefail
@@ -153,6 +159,19 @@ empty_queue() {
 	q -c "VACUUM zalo_tthc.outbox, zalo_tthc.dossier, zalo_tthc.dossier_event, zalo_tthc.delivery_attempt" >/dev/null
 }
 
+# BENCH_PERF=dwarf unwinds the stacks from DWARF data (libcurl, json-c and
+# libc keep no frame pointers, so "-g" leaves their samples without a
+# caller); perf_phases then shares the worker's CPU out among its steps
+if [[ ${BENCH_PERF:-} == dwarf ]]; then
+	PERF_CALLS=(-F 499 --call-graph dwarf,16384)
+else
+	PERF_CALLS=(-F 1999 -g)
+fi
+perf_phases() {
+	perf report -i "$1" --children --stdio -g none --percent-limit 0.5 2>/dev/null |
+		grep -E ' (zt_claim_batch|zt_record_outcomes|send_claimed_row|zt_build_[a-z_]*message|drive_requests|curl_multi_socket_action|handle_finished|parse_answer|start_waiting|json_tokener_parse|WaitEventSetWait|CommitTransactionCommand)( |$)' || true
+}
+
 # run_rate: "notifications/s CPU-µs-per-notification loop-turns-per-notification"
 # for a full queue of N
 run_rate() {
@@ -167,7 +186,7 @@ run_rate() {
 	t0=$(q -c "SELECT extract(epoch FROM clock_timestamp())")
 	local perf_pid=
 	if [[ -n ${BENCH_PERF:-} && $build == this ]]; then
-		perf record -q -F 1999 -g -p "$pid" -o "$WORK/perf.data" 2>/dev/null &
+		perf record -q "${PERF_CALLS[@]}" -p "$pid" -o "$WORK/perf.data" 2>/dev/null &
 		perf_pid=$!
 		sleep 0.5
 	fi
@@ -183,6 +202,7 @@ run_rate() {
 		perf report -i "$WORK/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null \
 			>"$OUT_DIR/engine-$ep-$f.perf-children.txt" || true
 		cp "$WORK/perf.data" "$OUT_DIR/engine-$ep-$f.perf.data"
+		perf_phases "$WORK/perf.data" >"$OUT_DIR/engine-$ep-$f.phases.txt"
 	fi
 	rate=$(q -c "SELECT round(count(*) / extract(epoch FROM max(sent_at) - to_timestamp($t0)))
 		FROM zalo_tthc.outbox WHERE status = 'sent'")
@@ -195,6 +215,14 @@ delivery_post_lua "$WORK/post.lua"
 ceiling() {
 	wrk -t2 -c"$2" -d5s -s "$WORK/post.lua" "${URL[$1]}/v3.0/oa/message/transaction" |
 		sed -n 's/^Requests\/sec: *\([0-9.]*\)/\1/p' | xargs printf '%.0f'
+}
+
+# the bare libcurl client against endpoint $1 with $2 in flight:
+# "requests/s µs-of-CPU-per-request failures"
+cc -O2 -Wall -Wextra -Werror -o "$WORK/curl_floor" "$ZT_ROOT/bench/engine/curl_floor.c" -lcurl
+sed -n "s/^wrk.body = '\(.*\)'\$/\1/p" "$WORK/post.lua" >"$WORK/body.json"
+curl_floor() {
+	"$WORK/curl_floor" "${URL[$1]}/v3.0/oa/message/transaction" "$WORK/body.json" "$N" "$2"
 }
 
 # dossiers [first, last] submitted, their notifications sent
@@ -252,12 +280,14 @@ latency_steady() {
 }
 
 # --- the runs ----------------------------------------------------------------------------
-declare -A RATE CPU TURNS CEIL LAT
+declare -A RATE CPU TURNS CEIL LAT FLOOR
 for ep in $ENDPOINTS; do
 	set_endpoint "$ep"
 	for f in $IN_FLIGHTS; do
 		say "$ep: wrk ceiling, $f connections"
 		CEIL[$ep,$f]=$(ceiling "$ep" "$f")
+		read -r _ FLOOR[$ep,$f] _ < <(curl_floor "$ep" "$f")
+		say "$ep: libcurl alone, $f in flight: ${FLOOR[$ep,$f]} µs CPU per request"
 	done
 done
 BUILDS=${BENCH_BUILDS:-base this}
@@ -299,6 +329,8 @@ done
 		done
 	done
 	echo "wrk ceilings (req/s):$(for ep in $ENDPOINTS; do for f in $IN_FLIGHTS; do printf ' %s/%s %s' "$ep" "$f" "${CEIL[$ep,$f]}"; done; done)"
+	echo "libcurl alone (bench/engine/curl_floor.c), µs CPU per request:$(for ep in $ENDPOINTS; do for f in $IN_FLIGHTS; do
+		printf ' %s/%s %s' "$ep" "$f" "${FLOOR[$ep,$f]}"; done; done)"
 	for build in $BUILDS; do
 		read -r n p50 p99 max s50 s99 <<<"${LAT[$build,idle]}"
 		echo "$build commit-to-request, idle ($n, 50 ms apart): p50 $p50 ms, p99 $p99 ms, max $max ms (request started: p50 $s50 ms, p99 $s99 ms)"
