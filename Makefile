@@ -35,7 +35,7 @@ all:
 	@exit 1
 endif
 
-.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-engine bench-instructions bench-webhook bench-ops bench-attach valgrind valgrind-lookup soak fuzz repeat-tap
+.PHONY: test demo deps bench bench-full bench-lookup bench-compare bench-engine bench-engine-sql bench-instructions bench-webhook bench-ops bench-attach valgrind valgrind-lookup soak fuzz repeat-tap
 
 deps:
 	bash scripts/deps.sh
@@ -64,6 +64,11 @@ bench-compare:
 # throughput, CPU per notification, commit-to-request latency (bench/README.md)
 bench-engine:
 	bash bench/engine.sh
+
+# the database half of a notification: the least claim, outcome and log
+# against the worker's own statements, backend CPU each (bench/README.md)
+bench-engine-sql:
+	bash bench/engine_sql.sh
 
 # instructions per stage-changing UPDATE under callgrind: trigger cost free of machine noise
 bench-instructions:

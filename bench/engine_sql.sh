@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The database half of a notification's cost, without the worker: a
+# backend claims batches of 50 notifications, marks them sent and writes
+# their delivery log, committing after the claim and after the outcome as
+# the worker does, until BENCH_N (20000) are sent.  Its CPU per
+# notification (utime + stime from /proc/<pid>/stat), for:
+#  - the least the three writes take (a claim in queue order with SKIP
+#    LOCKED, an update to sent, a log row), commits asynchronous, then
+#    synchronous as the worker's are;
+#  - the worker's own claim statement (src/outbox.c, read from the built
+#    library), with the least outcome;
+#  - the least claim, with the worker's own outcome statement;
+#  - both of the worker's statements.
+# The statements run from PL/pgSQL with the worker's planner settings
+# (generic plans, sorts, seqscans, bitmap scans, hash and merge joins,
+# memoize and JIT off).  Two rounds.  bench/README.md says how to read it.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/delivery/common.sh"
+
+N=${BENCH_N:-20000}
+OUT_DIR=$ZT_ROOT/bench/out
+mkdir -p "$OUT_DIR"
+OUT=$OUT_DIR/engine_sql.txt
+
+start_bench_work
+LIB=$ZT_INSTALL$("$PG_CONFIG" --pkglibdir)/zalo_tthc.so
+claim_sql=$(strings -n 300 "$LIB" | grep '^WITH due AS (' || true)
+complete_sql=$(strings -n 300 "$LIB" | grep '^WITH r AS (  SELECT \* FROM unnest(\$1::int8\[\]' || true)
+[[ -n $claim_sql && -n $complete_sql ]] || { echo "the worker's statements are not in $LIB" >&2; exit 1; }
+# PL/pgSQL variables a1, a2, ... stand for the statements' parameters
+claim_sql=$(sed -E 's/\$([0-9]+)/a\1/g' <<<"$claim_sql")
+complete_sql=$(sed -E 's/\$([0-9]+)/a\1/g' <<<"$complete_sql")
+
+cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "zalo_tthc.database_name = 'tthc'"
+cluster_start "$WORK/pg"
+q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
+zt_psql "$WORK/pg" postgres -c "CREATE DATABASE tthc"
+q -c "SET client_min_messages = warning" -c "CREATE EXTENSION zalo_tthc CASCADE" >/dev/null
+# followers, so that every notification goes to the Zalo OA; no credentials,
+# so that the worker leaves the queue alone
+q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name, followed)
+	SELECT '5' || lpad(i::text, 18, '0'), '+8491' || lpad(i::text, 7, '0'), 'Công dân ' || i, true
+	FROM generate_series(1, 1000) i" >/dev/null
+
+q <<SQL
+CREATE PROCEDURE public.bench_send(batch int, worker_claim bool, worker_outcome bool)
+LANGUAGE plpgsql AS \$\$
+DECLARE
+	ids bigint[];
+	n int;
+	rec record;
+	a1 int := batch;
+	a2 int := 60000;
+BEGIN
+	LOOP
+		ids := '{}';
+		IF worker_claim THEN
+			FOR rec IN $claim_sql LOOP
+				ids := ids || rec.id;
+			END LOOP;
+		ELSE
+			WITH c AS (
+				UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,
+					   lease_until = now() + interval '1 minute'
+				WHERE o.id = ANY (ARRAY(SELECT id FROM zalo_tthc.outbox
+										WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
+										ORDER BY next_attempt_at, id LIMIT batch FOR UPDATE SKIP LOCKED))
+				RETURNING o.id)
+			SELECT coalesce(array_agg(id), '{}') INTO ids FROM c;
+		END IF;
+		EXIT WHEN cardinality(ids) = 0;
+		COMMIT;
+		n := cardinality(ids);
+		IF worker_outcome THEN
+			PERFORM public.bench_outcome(ids, array_fill('sent'::text, ARRAY[n]), array_fill(NULL::text, ARRAY[n]),
+				array_fill(NULL::int, ARRAY[n]), (SELECT array_agg('m' || i) FROM unnest(ids) i),
+				array_fill(NULL::timestamptz, ARRAY[n]), array_fill(false, ARRAY[n]), array_fill(false, ARRAY[n]),
+				array_fill(1, ARRAY[n]), array_fill('template'::text, ARRAY[n]), array_fill(now(), ARRAY[n]),
+				array_fill(50::float4, ARRAY[n]), array_fill(200, ARRAY[n]), array_fill(0, ARRAY[n]),
+				array_fill('ok'::text, ARRAY[n]), array_fill(false, ARRAY[n]), array_fill(false, ARRAY[n]));
+		ELSE
+			UPDATE zalo_tthc.outbox SET status = 'sent', sent_at = now(), provider_msg_id = 'm' || id,
+				   lease_until = NULL
+			WHERE id = ANY (ids);
+			INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,
+													http_status, zalo_error, outcome)
+			SELECT id, 1, 'template', now(), 50, 200, 0, 'ok' FROM unnest(ids) id;
+		END IF;
+		COMMIT;
+	END LOOP;
+END \$\$;
+CREATE FUNCTION public.bench_outcome(a1 int8[], a2 text[], a3 text[], a4 int4[], a5 text[],
+	a6 timestamptz[], a7 bool[], a8 bool[], a9 int4[], a10 text[], a11 timestamptz[], a12 float4[],
+	a13 int4[], a14 int4[], a15 text[], a16 bool[], a17 bool[])
+RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN
+	$complete_sql;
+END \$\$;
+SQL
+
+# run SYNCHRONOUS_COMMIT WORKER_CLAIM WORKER_OUTCOME: µs of backend CPU per notification
+run() {
+	q -c "SET zalo_tthc.bulk_import = on" -c "DELETE FROM zalo_tthc.delivery_attempt" -c "DELETE FROM zalo_tthc.outbox" \
+		-c "DELETE FROM zalo_tthc.dossier_event" -c "DELETE FROM zalo_tthc.dossier" >/dev/null
+	q -c "VACUUM ANALYZE zalo_tthc.outbox, zalo_tthc.dossier, zalo_tthc.dossier_event, zalo_tthc.delivery_attempt" >/dev/null
+	first=$(( ${first:-0} + N ))
+	queue_dossiers_from "$N" "$first"
+	local queued pid t0 t1 sent
+	queued=$(q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'pending'")
+	rm -f "$WORK/pid"
+	q -c "SET synchronous_commit = $1" -c "SET plan_cache_mode = force_generic_plan" -c "SET jit = off" \
+		-c "SET enable_sort = off" -c "SET enable_bitmapscan = off" -c "SET enable_seqscan = off" \
+		-c "SET enable_hashjoin = off" -c "SET enable_mergejoin = off" -c "SET enable_memoize = off" \
+		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2, $3)" >"$WORK/pid" &
+	until [[ -s $WORK/pid ]]; do sleep 0.1; done
+	pid=$(head -1 "$WORK/pid")
+	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+	t1=$t0
+	# the backend's last reading before the CALL ends
+	while kill -0 "$!" 2>/dev/null; do
+		t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "$t1")
+		sleep 0.1
+	done
+	wait "$!"
+	sent=$(q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'sent'")
+	((sent == queued)) || { echo "sent $sent of $queued" >&2; exit 1; }
+	echo $(( (t1 - t0) * 1000000 / $(getconf CLK_TCK) / queued ))
+}
+
+declare -A R
+for round in 1 2; do
+	for v in "off false false" "on false false" "on true false" "on false true" "on true true"; do
+		read -r sync wc wo <<<"$v"
+		say "round $round: synchronous_commit $sync, the worker's claim $wc, the worker's outcome $wo"
+		R[$round,$v]=$(run "$sync" "$wc" "$wo")
+	done
+done
+# (the backend's first second, pg_sleep, costs no CPU)
+{
+	echo "engine_sql, $(date -u +%F), $(nproc) cores, $(git -C "$ZT_ROOT" rev-parse --short HEAD), $N notifications per run, batches of 50"
+	echo "backend CPU per notification (µs), rounds 1 / 2:"
+	printf '  %-58s %s / %s\n' \
+		"the least claim, outcome and log, commits asynchronous" "${R[1,off false false]}" "${R[2,off false false]}" \
+		"the least claim, outcome and log, commits synchronous" "${R[1,on false false]}" "${R[2,on false false]}" \
+		"the worker's claim, the least outcome and log" "${R[1,on true false]}" "${R[2,on true false]}" \
+		"the least claim, the worker's outcome and log" "${R[1,on false true]}" "${R[2,on false true]}" \
+		"the worker's claim and outcome and log" "${R[1,on true true]}" "${R[2,on true true]}"
+} | tee "$OUT"
