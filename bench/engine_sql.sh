@@ -104,24 +104,21 @@ run() {
 	q -c "SET zalo_tthc.bulk_import = on" -c "DELETE FROM zalo_tthc.delivery_attempt" -c "DELETE FROM zalo_tthc.outbox" \
 		-c "DELETE FROM zalo_tthc.dossier_event" -c "DELETE FROM zalo_tthc.dossier" >/dev/null
 	q -c "VACUUM ANALYZE zalo_tthc.outbox, zalo_tthc.dossier, zalo_tthc.dossier_event, zalo_tthc.delivery_attempt" >/dev/null
-	first=$(( ${first:-0} + N ))
-	queue_dossiers_from "$N" "$first"
+	queue_dossiers_from "$N" 1
 	local queued pid t0 t1 sent
 	queued=$(q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'pending'")
-	rm -f "$WORK/pid"
+	rm -f "$WORK/out"
+	# the backend's CPU is read while it sleeps, before the CALL and after it
 	q -c "SET synchronous_commit = $1" -c "SET plan_cache_mode = force_generic_plan" -c "SET jit = off" \
 		-c "SET enable_sort = off" -c "SET enable_bitmapscan = off" -c "SET enable_seqscan = off" \
 		-c "SET enable_hashjoin = off" -c "SET enable_mergejoin = off" -c "SET enable_memoize = off" \
-		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2, $3)" >"$WORK/pid" &
-	until [[ -s $WORK/pid ]]; do sleep 0.1; done
-	pid=$(head -1 "$WORK/pid")
+		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2, $3)" \
+		-c "SELECT 'called'" -c "SELECT pg_sleep(1)" >"$WORK/out" &
+	until [[ -s $WORK/out ]]; do sleep 0.1; done
+	pid=$(head -1 "$WORK/out")
 	t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-	t1=$t0
-	# the backend's last reading before the CALL ends
-	while kill -0 "$!" 2>/dev/null; do
-		t1=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo "$t1")
-		sleep 0.1
-	done
+	until grep -q '^called$' "$WORK/out"; do sleep 0.1; done
+	t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
 	wait "$!"
 	sent=$(q -c "SELECT count(*) FROM zalo_tthc.outbox WHERE status = 'sent'")
 	((sent == queued)) || { echo "sent $sent of $queued" >&2; exit 1; }
@@ -136,7 +133,6 @@ for round in 1 2; do
 		R[$round,$v]=$(run "$sync" "$wc" "$wo")
 	done
 done
-# (the backend's first second, pg_sleep, costs no CPU)
 {
 	echo "engine_sql, $(date -u +%F), $(nproc) cores, $(git -C "$ZT_ROOT" rev-parse --short HEAD), $N notifications per run, batches of 50"
 	echo "backend CPU per notification (µs), rounds 1 / 2:"
