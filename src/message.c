@@ -87,9 +87,69 @@ value_alias(const char *name)
 	return "";
 }
 
-/* Replace {{name}} by vars[name]; unknown names become empty. */
+/*
+ * The values a message is rendered with: the caller's (ZtMessageParts
+ * .values), or those of a JSON object, whose strings they borrow.
+ */
+typedef struct Vars
+{
+	const ZtValue *items;
+	int			n;
+	ZtValue    *owned;
+	json_object *json;
+} Vars;
+
+/* The values of parts; false if vars_json is not a JSON object. */
+static bool
+vars_of(const ZtMessageParts *parts, Vars *vars)
+{
+	memset(vars, 0, sizeof(*vars));
+	if (parts->values != NULL)
+	{
+		vars->items = parts->values;
+		vars->n = parts->n_values;
+		return true;
+	}
+	vars->json = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
+	if (vars->json == NULL || !json_object_is_type(vars->json, json_type_object))
+		return false;
+	vars->owned = malloc(sizeof(ZtValue) * (json_object_object_length(vars->json) + 1));
+	if (vars->owned == NULL)
+		return false;
+	{
+		/* the macro declares its loop variables */
+		json_object_object_foreach(vars->json, key, v)
+		{
+			vars->owned[vars->n].name = key;
+			vars->owned[vars->n].text =
+				(v == NULL || json_object_is_type(v, json_type_null)) ? NULL : json_object_get_string(v);
+			vars->n++;
+		}
+	}
+	vars->items = vars->owned;
+	return true;
+}
+
+static void
+vars_free(Vars *vars)
+{
+	free(vars->owned);
+	json_object_put(vars->json);
+}
+
+/* The text of the value called name, or NULL. */
+static const char *
+var_text(const Vars *vars, const char *name)
+{
+	for (int i = 0; vars && i < vars->n; i++)
+		if (strcmp(vars->items[i].name, name) == 0)
+			return vars->items[i].text;
+	return NULL;
+}
+
+/* Replace {{name}} by its value; unknown names and nulls become empty. */
 static char *
-render_with(const char *tmpl, json_object *vars)
+render_with(const char *tmpl, const Vars *vars)
 {
 	Buf			out = {0};
 	const char *p = tmpl ? tmpl : "";
@@ -110,20 +170,14 @@ render_with(const char *tmpl, json_object *vars)
 		{
 			size_t		nlen = (size_t) (close - open - 2);
 			char		name[64];
-			json_object *v;
+			const char *s;
 
 			if (nlen < sizeof(name))
 			{
 				memcpy(name, open + 2, nlen);
 				name[nlen] = '\0';
-				if (vars && (json_object_object_get_ex(vars, name, &v) ||
-							 json_object_object_get_ex(vars, value_alias(name), &v)) &&
-					v != NULL && !json_object_is_type(v, json_type_null))
-				{
-					const char *s = json_object_get_string(v);
-
+				if ((s = var_text(vars, name)) != NULL || (s = var_text(vars, value_alias(name))) != NULL)
 					buf_append(&out, s, strlen(s));
-				}
 			}
 		}
 		p = close + 2;
@@ -135,11 +189,56 @@ render_with(const char *tmpl, json_object *vars)
 char *
 zt_render(const char *tmpl, const char *vars_json)
 {
-	json_object *vars = vars_json ? json_tokener_parse(vars_json) : NULL;
-	char	   *out = render_with(tmpl, vars);
+	ZtMessageParts parts = {0};
+	Vars		vars;
+	char	   *out;
 
-	json_object_put(vars);
+	parts.vars_json = vars_json;
+	out = render_with(tmpl, vars_of(&parts, &vars) ? &vars : NULL);
+	vars_free(&vars);
 	return out;
+}
+
+/*
+ * The parsed form of a template's JSON text (table rows, buttons, ZBS
+ * parameters, Zalo's parameter limits), kept for the next notifications:
+ * a stage's text is the same for all of them.  Borrowed: the caller must
+ * not change or free it.  NULL if the text is not JSON.
+ */
+#define PARSED_KEPT 32
+
+static struct
+{
+	char	   *text;
+	json_object *parsed;
+}			parsed_kept[PARSED_KEPT];
+static int	parsed_next;
+
+static json_object *
+parsed_json(const char *text)
+{
+	json_object *parsed;
+	char	   *copy;
+
+	for (int i = 0; i < PARSED_KEPT; i++)
+		if (parsed_kept[i].text != NULL && strcmp(parsed_kept[i].text, text) == 0)
+			return parsed_kept[i].parsed;
+	parsed = json_tokener_parse(text);
+	if (parsed == NULL)
+		return NULL;
+	copy = strdup(text);
+	if (copy == NULL)
+	{
+		json_object_put(parsed);
+		return NULL;
+	}
+	/* the oldest kept text makes room */
+	free(parsed_kept[parsed_next].text);
+	json_object_put(parsed_kept[parsed_next].parsed);
+	parsed_kept[parsed_next].text = copy;
+	parsed_kept[parsed_next].parsed = parsed;
+	parsed_next = (parsed_next + 1) % PARSED_KEPT;
+	return parsed;
 }
 
 /*
@@ -204,9 +303,9 @@ content_element(const char *type, json_object *content, const char *align)
 
 /* The table element: "Mã hồ sơ" first, then the template's rows. */
 static json_object *
-build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t errlen)
+build_table(const ZtMessageParts *parts, const Vars *vars, char *err, size_t errlen)
 {
-	json_object *rows = json_tokener_parse(parts->table_rows_json ? parts->table_rows_json : "[]");
+	json_object *rows = parsed_json(parts->table_rows_json ? parts->table_rows_json : "[]");
 	json_object *content = json_object_new_array();
 	json_object *code_row = json_object_new_object();
 	size_t		n;
@@ -214,7 +313,6 @@ build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t er
 	if (rows == NULL || !json_object_is_type(rows, json_type_array))
 	{
 		snprintf(err, errlen, "template table_rows is not a JSON array");
-		json_object_put(rows);
 		json_object_put(content);
 		json_object_put(code_row);
 		return NULL;
@@ -251,7 +349,6 @@ build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t er
 		free(key);
 		free(value);
 	}
-	json_object_put(rows);
 	return content_element("table", content, NULL);
 }
 
@@ -261,7 +358,7 @@ build_table(const ZtMessageParts *parts, json_object *vars, char *err, size_t er
  * becomes a JSON string again, so a value can never change the structure.
  */
 static json_object *
-render_value(json_object *in, json_object *vars)
+render_value(json_object *in, const Vars *vars)
 {
 	switch (json_object_get_type(in))
 	{
@@ -298,17 +395,14 @@ render_value(json_object *in, json_object *vars)
 
 /* Buttons with their placeholders filled, at most MAX_BUTTONS. */
 static json_object *
-build_buttons(const char *buttons_json, json_object *vars)
+build_buttons(const char *buttons_json, const Vars *vars)
 {
-	json_object *in = json_tokener_parse(buttons_json ? buttons_json : "[]");
+	json_object *in = parsed_json(buttons_json ? buttons_json : "[]");
 	json_object *out = json_object_new_array();
 	size_t		n;
 
 	if (in == NULL || !json_object_is_type(in, json_type_array))
-	{
-		json_object_put(in);
 		return out;
-	}
 	n = json_object_array_length(in);
 	for (size_t i = 0; i < n && i < MAX_BUTTONS; i++)
 	{
@@ -317,7 +411,6 @@ build_buttons(const char *buttons_json, json_object *vars)
 		if (json_object_is_type(b, json_type_object))
 			json_object_array_add(out, render_value(b, vars));
 	}
-	json_object_put(in);
 	return out;
 }
 
@@ -336,7 +429,7 @@ take_json_text(json_object *root)
 char *
 zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errlen)
 {
-	json_object *vars = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
+	Vars		vars;
 	json_object *root;
 	json_object *recipient;
 	json_object *message;
@@ -347,20 +440,20 @@ zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errl
 	char	   *header;
 	char	   *body;
 
-	if (vars == NULL || !json_object_is_type(vars, json_type_object))
+	if (!vars_of(parts, &vars))
 	{
 		snprintf(err, errlen, "notification values are not a JSON object");
-		json_object_put(vars);
+		vars_free(&vars);
 		return NULL;
 	}
-	table = build_table(parts, vars, err, errlen);
+	table = build_table(parts, &vars, err, errlen);
 	if (table == NULL)
 	{
-		json_object_put(vars);
+		vars_free(&vars);
 		return NULL;
 	}
-	header = render_with(parts->header, vars);
-	body = render_with(parts->body, vars);
+	header = render_with(parts->header, &vars);
+	body = render_with(parts->body, &vars);
 
 	elements = json_object_new_array();
 	json_object_array_add(elements, content_element("header", limited_string(header, HEADER_MAX), "left"));
@@ -374,7 +467,7 @@ zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errl
 	json_object_object_add(payload, "template_type", json_object_new_string("transaction_event"));
 	json_object_object_add(payload, "language", json_object_new_string("VI"));
 	json_object_object_add(payload, "elements", elements);
-	json_object_object_add(payload, "buttons", build_buttons(parts->buttons_json, vars));
+	json_object_object_add(payload, "buttons", build_buttons(parts->buttons_json, &vars));
 
 	attachment = json_object_new_object();
 	json_object_object_add(attachment, "type", json_object_new_string("template"));
@@ -387,7 +480,7 @@ zt_build_transaction_message(const ZtMessageParts *parts, char *err, size_t errl
 	json_object_object_add(root, "recipient", recipient);
 	json_object_object_add(root, "message", message);
 
-	json_object_put(vars);
+	vars_free(&vars);
 	return take_json_text(root);
 }
 
@@ -418,18 +511,21 @@ param_max_length(json_object *limits, const char *name)
 char *
 zt_build_template_message(const ZtMessageParts *parts, char *err, size_t errlen)
 {
-	json_object *vars = json_tokener_parse(parts->vars_json ? parts->vars_json : "{}");
-	json_object *params = json_tokener_parse(parts->template_params_json ? parts->template_params_json : "{}");
-	json_object *limits = parts->param_limits_json ? json_tokener_parse(parts->param_limits_json) : NULL;
+	json_object *params = parsed_json(parts->template_params_json ? parts->template_params_json : "{}");
+	json_object *limits = parts->param_limits_json ? parsed_json(parts->param_limits_json) : NULL;
+	Vars		vars;
 	json_object *data;
 	json_object *root;
 
-	if (vars == NULL || params == NULL || !json_object_is_type(params, json_type_object))
+	if (params == NULL || !json_object_is_type(params, json_type_object))
 	{
 		snprintf(err, errlen, "template zbs_params is not a JSON object");
-		json_object_put(vars);
-		json_object_put(params);
-		json_object_put(limits);
+		return NULL;
+	}
+	if (!vars_of(parts, &vars))
+	{
+		snprintf(err, errlen, "notification values are not a JSON object");
+		vars_free(&vars);
 		return NULL;
 	}
 	data = json_object_new_object();
@@ -437,7 +533,7 @@ zt_build_template_message(const ZtMessageParts *parts, char *err, size_t errlen)
 		/* the macro declares its loop variables */
 		json_object_object_foreach(params, key, val)
 		{
-			char	   *v = render_with(json_object_get_string(val), vars);
+			char	   *v = render_with(json_object_get_string(val), &vars);
 
 			json_object_object_add(data, key,
 								   limited_string(v && v[0] ? v : "-", param_max_length(limits, key)));
@@ -453,9 +549,7 @@ zt_build_template_message(const ZtMessageParts *parts, char *err, size_t errlen)
 	json_object_object_add(root, "template_data", data);
 	if (parts->user_id == NULL)
 		json_object_object_add(root, "tracking_id", json_object_new_string(parts->tracking_id));
-	json_object_put(vars);
-	json_object_put(params);
-	json_object_put(limits);
+	vars_free(&vars);
 	return take_json_text(root);
 }
 

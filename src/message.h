@@ -12,6 +12,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* One value of a notification: its name ({{name}}) and text, NULL if null. */
+typedef struct ZtValue
+{
+	const char *name;
+	const char *text;
+} ZtValue;
+
 /* What a stage message is made of (template row + notification values). */
 typedef struct ZtMessageParts
 {
@@ -28,6 +35,8 @@ typedef struct ZtMessageParts
 	const char *param_limits_json;	/* Zalo's [{"name","max_length"}...] or NULL */
 	const char *tracking_id;	/* by phone only */
 	const char *vars_json;		/* {"ma_ho_so": "...", ...} */
+	const ZtValue *values;		/* instead of vars_json when not NULL */
+	int			n_values;
 } ZtMessageParts;
 
 extern char *zt_render(const char *tmpl, const char *vars_json);

@@ -897,24 +897,30 @@ ZT_VALUE_COLUMNS " "
 #define CLAIM_VALUES_FIRST_COLUMN 20
 
 /*
- * The template values of a claimed row as JSON text in cxt; NULL for a
+ * The template values of a claimed row, copied into cxt; NULL for a
  * notification without a stage (a chat message).
  */
-static char *
+static ZtValue *
 claimed_values(HeapTuple tup, TupleDesc desc, int first, MemoryContext cxt)
 {
 	Datum		values[ZT_VF_COUNT];
 	bool		isnull[ZT_VF_COUNT];
-	StringInfoData out;
+	char	   *texts[ZT_TEMPLATE_VALUE_COUNT];
+	ZtValue    *out;
 
 	for (int f = 0; f < ZT_VF_COUNT; f++)
 		values[f] = SPI_getbinval(tup, desc, first + f, &isnull[f]);
 	if (isnull[ZT_VF_STAGE_LABEL])
 		return NULL;
-	/* built in the transaction's memory, which the commit frees */
-	initStringInfo(&out);
-	zt_append_template_values(&out, values, isnull);
-	return MemoryContextStrdup(cxt, out.data);
+	/* made in the transaction's memory, which the commit frees */
+	zt_template_value_texts(values, isnull, texts);
+	out = MemoryContextAlloc(cxt, sizeof(ZtValue) * ZT_TEMPLATE_VALUE_COUNT);
+	for (int i = 0; i < ZT_TEMPLATE_VALUE_COUNT; i++)
+	{
+		out[i].name = zt_template_value_names[i];
+		out[i].text = texts[i] ? MemoryContextStrdup(cxt, texts[i]) : NULL;
+	}
+	return out;
 }
 
 /*
@@ -981,7 +987,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
 		}
 		row->payload = zt_spi_copy_text(tup, desc, 19, cxt);
-		row->vars = claimed_values(tup, desc, CLAIM_VALUES_FIRST_COLUMN, cxt);
+		row->values = claimed_values(tup, desc, CLAIM_VALUES_FIRST_COLUMN, cxt);
+		row->n_values = row->values ? ZT_TEMPLATE_VALUE_COUNT : 0;
 	}
 	zt_worker_end();
 	return n;

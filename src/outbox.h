@@ -39,6 +39,8 @@
 #include "datatype/timestamp.h"
 #include "utils/relcache.h"
 
+#include "message.h"
+
 /*
  * Indexes the enqueue path probes or relies on by name; the pgTAP schema
  * test (test/pgtap/schema.sql) checks that each exists.
@@ -94,7 +96,8 @@ typedef struct ZtClaimedRow
 	char	   *status_style;
 	char	   *template_id;	/* template.zbs_template_id */
 	char	   *template_params;	/* template.zbs_params */
-	char	   *vars;
+	ZtValue    *values;		/* of the template; NULL for a chat message */
+	int			n_values;
 	char	   *file_name;
 	char	   *file_data;
 	int			file_len;

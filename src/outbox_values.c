@@ -65,98 +65,85 @@ vietnam_tz(void)
 	return tz;
 }
 
-/* ,"key": */
-static void
-append_key(StringInfo out, const char *key)
-{
-	if (out->data[out->len - 1] != '{')
-		appendStringInfoChar(out, ',');
-	escape_json(out, key);
-	appendStringInfoChar(out, ':');
-}
+/*
+ * The names of the values, as templates write them ({{ma_ho_so}}), in the
+ * order of zt_template_value_texts.
+ */
+const char *const zt_template_value_names[ZT_TEMPLATE_VALUE_COUNT] = {
+	"ma_ho_so", "ho_ten", "nguoi_dai_dien", "to_chuc", "ten_thu_tuc", "ten_linh_vuc",
+	"don_vi_tiep_nhan", "co_quan", "trang_thai", "ngay_nop", "ngay_tiep_nhan", "ngay_hen_tra",
+	"ngay_hen_tra_cu", "han_bo_sung", "ngay_co_ket_qua", "ngay_tra", "ghi_chu", "so_tien",
+	"hinh_thuc_tra", "link_thanh_toan", "link_tra_cuu",
+};
 
-static void
-append_text(StringInfo out, const char *key, const Datum *v, const bool *isnull, ZtValueField f)
+static char *
+text_of(const Datum *v, const bool *isnull, ZtValueField f)
 {
-	append_key(out, key);
-	if (isnull[f])
-		appendStringInfoString(out, "null");
-	else
-		escape_json(out, TextDatumGetCString(v[f]));
+	return isnull[f] ? NULL : TextDatumGetCString(v[f]);
 }
 
 /* The first of two fields that is not null (coalesce). */
-static void
-append_first_text(StringInfo out, const char *key, const Datum *v, const bool *isnull,
-				  ZtValueField f1, ZtValueField f2)
+static char *
+first_text_of(const Datum *v, const bool *isnull, ZtValueField f1, ZtValueField f2)
 {
-	append_text(out, key, v, isnull, isnull[f1] ? f2 : f1);
+	return text_of(v, isnull, isnull[f1] ? f2 : f1);
 }
 
-/* A timestamptz as the date DD/MM/YYYY in Vietnam; null if infinite. */
-static void
-append_date(StringInfo out, const char *key, const Datum *v, const bool *isnull, ZtValueField f)
+/* A timestamptz as the date DD/MM/YYYY in Vietnam; NULL if infinite. */
+static char *
+date_of(const Datum *v, const bool *isnull, ZtValueField f)
 {
 	TimestampTz ts;
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tzoff;
 
-	append_key(out, key);
 	if (isnull[f] || TIMESTAMP_NOT_FINITE(ts = DatumGetTimestampTz(v[f])))
-	{
-		appendStringInfoString(out, "null");
-		return;
-	}
+		return NULL;
 	if (timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, vietnam_tz()) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range in the %s of a notification", zt_value_field_names[f])));
 	/* years before Christ as to_char's YYYY writes them */
-	appendStringInfo(out, "\"%02d/%02d/%04d\"", tm.tm_mday, tm.tm_mon,
-					 tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1));
+	return psprintf("%02d/%02d/%04d", tm.tm_mday, tm.tm_mon,
+					tm.tm_year > 0 ? tm.tm_year : -(tm.tm_year - 1));
 }
 
 /* A fee in đồng: whole đồng, thousands grouped by dots ("1.500.000 đồng"). */
-static void
-append_fee(StringInfo out, const char *key, const Datum *v, const bool *isnull)
+static char *
+fee_of(const Datum *v, const bool *isnull)
 {
+	StringInfoData out;
 	Numeric		fee;
 	char	   *digits;
 	int			len;
 	int			start;
 
-	append_key(out, key);
 	if (isnull[ZT_VF_FEE_AMOUNT])
-	{
-		appendStringInfoString(out, "null");
-		return;
-	}
+		return NULL;
 	fee = DatumGetNumeric(v[ZT_VF_FEE_AMOUNT]);
 	if (numeric_is_nan(fee) || numeric_is_inf(fee))
-	{
-		appendStringInfoString(out, "null");
-		return;
-	}
+		return NULL;
 	digits = DatumGetCString(DirectFunctionCall1(numeric_out,
 												 DirectFunctionCall2(numeric_round, NumericGetDatum(fee),
 																	 Int32GetDatum(0))));
 	len = strlen(digits);
 	start = digits[0] == '-' ? 1 : 0;
-	appendStringInfoChar(out, '"');
-	appendBinaryStringInfo(out, digits, start);
+	initStringInfo(&out);
+	appendBinaryStringInfo(&out, digits, start);
 	for (int i = start; i < len; i++)
 	{
 		if (i > start && (len - i) % 3 == 0)
-			appendStringInfoChar(out, '.');
-		appendStringInfoChar(out, digits[i]);
+			appendStringInfoChar(&out, '.');
+		appendStringInfoChar(&out, digits[i]);
 	}
-	appendStringInfoString(out, " đồng\"");
+	appendStringInfoString(&out, " đồng");
+	return out.data;
 }
 
 /* zalo_tthc.lookup_url with every {ma_ho_so} replaced by the code. */
-static void
-append_lookup_link(StringInfo out, const char *key, const Datum *v, const bool *isnull)
+static char *
+lookup_link_of(const Datum *v, const bool *isnull)
 {
 	static const char placeholder[] = "{ma_ho_so}";
 	StringInfoData link;
@@ -164,12 +151,8 @@ append_lookup_link(StringInfo out, const char *key, const Datum *v, const bool *
 	const char *code;
 	const char *at;
 
-	append_key(out, key);
 	if (isnull[ZT_VF_CODE])
-	{
-		appendStringInfoString(out, "null");
-		return;
-	}
+		return NULL;
 	code = TextDatumGetCString(v[ZT_VF_CODE]);
 	initStringInfo(&link);
 	while ((at = strstr(url, placeholder)) != NULL)
@@ -179,43 +162,60 @@ append_lookup_link(StringInfo out, const char *key, const Datum *v, const bool *
 		url = at + sizeof(placeholder) - 1;
 	}
 	appendStringInfoString(&link, url);
-	escape_json(out, link.data);
-	pfree(link.data);
+	return link.data;
+}
+
+void
+zt_template_value_texts(const Datum *v, const bool *isnull, char **texts)
+{
+	int			i = 0;
+
+	texts[i++] = text_of(v, isnull, ZT_VF_CODE);
+	texts[i++] = text_of(v, isnull, ZT_VF_APPLICANT_NAME);
+	texts[i++] = first_text_of(v, isnull, ZT_VF_REPRESENTATIVE_NAME, ZT_VF_APPLICANT_NAME);
+	texts[i++] = text_of(v, isnull, ZT_VF_ORGANIZATION_NAME);
+	texts[i++] = text_of(v, isnull, ZT_VF_PROCEDURE_NAME);
+	texts[i++] = text_of(v, isnull, ZT_VF_FIELD_NAME);
+	texts[i++] = first_text_of(v, isnull, ZT_VF_RECEIVING_UNIT, ZT_VF_AGENCY_NAME);
+	texts[i++] = first_text_of(v, isnull, ZT_VF_AGENCY_NAME, ZT_VF_RECEIVING_UNIT);
+	texts[i++] = text_of(v, isnull, ZT_VF_STAGE_LABEL);
+	texts[i++] = date_of(v, isnull, ZT_VF_SUBMITTED_AT);
+	texts[i++] = date_of(v, isnull, ZT_VF_RECEIVED_AT);
+	texts[i++] = date_of(v, isnull, ZT_VF_DUE_AFTER);
+	texts[i++] = date_of(v, isnull, ZT_VF_DUE_BEFORE);
+	texts[i++] = date_of(v, isnull, ZT_VF_SUPPLEMENT_DUE_AT);
+	texts[i++] = date_of(v, isnull, ZT_VF_RESULT_AT);
+	texts[i++] = date_of(v, isnull, ZT_VF_RETURNED_AT);
+	texts[i++] = text_of(v, isnull, ZT_VF_NOTE);
+	texts[i++] = fee_of(v, isnull);
+	/* 0 in person, 1 by post, anything else (2, unknown) online */
+	texts[i++] = pstrdup(isnull[ZT_VF_RETURN_METHOD] ? "Trực tuyến"
+						 : DatumGetInt16(v[ZT_VF_RETURN_METHOD]) == 0 ? "Trực tiếp"
+						 : DatumGetInt16(v[ZT_VF_RETURN_METHOD]) == 1 ? "Qua bưu điện"
+						 : "Trực tuyến");
+	texts[i++] = text_of(v, isnull, ZT_VF_PAYMENT_URL);
+	texts[i++] = lookup_link_of(v, isnull);
+	Assert(i == ZT_TEMPLATE_VALUE_COUNT);
 }
 
 void
 zt_append_template_values(StringInfo out, const Datum *v, const bool *isnull)
 {
-	const char *method;
+	char	   *texts[ZT_TEMPLATE_VALUE_COUNT];
 
+	zt_template_value_texts(v, isnull, texts);
 	appendStringInfoChar(out, '{');
-	append_text(out, "ma_ho_so", v, isnull, ZT_VF_CODE);
-	append_text(out, "ho_ten", v, isnull, ZT_VF_APPLICANT_NAME);
-	append_first_text(out, "nguoi_dai_dien", v, isnull, ZT_VF_REPRESENTATIVE_NAME, ZT_VF_APPLICANT_NAME);
-	append_text(out, "to_chuc", v, isnull, ZT_VF_ORGANIZATION_NAME);
-	append_text(out, "ten_thu_tuc", v, isnull, ZT_VF_PROCEDURE_NAME);
-	append_text(out, "ten_linh_vuc", v, isnull, ZT_VF_FIELD_NAME);
-	append_first_text(out, "don_vi_tiep_nhan", v, isnull, ZT_VF_RECEIVING_UNIT, ZT_VF_AGENCY_NAME);
-	append_first_text(out, "co_quan", v, isnull, ZT_VF_AGENCY_NAME, ZT_VF_RECEIVING_UNIT);
-	append_text(out, "trang_thai", v, isnull, ZT_VF_STAGE_LABEL);
-	append_date(out, "ngay_nop", v, isnull, ZT_VF_SUBMITTED_AT);
-	append_date(out, "ngay_tiep_nhan", v, isnull, ZT_VF_RECEIVED_AT);
-	append_date(out, "ngay_hen_tra", v, isnull, ZT_VF_DUE_AFTER);
-	append_date(out, "ngay_hen_tra_cu", v, isnull, ZT_VF_DUE_BEFORE);
-	append_date(out, "han_bo_sung", v, isnull, ZT_VF_SUPPLEMENT_DUE_AT);
-	append_date(out, "ngay_co_ket_qua", v, isnull, ZT_VF_RESULT_AT);
-	append_date(out, "ngay_tra", v, isnull, ZT_VF_RETURNED_AT);
-	append_text(out, "ghi_chu", v, isnull, ZT_VF_NOTE);
-	append_fee(out, "so_tien", v, isnull);
-	/* 0 in person, 1 by post, anything else (2, unknown) online */
-	append_key(out, "hinh_thuc_tra");
-	method = isnull[ZT_VF_RETURN_METHOD] ? "Trực tuyến"
-		: DatumGetInt16(v[ZT_VF_RETURN_METHOD]) == 0 ? "Trực tiếp"
-		: DatumGetInt16(v[ZT_VF_RETURN_METHOD]) == 1 ? "Qua bưu điện"
-		: "Trực tuyến";
-	escape_json(out, method);
-	append_text(out, "link_thanh_toan", v, isnull, ZT_VF_PAYMENT_URL);
-	append_lookup_link(out, "link_tra_cuu", v, isnull);
+	for (int i = 0; i < ZT_TEMPLATE_VALUE_COUNT; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(out, ',');
+		escape_json(out, zt_template_value_names[i]);
+		appendStringInfoChar(out, ':');
+		if (texts[i] == NULL)
+			appendStringInfoString(out, "null");
+		else
+			escape_json(out, texts[i]);
+	}
 	appendStringInfoChar(out, '}');
 }
 

@@ -57,6 +57,17 @@ typedef enum ZtValueField
 /* Their names in the dossier, dossier_event and stage_info tables. */
 extern const char *const zt_value_field_names[ZT_VF_COUNT];
 
+/* The values a template names ({{ma_ho_so}}), and their names. */
+#define ZT_TEMPLATE_VALUE_COUNT 21
+extern const char *const zt_template_value_names[ZT_TEMPLATE_VALUE_COUNT];
+
+/*
+ * The texts of the values, in the order of zt_template_value_names, palloc'ed
+ * in the current memory context; NULL for a null value.  The fields are
+ * Datums of their column types (text, timestamptz, numeric, smallint).
+ */
+extern void zt_template_value_texts(const Datum *values, const bool *isnull, char **texts);
+
 /*
  * Append the values as a JSON object to out.  The fields are Datums of
  * their column types (text, timestamptz, numeric, smallint).

@@ -1215,7 +1215,8 @@ send_claimed_row(WorkerLoop *w, ZtClaimedRow *row)
 	parts.template_id = row->template_id;
 	parts.template_params_json = row->template_params;
 	parts.tracking_id = row->idempotency_key;
-	parts.vars_json = row->vars;
+	parts.values = row->values;
+	parts.n_values = row->n_values;
 
 	if (strcmp(row->channel, "zalo_oa") == 0)
 	{

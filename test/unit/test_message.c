@@ -170,9 +170,93 @@ reply_fallback(void)
 	   "a message that is no reply has none");
 }
 
+/* The text of the message with the given table rows and values. */
+static char *
+transaction_text(const char *rows, const char *vars_json, const ZtValue *values, int n_values)
+{
+	ZtMessageParts parts = {0};
+	char		err[256] = "";
+
+	parts.user_id = "2468458835296197922";
+	parts.dossier_code = "000.00.04.H60-230215-0028";
+	parts.header = "Hồ sơ {{code}}";
+	parts.body = "{{trang_thai}}, hẹn trả {{ngay_hen_tra}}{{khong_co}}";
+	parts.table_rows_json = rows;
+	parts.buttons_json = BUTTONS;
+	parts.vars_json = vars_json;
+	parts.values = values;
+	parts.n_values = n_values;
+	return zt_build_transaction_message(&parts, err, sizeof(err));
+}
+
+/*
+ * Values given as name/text pairs (the worker's) make the same message as
+ * the same values in JSON, and a template's rows are those of its own text
+ * however often another text was used before.
+ */
+static void
+values_and_kept_templates(void)
+{
+	static const char *const rows[] = {
+		"[{\"key\":\"Trạng thái\",\"value\":\"{{trang_thai}}\"}]",
+		"[{\"key\":\"Thủ tục\",\"value\":\"{{ten_thu_tuc}}\"},{\"key\":\"Ghi chú\",\"value\":\"{{ghi_chu}}\"}]",
+	};
+	const ZtValue values[] = {
+		{"ma_ho_so", "000.00.04.H60-230215-0028"},
+		{"trang_thai", "Đã tiếp nhận"},
+		{"ten_thu_tuc", "Cấp \"giấy phép\" xây dựng"},
+		{"ghi_chu", NULL},
+		{"ngay_hen_tra", "20/02/2023"},
+		{"link_tra_cuu", "https://x.example/?q=1"},
+	};
+	const char *json = "{\"ma_ho_so\":\"000.00.04.H60-230215-0028\",\"trang_thai\":\"Đã tiếp nhận\","
+		"\"ten_thu_tuc\":\"Cấp \\\"giấy phép\\\" xây dựng\",\"ghi_chu\":null,"
+		"\"ngay_hen_tra\":\"20/02/2023\",\"link_tra_cuu\":\"https://x.example/?q=1\"}";
+	int			n = (int) (sizeof(values) / sizeof(values[0]));
+	char	   *from_pairs = transaction_text(rows[1], NULL, values, n);
+	char	   *from_json = transaction_text(rows[1], json, NULL, 0);
+	bool		same_each_time = true;
+
+	ok(from_pairs && from_json && strcmp(from_pairs, from_json) == 0,
+	   "values as name/text pairs make the message the JSON values make");
+	ok(from_pairs && strstr(from_pairs, "\"Hồ sơ 000.00.04.H60-230215-0028\"") &&
+	   strstr(from_pairs, "\"Đã tiếp nhận, hẹn trả 20/02/2023\"") &&
+	   strstr(from_pairs, "Cấp \\\"giấy phép\\\" xây dựng") && !strstr(from_pairs, "Ghi chú"),
+	   "  the English and Vietnamese names, an unknown name, a quote and a null value");
+	for (int round = 0; round < 40; round++)
+	{
+		char	   *text = transaction_text(rows[round % 2], NULL, values, n);
+
+		if (text == NULL || (strstr(text, "Thủ tục") != NULL) != (round % 2 == 1) ||
+			(strstr(text, "\"Trạng thái\"") != NULL) != (round % 2 == 0))
+			same_each_time = false;
+		free(text);
+	}
+	ok(same_each_time, "  two templates in turn: each message has its own template's rows");
+	same_each_time = true;
+	for (int round = 0; round < 200; round++)
+	{
+		char		own_rows[128];
+		char		own_key[32];
+		char	   *text;
+
+		/* more templates than are kept parsed */
+		snprintf(own_key, sizeof(own_key), "\"Dòng %d\"", round % 50);
+		snprintf(own_rows, sizeof(own_rows), "[{\"key\":%s,\"value\":\"x\"}]", own_key);
+		text = transaction_text(own_rows, NULL, values, n);
+		if (text == NULL || strstr(text, own_key) == NULL)
+			same_each_time = false;
+		free(text);
+	}
+	ok(same_each_time, "  fifty templates in turn: each message has its own template's rows");
+	free(from_pairs);
+	free(from_json);
+}
+
 int
 main(void)
 {
+	values_and_kept_templates();
 	template_messages();
 	reply_fallback();
 	link_kept("https://dichvucong.gov.vn/tra-cuu?ma_ho_so=000.00.04.H60-230215-0028", "a plain link");
