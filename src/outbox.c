@@ -896,24 +896,24 @@ ZT_VALUE_COLUMNS " "
 /* The column of the claim where the ZT_VALUE_COLUMNS start. */
 #define CLAIM_VALUES_FIRST_COLUMN 20
 
+/* The columns of the claim read as text, before the values. */
+static const int claim_text_columns[] = {3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19};
+
 /*
- * The template values of a claimed row, copied into cxt; NULL for a
- * notification without a stage (a chat message).
+ * The template values of a claimed row (its columns from first on),
+ * copied into cxt; NULL for a notification without a stage (a chat
+ * message).
  */
 static ZtValue *
-claimed_values(HeapTuple tup, TupleDesc desc, int first, MemoryContext cxt)
+claimed_values(const Datum *columns, const bool *nulls, MemoryContext cxt)
 {
-	Datum		values[ZT_VF_COUNT];
-	bool		isnull[ZT_VF_COUNT];
 	char	   *texts[ZT_TEMPLATE_VALUE_COUNT];
 	ZtValue    *out;
 
-	for (int f = 0; f < ZT_VF_COUNT; f++)
-		values[f] = SPI_getbinval(tup, desc, first + f, &isnull[f]);
-	if (isnull[ZT_VF_STAGE_LABEL])
+	if (nulls[ZT_VF_STAGE_LABEL])
 		return NULL;
 	/* made in the transaction's memory, which the commit frees */
-	zt_template_value_texts(values, isnull, texts);
+	zt_template_value_texts(columns, nulls, texts);
 	out = MemoryContextAlloc(cxt, sizeof(ZtValue) * ZT_TEMPLATE_VALUE_COUNT);
 	for (int i = 0; i < ZT_TEMPLATE_VALUE_COUNT; i++)
 	{
@@ -921,6 +921,21 @@ claimed_values(HeapTuple tup, TupleDesc desc, int first, MemoryContext cxt)
 		out[i].text = texts[i] ? MemoryContextStrdup(cxt, texts[i]) : NULL;
 	}
 	return out;
+}
+
+/* A text column of a claimed row, copied into cxt; NULL for NULL. */
+static char *
+claimed_text(const Datum *columns, const bool *nulls, int col, MemoryContext cxt)
+{
+	MemoryContext old;
+	char	   *copy;
+
+	if (nulls[col - 1])
+		return NULL;
+	old = MemoryContextSwitchTo(cxt);
+	copy = TextDatumGetCString(columns[col - 1]);
+	MemoryContextSwitchTo(old);
+	return copy;
 }
 
 /*
@@ -933,6 +948,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 	static SPIPlanPtr plan = NULL;
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum		args[2] = {Int32GetDatum(limit), Int32GetDatum(lease_ms)};
+	Datum	   *columns;
+	bool	   *nulls;
 	int			n;
 
 	zt_worker_begin("zalo_tthc: claiming notifications");
@@ -952,42 +969,45 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 
 	n = (int) SPI_processed;
 	*rows = MemoryContextAllocZero(cxt, sizeof(ZtClaimedRow) * Max(n, 1));
+	for (int i = 0; i < (int) lengthof(claim_text_columns); i++)
+		if (SPI_gettypeid(SPI_tuptable->tupdesc, claim_text_columns[i]) != TEXTOID)
+			elog(ERROR, "column %d of the claim is not text", claim_text_columns[i]);
+	columns = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
+	nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
 	for (int i = 0; i < n; i++)
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
 		ZtClaimedRow *row = &(*rows)[i];
-		bool		isnull;
-		Datum		content;
 
-		row->outbox_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-		row->attempt = DatumGetInt32(SPI_getbinval(tup, desc, 2, &isnull));
-		row->kind = zt_spi_copy_text(tup, desc, 3, cxt);
-		row->channel = zt_spi_copy_text(tup, desc, 4, cxt);
-		row->idempotency_key = zt_spi_copy_text(tup, desc, 5, cxt);
-		row->user_id = zt_spi_copy_text(tup, desc, 6, cxt);
-		row->followed = DatumGetBool(SPI_getbinval(tup, desc, 7, &isnull));
-		row->phone = zt_spi_copy_text(tup, desc, 8, cxt);
-		row->code = zt_spi_copy_text(tup, desc, 9, cxt);
-		row->header = zt_spi_copy_text(tup, desc, 10, cxt);
-		row->body = zt_spi_copy_text(tup, desc, 11, cxt);
-		row->table_rows = zt_spi_copy_text(tup, desc, 12, cxt);
-		row->buttons = zt_spi_copy_text(tup, desc, 13, cxt);
-		row->status_style = zt_spi_copy_text(tup, desc, 14, cxt);
-		row->template_id = zt_spi_copy_text(tup, desc, 15, cxt);
-		row->template_params = zt_spi_copy_text(tup, desc, 16, cxt);
-		row->file_name = zt_spi_copy_text(tup, desc, 17, cxt);
-		content = SPI_getbinval(tup, desc, 18, &isnull);
-		if (!isnull)
+		/* each column once: the claim has about 40, most of them text */
+		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, columns, nulls);
+		row->outbox_id = DatumGetInt64(columns[0]);
+		row->attempt = DatumGetInt32(columns[1]);
+		row->kind = claimed_text(columns, nulls, 3, cxt);
+		row->channel = claimed_text(columns, nulls, 4, cxt);
+		row->idempotency_key = claimed_text(columns, nulls, 5, cxt);
+		row->user_id = claimed_text(columns, nulls, 6, cxt);
+		row->followed = DatumGetBool(columns[6]);
+		row->phone = claimed_text(columns, nulls, 8, cxt);
+		row->code = claimed_text(columns, nulls, 9, cxt);
+		row->header = claimed_text(columns, nulls, 10, cxt);
+		row->body = claimed_text(columns, nulls, 11, cxt);
+		row->table_rows = claimed_text(columns, nulls, 12, cxt);
+		row->buttons = claimed_text(columns, nulls, 13, cxt);
+		row->status_style = claimed_text(columns, nulls, 14, cxt);
+		row->template_id = claimed_text(columns, nulls, 15, cxt);
+		row->template_params = claimed_text(columns, nulls, 16, cxt);
+		row->file_name = claimed_text(columns, nulls, 17, cxt);
+		if (!nulls[17])
 		{
-			bytea	   *b = DatumGetByteaPP(content);
+			bytea	   *b = DatumGetByteaPP(columns[17]);
 
 			row->file_len = VARSIZE_ANY_EXHDR(b);
 			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
 			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
 		}
-		row->payload = zt_spi_copy_text(tup, desc, 19, cxt);
-		row->values = claimed_values(tup, desc, CLAIM_VALUES_FIRST_COLUMN, cxt);
+		row->payload = claimed_text(columns, nulls, 19, cxt);
+		row->values = claimed_values(columns + CLAIM_VALUES_FIRST_COLUMN - 1,
+									 nulls + CLAIM_VALUES_FIRST_COLUMN - 1, cxt);
 		row->n_values = row->values ? ZT_TEMPLATE_VALUE_COUNT : 0;
 	}
 	zt_worker_end();
