@@ -301,13 +301,15 @@ CREATE TRIGGER stage_transition_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.stage_transition
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
 
--- the enqueue trigger keeps which stages are sent by phone
+-- the enqueue trigger keeps which stages are sent by phone, and the
+-- delivery worker keeps a copy of the templates
 CREATE TRIGGER template_changed
 	AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON zalo_tthc.template
 	FOR EACH STATEMENT EXECUTE FUNCTION zalo_tthc.stage_rules_changed();
 -- (also while a restore runs as a replica)
 ALTER TABLE zalo_tthc.stage_info ENABLE ALWAYS TRIGGER stage_info_changed;
 ALTER TABLE zalo_tthc.stage_transition ENABLE ALWAYS TRIGGER stage_transition_changed;
+ALTER TABLE zalo_tthc.template ENABLE ALWAYS TRIGGER template_changed;
 
 -- ---------------------------------------------------------------------
 -- Dump and restore

@@ -213,6 +213,9 @@ COMMENT ON COLUMN zalo_tthc.template.zbs_template_id IS 'Mã mẫu ZBS đã duy�
 COMMENT ON COLUMN zalo_tthc.template.zbs_params IS 'Tham số mẫu ZBS: object mapping each parameter registered with the template to a text with placeholders, e.g. {"ma_ho_so": "{{ma_ho_so}}"}.  Each value is cut to the parameter''s maximum length as Zalo reports it (30 characters until known).';
 COMMENT ON COLUMN zalo_tthc.template.updated_at IS 'Thời điểm cập nhật.';
 COMMENT ON COLUMN zalo_tthc.template.by_phone IS 'Gửi qua số điện thoại: send this stage by phone (paid per message) when no follower can get it.  Off for the intermediate stages by default.';
+-- the delivery worker keeps a copy of the templates: a restore, which
+-- runs as a replica, must tell it too
+ALTER TABLE zalo_tthc.template ENABLE ALWAYS TRIGGER template_changed;
 
 CREATE TABLE zalo_tthc.zbs_template (
 	template_id	text PRIMARY KEY,

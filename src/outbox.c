@@ -873,9 +873,7 @@ static const char *const claim_sql =
 "SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
 "       r.zalo_user_id, coalesce(r.followed, false),"
 "       '84' || substr(dd.applicant_phone, 4),"
-"       dd.code, t.header, t.body, t.table_rows::text, t.buttons::text, t.status_style,"
-"       t.zbs_template_id, t.zbs_params::text,"
-"       doc.file_name, doc.content, c.payload::text, "
+"       dd.code, c.stage, doc.file_name, doc.content, c.payload::text, "
 ZT_VALUE_COLUMNS " "
 "FROM claimed c "
 /* one index probe per claimed row for each, whatever the statistics say */
@@ -885,19 +883,136 @@ ZT_VALUE_COLUMNS " "
 "       ON true "
 "LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
 "                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
-"LEFT JOIN LATERAL (SELECT t.header, t.body, t.table_rows, t.buttons, t.status_style, t.zbs_template_id,"
-"                          t.zbs_params"
-"                   FROM zalo_tthc.template t WHERE t.stage = c.stage OFFSET 0) t ON true "
 "LEFT JOIN LATERAL (SELECT doc.file_name, doc.content FROM zalo_tthc.dossier_document doc"
 "                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
 "                   OFFSET 0) doc ON true "
 "ORDER BY c.id";
 
 /* The column of the claim where the ZT_VALUE_COLUMNS start. */
-#define CLAIM_VALUES_FIRST_COLUMN 20
+#define CLAIM_VALUES_FIRST_COLUMN 14
 
 /* The columns of the claim read as text, before the values. */
-static const int claim_text_columns[] = {3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 19};
+static const int claim_text_columns[] = {3, 4, 5, 6, 8, 9, 11, 13};
+
+/*
+ * The worker's copy of zalo_tthc.template: the claim names each
+ * notification's stage and the message takes its template from here,
+ * instead of reading the same row and writing its JSON as text again for
+ * every notification.  The template_changed statement trigger sends a
+ * relcache invalidation of the table (also in a restore, which runs as a
+ * replica); the callback marks the copy stale.  After its statement, each
+ * claim takes in the invalidations that arrived and reads a stale copy
+ * again, with a snapshot of now (and again if an invalidation arrived
+ * meanwhile): an edit that committed before a stage change the claim took
+ * is in the copy its message is built from.
+ */
+typedef struct StageTemplate
+{
+	Oid			stage;
+	char	   *header;
+	char	   *body;
+	char	   *table_rows;
+	char	   *buttons;
+	char	   *status_style;
+	char	   *template_id;
+	char	   *template_params;
+} StageTemplate;
+
+static StageTemplate stage_templates[ZT_MAX_STAGES];
+static int	stage_template_count = 0;
+static bool stage_templates_valid = false;
+static uint64 stage_template_invalidations = 0;
+static Oid	stage_template_relid = InvalidOid;
+static MemoryContext stage_template_cxt = NULL;
+
+static void
+stage_templates_invalidate(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == stage_template_relid)
+	{
+		stage_templates_valid = false;
+		stage_template_invalidations++;
+	}
+}
+
+/* Read zalo_tthc.template into stage_templates (in a transaction, SPI connected). */
+static void
+read_stage_templates(void)
+{
+	if (stage_template_cxt == NULL)
+	{
+		stage_template_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc stage templates",
+												   ALLOCSET_SMALL_SIZES);
+		CacheRegisterRelcacheCallback(stage_templates_invalidate, (Datum) 0);
+	}
+	stage_template_relid = get_relname_relid("template", get_namespace_oid("zalo_tthc", false));
+	MemoryContextReset(stage_template_cxt);
+	stage_template_count = 0;
+
+	PushActiveSnapshot(GetLatestSnapshot());
+	if (SPI_execute("SELECT stage, header, body, table_rows::text, buttons::text, status_style,"
+					" zbs_template_id, zbs_params::text FROM zalo_tthc.template", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read zalo_tthc.template");
+	if (SPI_processed > ZT_MAX_STAGES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("zalo_tthc.template has %llu rows, more than the %d stages supported",
+						(unsigned long long) SPI_processed, ZT_MAX_STAGES)));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		StageTemplate *t = &stage_templates[i];
+		bool		isnull;
+
+		t->stage = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		t->header = zt_spi_copy_text(tup, desc, 2, stage_template_cxt);
+		t->body = zt_spi_copy_text(tup, desc, 3, stage_template_cxt);
+		t->table_rows = zt_spi_copy_text(tup, desc, 4, stage_template_cxt);
+		t->buttons = zt_spi_copy_text(tup, desc, 5, stage_template_cxt);
+		t->status_style = zt_spi_copy_text(tup, desc, 6, stage_template_cxt);
+		t->template_id = zt_spi_copy_text(tup, desc, 7, stage_template_cxt);
+		t->template_params = zt_spi_copy_text(tup, desc, 8, stage_template_cxt);
+	}
+	stage_template_count = (int) SPI_processed;
+	PopActiveSnapshot();
+}
+
+/*
+ * After the claim statement: take in the invalidations that arrived, and
+ * read the templates again if one was edited.  An edit that committed
+ * before a stage change the claim took has sent its invalidation before
+ * the claim's snapshot was taken, so the copy has it.
+ */
+static void
+load_stage_templates(void)
+{
+	AcceptInvalidationMessages();
+	while (!stage_templates_valid)
+	{
+		uint64		seen = stage_template_invalidations;
+
+		read_stage_templates();
+		stage_templates_valid = (seen == stage_template_invalidations);
+	}
+}
+
+/* The template of a stage, NULL if it has none. */
+static const StageTemplate *
+stage_template(Oid stage)
+{
+	for (int i = 0; i < stage_template_count; i++)
+		if (stage_templates[i].stage == stage)
+			return &stage_templates[i];
+	return NULL;
+}
+
+/* A copy of s in cxt, NULL for NULL. */
+static char *
+copy_or_null(const char *s, MemoryContext cxt)
+{
+	return s ? MemoryContextStrdup(cxt, s) : NULL;
+}
 
 /*
  * The template values of a claimed row (its columns from first on),
@@ -948,6 +1063,7 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 	static SPIPlanPtr plan = NULL;
 	MemoryContext cxt = CurrentMemoryContext;
 	Datum		args[2] = {Int32GetDatum(limit), Int32GetDatum(lease_ms)};
+	SPITupleTable *claimed;
 	Datum	   *columns;
 	bool	   *nulls;
 	int			n;
@@ -968,18 +1084,21 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 		elog(ERROR, "could not claim notifications");
 
 	n = (int) SPI_processed;
+	claimed = SPI_tuptable;
+	/* (reading the templates runs a statement: SPI_tuptable is its result) */
+	load_stage_templates();
 	*rows = MemoryContextAllocZero(cxt, sizeof(ZtClaimedRow) * Max(n, 1));
 	for (int i = 0; i < (int) lengthof(claim_text_columns); i++)
-		if (SPI_gettypeid(SPI_tuptable->tupdesc, claim_text_columns[i]) != TEXTOID)
+		if (SPI_gettypeid(claimed->tupdesc, claim_text_columns[i]) != TEXTOID)
 			elog(ERROR, "column %d of the claim is not text", claim_text_columns[i]);
-	columns = palloc(sizeof(Datum) * SPI_tuptable->tupdesc->natts);
-	nulls = palloc(sizeof(bool) * SPI_tuptable->tupdesc->natts);
+	columns = palloc(sizeof(Datum) * claimed->tupdesc->natts);
+	nulls = palloc(sizeof(bool) * claimed->tupdesc->natts);
 	for (int i = 0; i < n; i++)
 	{
 		ZtClaimedRow *row = &(*rows)[i];
 
-		/* each column once: the claim has about 40, most of them text */
-		heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, columns, nulls);
+		/* each column once: the claim has about 40 */
+		heap_deform_tuple(claimed->vals[i], claimed->tupdesc, columns, nulls);
 		row->outbox_id = DatumGetInt64(columns[0]);
 		row->attempt = DatumGetInt32(columns[1]);
 		row->kind = claimed_text(columns, nulls, 3, cxt);
@@ -989,23 +1108,31 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 		row->followed = DatumGetBool(columns[6]);
 		row->phone = claimed_text(columns, nulls, 8, cxt);
 		row->code = claimed_text(columns, nulls, 9, cxt);
-		row->header = claimed_text(columns, nulls, 10, cxt);
-		row->body = claimed_text(columns, nulls, 11, cxt);
-		row->table_rows = claimed_text(columns, nulls, 12, cxt);
-		row->buttons = claimed_text(columns, nulls, 13, cxt);
-		row->status_style = claimed_text(columns, nulls, 14, cxt);
-		row->template_id = claimed_text(columns, nulls, 15, cxt);
-		row->template_params = claimed_text(columns, nulls, 16, cxt);
-		row->file_name = claimed_text(columns, nulls, 17, cxt);
-		if (!nulls[17])
+		if (!nulls[9])
 		{
-			bytea	   *b = DatumGetByteaPP(columns[17]);
+			const StageTemplate *t = stage_template(DatumGetObjectId(columns[9]));
+
+			if (t != NULL)
+			{
+				row->header = copy_or_null(t->header, cxt);
+				row->body = copy_or_null(t->body, cxt);
+				row->table_rows = copy_or_null(t->table_rows, cxt);
+				row->buttons = copy_or_null(t->buttons, cxt);
+				row->status_style = copy_or_null(t->status_style, cxt);
+				row->template_id = copy_or_null(t->template_id, cxt);
+				row->template_params = copy_or_null(t->template_params, cxt);
+			}
+		}
+		row->file_name = claimed_text(columns, nulls, 11, cxt);
+		if (!nulls[11])
+		{
+			bytea	   *b = DatumGetByteaPP(columns[11]);
 
 			row->file_len = VARSIZE_ANY_EXHDR(b);
 			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
 			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
 		}
-		row->payload = claimed_text(columns, nulls, 19, cxt);
+		row->payload = claimed_text(columns, nulls, 13, cxt);
 		row->values = claimed_values(columns + CLAIM_VALUES_FIRST_COLUMN - 1,
 									 nulls + CLAIM_VALUES_FIRST_COLUMN - 1, cxt);
 		row->n_values = row->values ? ZT_TEMPLATE_VALUE_COUNT : 0;
