@@ -24,6 +24,8 @@
 #   BENCH_BATCH (empty: the default batch_size)
 #   BENCH_LATENCY_SAMPLES (200)  BENCH_STEADY_RATE (1000)  BENCH_STEADY_SECONDS (10)
 #   BENCH_ENDPOINTS ("mock0 mock50 node50")  BENCH_BUILDS ("base this")
+#   BENCH_ROUNDS (1; more: the builds take turns that many times, and each
+#   figure of rate and CPU is the median of the rounds)
 #   BENCH_PERF (empty; 1: perf record -g of this build's worker in each
 #   run, reports in bench/out/engine-ENDPOINT-FLIGHT.perf.txt; dwarf: the
 #   same with DWARF call graphs, and the share of each step of the loop in
@@ -291,18 +293,39 @@ for ep in $ENDPOINTS; do
 	done
 done
 BUILDS=${BENCH_BUILDS:-base this}
-for build in $BUILDS; do
-	use_library "$build"
-	for ep in $ENDPOINTS; do
-		set_endpoint "$ep"
-		set_option api_base_url "${URL[$ep]}"
-		for f in $IN_FLIGHTS; do
-			set_option max_in_flight "$f"
-			read -r RATE[$build,$ep,$f] CPU[$build,$ep,$f] TURNS[$build,$ep,$f] < <(run_rate)
-			say "$build $ep max_in_flight $f: ${RATE[$build,$ep,$f]}/s, ${CPU[$build,$ep,$f]} µs CPU each," \
-				"${TURNS[$build,$ep,$f]} loop turns each (ceiling ${CEIL[$ep,$f]}/s)"
+ROUNDS=${BENCH_ROUNDS:-1}
+# the median of a list of numbers
+median() { tr ' ' '\n' <<<"$*" | sed '/^$/d' | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+declare -A RATES CPUS TURNSS
+for round in $(seq "$ROUNDS"); do
+	for build in $BUILDS; do
+		use_library "$build"
+		for ep in $ENDPOINTS; do
+			set_endpoint "$ep"
+			set_option api_base_url "${URL[$ep]}"
+			for f in $IN_FLIGHTS; do
+				set_option max_in_flight "$f"
+				read -r rate cpu turns < <(run_rate)
+				RATES[$build,$ep,$f]+=" $rate"
+				CPUS[$build,$ep,$f]+=" $cpu"
+				TURNSS[$build,$ep,$f]+=" $turns"
+				say "round $round, $build $ep max_in_flight $f: $rate/s, $cpu µs CPU each," \
+					"$turns loop turns each (ceiling ${CEIL[$ep,$f]}/s)"
+			done
 		done
 	done
+done
+for build in $BUILDS; do
+	for ep in $ENDPOINTS; do
+		for f in $IN_FLIGHTS; do
+			RATE[$build,$ep,$f]=$(median ${RATES[$build,$ep,$f]})
+			CPU[$build,$ep,$f]=$(median ${CPUS[$build,$ep,$f]})
+			TURNS[$build,$ep,$f]=$(median ${TURNSS[$build,$ep,$f]})
+		done
+	done
+done
+for build in $BUILDS; do
+	use_library "$build"
 	say "$build: commit-to-request latency, idle"
 	LAT[$build,idle]=$(latency_idle)
 	say "$build: commit-to-request latency, $STEADY_RATE changes/s"
@@ -311,7 +334,17 @@ for build in $BUILDS; do
 done
 
 {
-	echo "engine, $(date -u +%F), $(nproc) cores, $N notifications per run, rate_limit 0, batch_size ${BATCH:-default}"
+	echo "engine, $(date -u +%F), $(nproc) cores, $N notifications per run, rate_limit 0, batch_size ${BATCH:-default}," \
+		"median of $ROUNDS round(s), the builds in turn"
+	if ((ROUNDS > 1)); then
+		for build in $BUILDS; do
+			for ep in $ENDPOINTS; do
+				for f in $IN_FLIGHTS; do
+					echo "  $build $ep/$f each round: /s${RATES[$build,$ep,$f]}; µs${CPUS[$build,$ep,$f]}"
+				done
+			done
+		done
+	fi
 	echo "base $base_rev, this $this_rev"
 	printf '%-7s %6s %9s | %8s %6s %9s %7s | %8s %6s %9s %7s | %9s\n' endpoint flight allowed \
 		"base/s" "µs" "/allowed" "/ceil" "this/s" "µs" "/allowed" "/ceil" "this/base"
