@@ -232,8 +232,12 @@ apply_multi_options(ZaloClient *client)
 #ifdef ZC_HAVE_EPOLL
 /*
  * libcurl's socket callback: watch the socket for what libcurl waits on.
- * A socket that cannot be watched makes libcurl fail the transfers in
- * progress (they are retried), rather than wait for them forever.
+ * A socket libcurl starts watching is added to the epoll set and marked
+ * (curl_multi_assign), so a change of what it waits on is one call; the
+ * mark goes with CURL_POLL_REMOVE, which a kept-alive connection gets at
+ * the end of each request.  A socket that cannot be watched makes libcurl
+ * fail the transfers in progress (they are retried), rather than wait for
+ * them forever.
  */
 static int
 watch_socket(CURL *easy, curl_socket_t s, int what, void *clientp, void *socketp)
@@ -242,7 +246,6 @@ watch_socket(CURL *easy, curl_socket_t s, int what, void *clientp, void *socketp
 	struct epoll_event ev;
 
 	(void) easy;
-	(void) socketp;
 	if (what == CURL_POLL_REMOVE)
 	{
 		/* the socket may already be closed, which removed it */
@@ -252,11 +255,13 @@ watch_socket(CURL *easy, curl_socket_t s, int what, void *clientp, void *socketp
 	memset(&ev, 0, sizeof(ev));
 	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
 	ev.data.fd = s;
-	if (epoll_ctl(client->epoll_fd, EPOLL_CTL_MOD, s, &ev) == 0)
-		return 0;
-	if (errno == ENOENT && epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, s, &ev) == 0)
-		return 0;
-	return -1;
+	if (socketp != NULL)
+		return epoll_ctl(client->epoll_fd, EPOLL_CTL_MOD, s, &ev) == 0 ? 0 : -1;
+	if (epoll_ctl(client->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 &&
+		(errno != EEXIST || epoll_ctl(client->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0))
+		return -1;
+	curl_multi_assign(client->multi, s, client);
+	return 0;
 }
 #endif
 

@@ -38,8 +38,6 @@ watch_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 	struct epoll_event ev = {0};
 
 	(void) easy;
-	(void) userp;
-	(void) socketp;
 	if (what == CURL_POLL_REMOVE)
 	{
 		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, NULL);
@@ -47,8 +45,12 @@ watch_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 	}
 	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
 	ev.data.fd = s;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
-		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev);
+	/* as the worker: a socket being watched is marked, so a change is one call */
+	if (socketp != NULL)
+		return epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) == 0 ? 0 : -1;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno != EEXIST)
+		return -1;
+	curl_multi_assign((CURLM *) userp, s, &epoll_fd);
 	return 0;
 }
 
@@ -131,6 +133,7 @@ main(int argc, char **argv)
 	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	multi = curl_multi_init();
 	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, watch_socket);
+	curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, multi);
 	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, set_timer);
 	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, in_flight);
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, in_flight);
