@@ -894,119 +894,6 @@ ZT_VALUE_COLUMNS " "
 /* The columns of the claim read as text, before the values. */
 static const int claim_text_columns[] = {3, 4, 5, 6, 8, 9, 11, 13};
 
-/*
- * The worker's copy of zalo_tthc.template: the claim names each
- * notification's stage and the message takes its template from here,
- * instead of reading the same row and writing its JSON as text again for
- * every notification.  The template_changed statement trigger sends a
- * relcache invalidation of the table (also in a restore, which runs as a
- * replica); the callback marks the copy stale.  After its statement, each
- * claim takes in the invalidations that arrived and reads a stale copy
- * again, with a snapshot of now (and again if an invalidation arrived
- * meanwhile): an edit that committed before a stage change the claim took
- * is in the copy its message is built from.
- */
-typedef struct StageTemplate
-{
-	Oid			stage;
-	char	   *header;
-	char	   *body;
-	char	   *table_rows;
-	char	   *buttons;
-	char	   *status_style;
-	char	   *template_id;
-	char	   *template_params;
-} StageTemplate;
-
-static StageTemplate stage_templates[ZT_MAX_STAGES];
-static int	stage_template_count = 0;
-static bool stage_templates_valid = false;
-static uint64 stage_template_invalidations = 0;
-static Oid	stage_template_relid = InvalidOid;
-static MemoryContext stage_template_cxt = NULL;
-
-static void
-stage_templates_invalidate(Datum arg, Oid relid)
-{
-	if (relid == InvalidOid || relid == stage_template_relid)
-	{
-		stage_templates_valid = false;
-		stage_template_invalidations++;
-	}
-}
-
-/* Read zalo_tthc.template into stage_templates (in a transaction, SPI connected). */
-static void
-read_stage_templates(void)
-{
-	if (stage_template_cxt == NULL)
-	{
-		stage_template_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc stage templates",
-												   ALLOCSET_SMALL_SIZES);
-		CacheRegisterRelcacheCallback(stage_templates_invalidate, (Datum) 0);
-	}
-	stage_template_relid = get_relname_relid("template", get_namespace_oid("zalo_tthc", false));
-	MemoryContextReset(stage_template_cxt);
-	stage_template_count = 0;
-
-	PushActiveSnapshot(GetLatestSnapshot());
-	if (SPI_execute("SELECT stage, header, body, table_rows::text, buttons::text, status_style,"
-					" zbs_template_id, zbs_params::text FROM zalo_tthc.template", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read zalo_tthc.template");
-	if (SPI_processed > ZT_MAX_STAGES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("zalo_tthc.template has %llu rows, more than the %d stages supported",
-						(unsigned long long) SPI_processed, ZT_MAX_STAGES)));
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		StageTemplate *t = &stage_templates[i];
-		bool		isnull;
-
-		t->stage = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		t->header = zt_spi_copy_text(tup, desc, 2, stage_template_cxt);
-		t->body = zt_spi_copy_text(tup, desc, 3, stage_template_cxt);
-		t->table_rows = zt_spi_copy_text(tup, desc, 4, stage_template_cxt);
-		t->buttons = zt_spi_copy_text(tup, desc, 5, stage_template_cxt);
-		t->status_style = zt_spi_copy_text(tup, desc, 6, stage_template_cxt);
-		t->template_id = zt_spi_copy_text(tup, desc, 7, stage_template_cxt);
-		t->template_params = zt_spi_copy_text(tup, desc, 8, stage_template_cxt);
-	}
-	stage_template_count = (int) SPI_processed;
-	PopActiveSnapshot();
-}
-
-/*
- * After the claim statement: take in the invalidations that arrived, and
- * read the templates again if one was edited.  An edit that committed
- * before a stage change the claim took has sent its invalidation before
- * the claim's snapshot was taken, so the copy has it.
- */
-static void
-load_stage_templates(void)
-{
-	AcceptInvalidationMessages();
-	while (!stage_templates_valid)
-	{
-		uint64		seen = stage_template_invalidations;
-
-		read_stage_templates();
-		stage_templates_valid = (seen == stage_template_invalidations);
-	}
-}
-
-/* The template of a stage, NULL if it has none. */
-static const StageTemplate *
-stage_template(Oid stage)
-{
-	for (int i = 0; i < stage_template_count; i++)
-		if (stage_templates[i].stage == stage)
-			return &stage_templates[i];
-	return NULL;
-}
-
 /* A copy of s in cxt, NULL for NULL. */
 static char *
 copy_or_null(const char *s, MemoryContext cxt)
@@ -1085,8 +972,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 
 	n = (int) SPI_processed;
 	claimed = SPI_tuptable;
-	/* (reading the templates runs a statement: SPI_tuptable is its result) */
-	load_stage_templates();
+	/* a template edit that committed before a change claimed here is in the copy */
+	zt_stage_templates_load();
 	*rows = MemoryContextAllocZero(cxt, sizeof(ZtClaimedRow) * Max(n, 1));
 	for (int i = 0; i < (int) lengthof(claim_text_columns); i++)
 		if (SPI_gettypeid(claimed->tupdesc, claim_text_columns[i]) != TEXTOID)
@@ -1110,7 +997,7 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 		row->code = claimed_text(columns, nulls, 9, cxt);
 		if (!nulls[9])
 		{
-			const StageTemplate *t = stage_template(DatumGetObjectId(columns[9]));
+			const ZtStageTemplate *t = zt_stage_template(DatumGetObjectId(columns[9]));
 
 			if (t != NULL)
 			{

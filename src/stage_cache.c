@@ -2,14 +2,18 @@
  * stage_cache.c
  *		Per-session cache of the stage rules (zalo_tthc.stage_info and
  *		zalo_tthc.stage_transition), so the dossier trigger checks a stage
- *		change without running a query.
+ *		change without running a query; and the delivery worker's copy of
+ *		the stage templates (zalo_tthc.template), so its claim does not read
+ *		the same rows and write their JSON out as text for every
+ *		notification.
  *
- * The rules are data a DBA edits.  A statement trigger on both tables
- * sends a relcache invalidation for them; every session's callback then
- * marks its copy stale and the next use reloads it.  Reading the two
- * tables takes in invalidations itself (locking a table does): a change
- * that commits between the two reads is noticed, and the rules are read
- * again (with a new snapshot), instead of being kept half old.
+ * The rules and templates are data a DBA edits.  A statement trigger on
+ * each table sends a relcache invalidation for it (also while a restore
+ * runs as a replica); every session's callback then marks its copy stale
+ * and the next use reloads it.  Reading the tables takes in invalidations
+ * itself (locking a table does): a change that commits while they are
+ * read is noticed, and they are read again (with a new snapshot), instead
+ * of being kept half old.
  */
 #include "postgres.h"
 
@@ -23,29 +27,48 @@
 #include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "own_tables.h"
 #include "stage_cache.h"
 
+/* Whether a copy is current, and how many invalidations of its tables came. */
+typedef struct CopyState
+{
+	bool		valid;
+	uint64		invalidations;
+} CopyState;
+
 static ZtStageRule stage_rules[ZT_MAX_STAGES];
 static int	stage_rule_count = 0;
-static bool stage_rules_valid = false;
-static uint64 stage_rule_invalidations = 0;
+static CopyState rules_copy;
 static Oid	stage_info_relid = InvalidOid;
 static Oid	stage_transition_relid = InvalidOid;
 
-/* Relcache callback: forget the rules when either table changes. */
+static ZtStageTemplate stage_templates[ZT_MAX_STAGES];
+static int	stage_template_count = 0;
+static CopyState templates_copy;
+static Oid	template_relid = InvalidOid;
+static MemoryContext stage_template_cxt = NULL;
+
+static void
+mark_stale(CopyState *copy)
+{
+	copy->valid = false;
+	copy->invalidations++;
+}
+
+/* Relcache callback: forget the rules or the templates when their tables change. */
 static void
 stage_cache_invalidate(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == stage_info_relid ||
 		relid == stage_transition_relid)
-	{
-		stage_rules_valid = false;
-		stage_rule_invalidations++;
-	}
+		mark_stale(&rules_copy);
+	if (relid == InvalidOid || relid == template_relid)
+		mark_stale(&templates_copy);
 }
 
 /* Register the invalidation callback (once per process). */
@@ -63,6 +86,17 @@ stage_index(Oid stage)
 		if (stage_rules[i].stage == stage)
 			return i;
 	return -1;
+}
+
+/* Raise an error when a table of one row per stage has more than ZT_MAX_STAGES. */
+void
+zt_check_stage_rows(const char *table, uint64 rows)
+{
+	if (rows > ZT_MAX_STAGES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("zalo_tthc.%s has %llu rows, more than the %d stages supported",
+						table, (unsigned long long) rows, ZT_MAX_STAGES)));
 }
 
 /* Read both tables into stage_rules. */
@@ -97,11 +131,7 @@ read_stage_rules(void)
 		elog(ERROR, "could not read zalo_tthc.stage_info");
 
 	n = SPI_processed;
-	if (n > ZT_MAX_STAGES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("zalo_tthc.stage_info has %llu rows, more than the %d stages supported",
-						(unsigned long long) n, ZT_MAX_STAGES)));
+	zt_check_stage_rows("stage_info", n);
 
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -151,15 +181,21 @@ read_stage_rules(void)
  * recognises an invalidation of the tables being read.
  */
 static void
+load_until_settled(CopyState *copy, void (*read) (void))
+{
+	while (!copy->valid)
+	{
+		uint64		seen = copy->invalidations;
+
+		read();
+		copy->valid = (seen == copy->invalidations);
+	}
+}
+
+static void
 load_stage_rules(void)
 {
-	while (!stage_rules_valid)
-	{
-		uint64		seen = stage_rule_invalidations;
-
-		read_stage_rules();
-		stage_rules_valid = (seen == stage_rule_invalidations);
-	}
+	load_until_settled(&rules_copy, read_stage_rules);
 }
 
 /*
@@ -171,7 +207,7 @@ zt_stage_rule(Oid stage)
 {
 	int			i;
 
-	if (!stage_rules_valid)
+	if (!rules_copy.valid)
 		load_stage_rules();
 	i = stage_index(stage);
 	if (i < 0)
@@ -244,4 +280,68 @@ zt_stage_rules_changed(PG_FUNCTION_ARGS)
 								ZT_TABLE_BIT(ZT_TEMPLATE));
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/* Read zalo_tthc.template into stage_templates. */
+static void
+read_stage_templates(void)
+{
+	if (stage_template_cxt == NULL)
+		stage_template_cxt = AllocSetContextCreate(TopMemoryContext, "zalo_tthc stage templates",
+												   ALLOCSET_SMALL_SIZES);
+	template_relid = get_relname_relid("template", get_namespace_oid("zalo_tthc", false));
+	MemoryContextReset(stage_template_cxt);
+	stage_template_count = 0;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetLatestSnapshot());
+	if (SPI_execute("SELECT stage, header, body, table_rows::text, buttons::text, status_style,"
+					" zbs_template_id, zbs_params::text FROM zalo_tthc.template", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read zalo_tthc.template");
+	zt_check_stage_rows("template", SPI_processed);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		ZtStageTemplate *t = &stage_templates[i];
+		char	  **texts[] = {&t->header, &t->body, &t->table_rows, &t->buttons, &t->status_style,
+		&t->template_id, &t->template_params};
+		bool		isnull;
+
+		t->stage = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		for (int col = 0; col < (int) lengthof(texts); col++)
+		{
+			char	   *text = SPI_getvalue(tup, desc, col + 2);
+
+			*texts[col] = text ? MemoryContextStrdup(stage_template_cxt, text) : NULL;
+		}
+	}
+	stage_template_count = (int) SPI_processed;
+	PopActiveSnapshot();
+	SPI_finish();
+}
+
+/*
+ * The worker's claim, after its statement: take in the invalidations that
+ * arrived and read the templates again if one was edited.  An edit that
+ * committed before a stage change the claim took sent its invalidation
+ * before the claim's snapshot was taken, so the copy has it.  In a
+ * transaction; SPI_tuptable is left as it was.
+ */
+void
+zt_stage_templates_load(void)
+{
+	AcceptInvalidationMessages();
+	load_until_settled(&templates_copy, read_stage_templates);
+}
+
+/* The template of a stage as last loaded, NULL if it has none. */
+const ZtStageTemplate *
+zt_stage_template(Oid stage)
+{
+	for (int i = 0; i < stage_template_count; i++)
+		if (stage_templates[i].stage == stage)
+			return &stage_templates[i];
+	return NULL;
 }
