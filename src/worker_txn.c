@@ -104,9 +104,8 @@ zt_installed_schema_version(void)
 
 /*
  * A copy of a column as text in the caller's context, NULL for NULL.  A
- * text column is copied straight into it: SPI_getvalue would look up the
- * type's output function and copy the text twice, for each column of each
- * claimed row.
+ * text column is copied straight into it; SPI_getvalue would look up the
+ * type's output function and copy the text twice.
  */
 char *
 zt_spi_copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt)
