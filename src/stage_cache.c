@@ -33,6 +33,7 @@
 
 #include "own_tables.h"
 #include "stage_cache.h"
+#include "worker_txn.h"
 
 /* Whether a copy is current, and how many invalidations of its tables came. */
 typedef struct CopyState
@@ -89,8 +90,8 @@ stage_index(Oid stage)
 }
 
 /* Raise an error when a table of one row per stage has more than ZT_MAX_STAGES. */
-void
-zt_check_stage_rows(const char *table, uint64 rows)
+static void
+check_stage_rows(const char *table, uint64 rows)
 {
 	if (rows > ZT_MAX_STAGES)
 		ereport(ERROR,
@@ -131,7 +132,7 @@ read_stage_rules(void)
 		elog(ERROR, "could not read zalo_tthc.stage_info");
 
 	n = SPI_processed;
-	zt_check_stage_rows("stage_info", n);
+	check_stage_rows("stage_info", n);
 
 	for (uint64 i = 0; i < n; i++)
 	{
@@ -299,23 +300,22 @@ read_stage_templates(void)
 	if (SPI_execute("SELECT stage, header, body, table_rows::text, buttons::text, status_style,"
 					" zbs_template_id, zbs_params::text FROM zalo_tthc.template", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read zalo_tthc.template");
-	zt_check_stage_rows("template", SPI_processed);
+	check_stage_rows("template", SPI_processed);
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		ZtStageTemplate *t = &stage_templates[i];
-		char	  **texts[] = {&t->header, &t->body, &t->table_rows, &t->buttons, &t->status_style,
-		&t->template_id, &t->template_params};
 		bool		isnull;
 
 		t->stage = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-		for (int col = 0; col < (int) lengthof(texts); col++)
-		{
-			char	   *text = SPI_getvalue(tup, desc, col + 2);
-
-			*texts[col] = text ? MemoryContextStrdup(stage_template_cxt, text) : NULL;
-		}
+		t->header = zt_spi_copy_text(tup, desc, 2, stage_template_cxt);
+		t->body = zt_spi_copy_text(tup, desc, 3, stage_template_cxt);
+		t->table_rows = zt_spi_copy_text(tup, desc, 4, stage_template_cxt);
+		t->buttons = zt_spi_copy_text(tup, desc, 5, stage_template_cxt);
+		t->status_style = zt_spi_copy_text(tup, desc, 6, stage_template_cxt);
+		t->template_id = zt_spi_copy_text(tup, desc, 7, stage_template_cxt);
+		t->template_params = zt_spi_copy_text(tup, desc, 8, stage_template_cxt);
 	}
 	stage_template_count = (int) SPI_processed;
 	PopActiveSnapshot();

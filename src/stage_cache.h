@@ -42,7 +42,6 @@ typedef struct ZtStageTemplate
 } ZtStageTemplate;
 
 extern void zt_stage_cache_register(void);
-extern void zt_check_stage_rows(const char *table, uint64 rows);
 extern const ZtStageRule *zt_stage_rule(Oid stage);
 extern bool zt_transition_allowed(const ZtStageRule *from, const ZtStageRule *to);
 extern const char *zt_stage_name(Oid stage);
