@@ -7,10 +7,10 @@
 #  - the least the three writes take (a claim in queue order with SKIP
 #    LOCKED, an update to sent, a log row), commits asynchronous, then
 #    synchronous as the worker's are;
-#  - the worker's own claim statement (src/outbox.c, read from the built
-#    library), with the least outcome;
-#  - the least claim, with the worker's own outcome statement;
-#  - both of the worker's statements.
+#  - the least claim, with the worker's own outcome statement (src/outbox.c,
+#    read from the built library).
+# The worker's claim is not a statement (src/claim.c): engine.sh measures it
+# inside the worker.
 # The statements run from PL/pgSQL with the worker's planner settings
 # (generic plans, sorts, seqscans, bitmap scans, hash and merge joins,
 # memoize and JIT off).  Two rounds.  bench/README.md says how to read it.
@@ -25,11 +25,9 @@ OUT=$OUT_DIR/engine_sql.txt
 
 start_bench_work
 LIB=$ZT_INSTALL$("$PG_CONFIG" --pkglibdir)/zalo_tthc.so
-claim_sql=$(strings -n 300 "$LIB" | grep '^WITH due AS (' || true)
 complete_sql=$(strings -n 300 "$LIB" | grep '^WITH r AS (  SELECT \* FROM unnest(\$1::int8\[\]' || true)
-[[ -n $claim_sql && -n $complete_sql ]] || { echo "the worker's statements are not in $LIB" >&2; exit 1; }
-# PL/pgSQL variables a1, a2, ... stand for the statements' parameters
-claim_sql=$(sed -E 's/\$([0-9]+)/a\1/g' <<<"$claim_sql")
+[[ -n $complete_sql ]] || { echo "the worker's outcome statement is not in $LIB" >&2; exit 1; }
+# PL/pgSQL variables a1, a2, ... stand for the statement's parameters
 complete_sql=$(sed -E 's/\$([0-9]+)/a\1/g' <<<"$complete_sql")
 
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "zalo_tthc.database_name = 'tthc'"
@@ -44,31 +42,21 @@ q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name, follow
 	FROM generate_series(1, 1000) i" >/dev/null
 
 q <<SQL
-CREATE PROCEDURE public.bench_send(batch int, worker_claim bool, worker_outcome bool)
+CREATE PROCEDURE public.bench_send(batch int, worker_outcome bool)
 LANGUAGE plpgsql AS \$\$
 DECLARE
 	ids bigint[];
 	n int;
-	rec record;
-	a1 int := batch;
-	a2 int := 60000;
 BEGIN
 	LOOP
-		ids := '{}';
-		IF worker_claim THEN
-			FOR rec IN $claim_sql LOOP
-				ids := ids || rec.id;
-			END LOOP;
-		ELSE
-			WITH c AS (
-				UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,
-					   lease_until = now() + interval '1 minute'
-				WHERE o.id = ANY (ARRAY(SELECT id FROM zalo_tthc.outbox
-										WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
-										ORDER BY next_attempt_at, id LIMIT batch FOR UPDATE SKIP LOCKED))
-				RETURNING o.id)
-			SELECT coalesce(array_agg(id), '{}') INTO ids FROM c;
-		END IF;
+		WITH c AS (
+			UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,
+				   lease_until = now() + interval '1 minute'
+			WHERE o.id = ANY (ARRAY(SELECT id FROM zalo_tthc.outbox
+									WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
+									ORDER BY next_attempt_at, id LIMIT batch FOR UPDATE SKIP LOCKED))
+			RETURNING o.id)
+		SELECT coalesce(array_agg(id), '{}') INTO ids FROM c;
 		EXIT WHEN cardinality(ids) = 0;
 		COMMIT;
 		n := cardinality(ids);
@@ -99,7 +87,7 @@ BEGIN
 END \$\$;
 SQL
 
-# run SYNCHRONOUS_COMMIT WORKER_CLAIM WORKER_OUTCOME: µs of backend CPU per notification
+# run SYNCHRONOUS_COMMIT WORKER_OUTCOME: µs of backend CPU per notification
 run() {
 	q -c "SET zalo_tthc.bulk_import = on" -c "DELETE FROM zalo_tthc.delivery_attempt" -c "DELETE FROM zalo_tthc.outbox" \
 		-c "DELETE FROM zalo_tthc.dossier_event" -c "DELETE FROM zalo_tthc.dossier" >/dev/null
@@ -112,7 +100,7 @@ run() {
 	q -c "SET synchronous_commit = $1" -c "SET plan_cache_mode = force_generic_plan" -c "SET jit = off" \
 		-c "SET enable_sort = off" -c "SET enable_bitmapscan = off" -c "SET enable_seqscan = off" \
 		-c "SET enable_hashjoin = off" -c "SET enable_mergejoin = off" -c "SET enable_memoize = off" \
-		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2, $3)" \
+		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2)" \
 		-c "SELECT 'called'" -c "SELECT pg_sleep(1)" >"$WORK/out" &
 	until [[ -s $WORK/out ]]; do sleep 0.1; done
 	pid=$(head -1 "$WORK/out")
@@ -127,19 +115,17 @@ run() {
 
 declare -A R
 for round in 1 2; do
-	for v in "off false false" "on false false" "on true false" "on false true" "on true true"; do
-		read -r sync wc wo <<<"$v"
-		say "round $round: synchronous_commit $sync, the worker's claim $wc, the worker's outcome $wo"
-		R[$round,$v]=$(run "$sync" "$wc" "$wo")
+	for v in "off false" "on false" "on true"; do
+		read -r sync wo <<<"$v"
+		say "round $round: synchronous_commit $sync, the worker's outcome $wo"
+		R[$round,$v]=$(run "$sync" "$wo")
 	done
 done
 {
 	echo "engine_sql, $(date -u +%F), $(nproc) cores, $(git -C "$ZT_ROOT" rev-parse --short HEAD), $N notifications per run, batches of 50"
 	echo "backend CPU per notification (µs), rounds 1 / 2:"
 	printf '  %-58s %s / %s\n' \
-		"the least claim, outcome and log, commits asynchronous" "${R[1,off false false]}" "${R[2,off false false]}" \
-		"the least claim, outcome and log, commits synchronous" "${R[1,on false false]}" "${R[2,on false false]}" \
-		"the worker's claim, the least outcome and log" "${R[1,on true false]}" "${R[2,on true false]}" \
-		"the least claim, the worker's outcome and log" "${R[1,on false true]}" "${R[2,on false true]}" \
-		"the worker's claim and outcome and log" "${R[1,on true true]}" "${R[2,on true true]}"
+		"the least claim, outcome and log, commits asynchronous" "${R[1,off false]}" "${R[2,off false]}" \
+		"the least claim, outcome and log, commits synchronous" "${R[1,on false]}" "${R[2,on false]}" \
+		"the least claim, the worker's outcome and log" "${R[1,on true]}" "${R[2,on true]}"
 } | tee "$OUT"

@@ -1,11 +1,12 @@
 /*
  * outbox.c
- *		The only code that writes zalo_tthc.dossier_event and outbox rows
- *		or changes a notification's status (see outbox.h for the statuses):
- *		a stage change's event and notification rows, written by the
- *		dossier trigger; and the delivery worker's claims, outcomes (with
- *		the fallback by phone, the receipt file and the delivery totals) and
- *		reclaims of notifications whose sender is gone.
+ *		With claim.c (the delivery worker's claim), the only code that
+ *		writes zalo_tthc.dossier_event and outbox rows or changes a
+ *		notification's status (see outbox.h for the statuses): a stage
+ *		change's event and notification rows, written by the dossier
+ *		trigger; and the delivery worker's outcomes (with the fallback by
+ *		phone, the receipt file and the delivery totals) and reclaims of
+ *		notifications whose sender is gone.
  *
  * Recording a stage change runs inside the AFTER trigger of every stage change, so it writes
  * the two rows directly through the executor's single-row insert (the one
@@ -797,26 +798,23 @@ zt_record_stage_change(const ZtStageChange *c)
 
 
 /* ---------------------------------------------------------------------
- * The delivery worker's side: claims, outcomes, reclaims.  Each function
- * is one short transaction (worker_txn.c); none is open while a request
- * is on the wire.
+ * The delivery worker's side: outcomes and reclaims (its claim is in
+ * claim.c).  Each function is one short transaction (worker_txn.c); none
+ * is open while a request is on the wire.
  * ---------------------------------------------------------------------
  */
 
 /*
- * Make the planner walk outbox_claim_idx in order, stop after the batch,
- * and reach every other row by an index probe (the claim, the next-due
- * query, the outcomes).  Statistics of the outbox
- * are often stale (a backlog grows within seconds while Zalo is down, or
- * after a bulk import) and the plan is generic (the batch size is a
- * parameter, estimated at a tenth of the table): then a bitmap scan and a
- * sort of every due row, a sequential scan of the outbox in the
- * per-dossier order check, or hash joins that read every dossier look
- * cheaper, and each claim costs O(backlog).  With these the generic plan
- * is the right one whatever the statistics, and the claim and outcome
- * statements keep it (CURSOR_OPT_GENERIC_PLAN) instead of being planned
- * again at every batch.  A memo of probes by id would never hit: each id
- * of a batch is probed once.  Local to the worker's transaction.
+ * Make the planner reach every outbox row by an index probe (the outcomes,
+ * the reclaims).  Statistics of the outbox are often stale (a backlog
+ * grows within seconds while Zalo is down, or after a bulk import) and the
+ * plan is generic (estimated on a tenth of the table): then a bitmap scan
+ * and a sort, a sequential scan of the outbox, or hash joins that read
+ * every dossier look cheaper, and each batch costs O(backlog).  With these
+ * the generic plan is the right one whatever the statistics, and the
+ * outcome statement keeps it (CURSOR_OPT_GENERIC_PLAN) instead of being
+ * planned again at every batch.  A memo of probes by id would never hit:
+ * each id of a batch is probed once.  Local to the worker's transaction.
  */
 static void
 guard_queue_plan(void)
@@ -829,203 +827,6 @@ guard_queue_plan(void)
 	for (int i = 0; i < (int) lengthof(off); i++)
 		set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION,
 						  GUC_ACTION_LOCAL, true, 0, false);
-}
-
-/*
- * A notification o is claimable when no notification of an earlier event of
- * its dossier is still open.  The earlier events come from dossier_event's
- * key (dossier_id, seq), a handful per dossier, and their notifications
- * from the outbox key (event_id, channel, kind): the outbox has no index by
- * dossier, which every stage change would pay for.  Event ids grow with
- * each change of a dossier (the row lock orders them).  Inside the CASE the
- * subqueries stay per-candidate probes; see guard_queue_plan for the order.
- * A chat message (no event) waits for the citizen's earlier chat messages
- * instead (outbox_chat_open_idx).  Whatever the statistics say, only those
- * indexes serve: "pe.id + 0" keeps dossier_event's primary key from a walk
- * of every earlier event, and the chat check's order (with sorts off) is
- * outbox_chat_open_idx's, not that of the index of every chat message.
- */
-#define FIRST_OPEN_OF_ITS_DOSSIER \
-"CASE WHEN o.event_id IS NULL THEN NOT EXISTS (SELECT FROM (SELECT p.id FROM zalo_tthc.outbox p" \
-"              WHERE p.recipient_id = o.recipient_id AND p.event_id IS NULL" \
-"                AND p.status IN ('pending', 'sending', 'failed')" \
-"              ORDER BY p.recipient_id, p.id LIMIT 1) f WHERE f.id < o.id) ELSE " \
-"NOT EXISTS (SELECT FROM zalo_tthc.outbox p" \
-"            WHERE p.event_id = ANY (ARRAY(SELECT pe.id FROM zalo_tthc.dossier_event pe" \
-"                                          WHERE pe.dossier_id = o.dossier_id AND pe.id + 0 < o.event_id))" \
-"              AND p.status IN ('pending', 'sending', 'failed')) END"
-
-static const char *const claim_sql =
-"WITH due AS ("
-"  SELECT o.id FROM zalo_tthc.outbox o"
-"  WHERE o.status IN ('pending', 'failed') AND o.next_attempt_at <= now()"
-"    AND " FIRST_OPEN_OF_ITS_DOSSIER
-"  ORDER BY o.next_attempt_at, o.id"
-"  LIMIT $1"
-"  FOR UPDATE OF o SKIP LOCKED), "
-"claimed AS ("
-"  UPDATE zalo_tthc.outbox o SET status = 'sending', attempts = o.attempts + 1,"
-"         lease_until = now() + $2 * interval '1 millisecond'"
-/* an index probe per claimed id, not a walk of the outbox against them */
-"  WHERE o.id = ANY (ARRAY(SELECT id FROM due))"
-"  RETURNING o.id, o.attempts, o.kind, o.channel, o.idempotency_key, o.dossier_id, o.event_id,"
-"            o.recipient_id, o.stage, o.payload) "
-"SELECT c.id, c.attempts, c.kind::text, c.channel::text, c.idempotency_key,"
-"       r.zalo_user_id, coalesce(r.followed, false),"
-"       '84' || substr(dd.applicant_phone, 4),"
-"       dd.code, c.stage, doc.file_name, doc.content, c.payload::text, "
-ZT_VALUE_COLUMNS " "
-"FROM claimed c "
-/* one index probe per claimed row for each, whatever the statistics say */
-"LEFT JOIN LATERAL (SELECT d.* FROM zalo_tthc.dossier d WHERE d.id = c.dossier_id OFFSET 0) dd ON true "
-"LEFT JOIN LATERAL (SELECT e.* FROM zalo_tthc.dossier_event e WHERE e.id = c.event_id OFFSET 0) ee ON true "
-"LEFT JOIN LATERAL (SELECT s.label_vi FROM zalo_tthc.stage_info s WHERE s.stage = ee.stage_after OFFSET 0) si"
-"       ON true "
-"LEFT JOIN LATERAL (SELECT r.zalo_user_id, r.followed FROM zalo_tthc.recipient r"
-"                   WHERE r.id = c.recipient_id OFFSET 0) r ON true "
-"LEFT JOIN LATERAL (SELECT doc.file_name, doc.content FROM zalo_tthc.dossier_document doc"
-"                   WHERE c.kind = 'receipt_file' AND doc.dossier_id = c.dossier_id AND doc.kind = 'receipt'"
-"                   OFFSET 0) doc ON true "
-"ORDER BY c.id";
-
-/* The column of the claim where the ZT_VALUE_COLUMNS start. */
-#define CLAIM_VALUES_FIRST_COLUMN 14
-
-/* The columns of the claim read as text, before the values. */
-static const int claim_text_columns[] = {3, 4, 5, 6, 8, 9, 11, 13};
-
-/* A copy of s in cxt, NULL for NULL. */
-static char *
-copy_or_null(const char *s, MemoryContext cxt)
-{
-	return s ? MemoryContextStrdup(cxt, s) : NULL;
-}
-
-/*
- * The template values of a claimed row (its columns from first on),
- * copied into cxt; NULL for a notification without a stage (a chat
- * message).
- */
-static ZtValue *
-claimed_values(const Datum *columns, const bool *nulls, MemoryContext cxt)
-{
-	char	   *texts[ZT_TEMPLATE_VALUE_COUNT];
-	ZtValue    *out;
-
-	if (nulls[ZT_VF_STAGE_LABEL])
-		return NULL;
-	/* made in the transaction's memory, which the commit frees */
-	zt_template_value_texts(columns, nulls, texts);
-	out = MemoryContextAlloc(cxt, sizeof(ZtValue) * ZT_TEMPLATE_VALUE_COUNT);
-	for (int i = 0; i < ZT_TEMPLATE_VALUE_COUNT; i++)
-	{
-		out[i].name = zt_template_value_names[i];
-		out[i].text = texts[i] ? MemoryContextStrdup(cxt, texts[i]) : NULL;
-	}
-	return out;
-}
-
-/* A text column of a claimed row, copied into cxt; NULL for NULL. */
-static char *
-claimed_text(const Datum *columns, const bool *nulls, int col, MemoryContext cxt)
-{
-	MemoryContext old;
-	char	   *copy;
-
-	if (nulls[col - 1])
-		return NULL;
-	old = MemoryContextSwitchTo(cxt);
-	copy = TextDatumGetCString(columns[col - 1]);
-	MemoryContextSwitchTo(old);
-	return copy;
-}
-
-/*
- * Claim up to limit due notifications; the rows are copied into the
- * caller's memory context.  Returns how many.
- */
-int
-zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
-{
-	static SPIPlanPtr plan = NULL;
-	MemoryContext cxt = CurrentMemoryContext;
-	Datum		args[2] = {Int32GetDatum(limit), Int32GetDatum(lease_ms)};
-	SPITupleTable *claimed;
-	Datum	   *columns;
-	bool	   *nulls;
-	int			n;
-
-	zt_worker_begin("zalo_tthc: claiming notifications");
-	guard_queue_plan();
-
-	if (plan == NULL)
-	{
-		Oid			types[2] = {INT4OID, INT4OID};
-
-		plan = SPI_prepare_cursor(claim_sql, 2, types, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the claim query: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
-	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not claim notifications");
-
-	n = (int) SPI_processed;
-	claimed = SPI_tuptable;
-	/* a template edit that committed before a change claimed here is in the copy */
-	zt_stage_templates_load();
-	*rows = MemoryContextAllocZero(cxt, sizeof(ZtClaimedRow) * Max(n, 1));
-	for (int i = 0; i < (int) lengthof(claim_text_columns); i++)
-		if (SPI_gettypeid(claimed->tupdesc, claim_text_columns[i]) != TEXTOID)
-			elog(ERROR, "column %d of the claim is not text", claim_text_columns[i]);
-	columns = palloc(sizeof(Datum) * claimed->tupdesc->natts);
-	nulls = palloc(sizeof(bool) * claimed->tupdesc->natts);
-	for (int i = 0; i < n; i++)
-	{
-		ZtClaimedRow *row = &(*rows)[i];
-
-		/* each column once: the claim has about 40 */
-		heap_deform_tuple(claimed->vals[i], claimed->tupdesc, columns, nulls);
-		row->outbox_id = DatumGetInt64(columns[0]);
-		row->attempt = DatumGetInt32(columns[1]);
-		row->kind = claimed_text(columns, nulls, 3, cxt);
-		row->channel = claimed_text(columns, nulls, 4, cxt);
-		row->idempotency_key = claimed_text(columns, nulls, 5, cxt);
-		row->user_id = claimed_text(columns, nulls, 6, cxt);
-		row->followed = DatumGetBool(columns[6]);
-		row->phone = claimed_text(columns, nulls, 8, cxt);
-		row->code = claimed_text(columns, nulls, 9, cxt);
-		if (!nulls[9])
-		{
-			const ZtStageTemplate *t = zt_stage_template(DatumGetObjectId(columns[9]));
-
-			if (t != NULL)
-			{
-				row->header = copy_or_null(t->header, cxt);
-				row->body = copy_or_null(t->body, cxt);
-				row->table_rows = copy_or_null(t->table_rows, cxt);
-				row->buttons = copy_or_null(t->buttons, cxt);
-				row->status_style = copy_or_null(t->status_style, cxt);
-				row->template_id = copy_or_null(t->template_id, cxt);
-				row->template_params = copy_or_null(t->template_params, cxt);
-			}
-		}
-		row->file_name = claimed_text(columns, nulls, 11, cxt);
-		if (!nulls[11])
-		{
-			bytea	   *b = DatumGetByteaPP(columns[11]);
-
-			row->file_len = VARSIZE_ANY_EXHDR(b);
-			row->file_data = MemoryContextAlloc(cxt, Max(row->file_len, 1));
-			memcpy(row->file_data, VARDATA_ANY(b), row->file_len);
-		}
-		row->payload = claimed_text(columns, nulls, 13, cxt);
-		row->values = claimed_values(columns + CLAIM_VALUES_FIRST_COLUMN - 1,
-									 nulls + CLAIM_VALUES_FIRST_COLUMN - 1, cxt);
-		row->n_values = row->values ? ZT_TEMPLATE_VALUE_COUNT : 0;
-	}
-	zt_worker_end();
-	return n;
 }
 
 /* A text[] of n strings (NULL entries allowed). */
@@ -1281,39 +1082,3 @@ zt_reclaim_expired_leases(const int64 *held, int n_held)
 	zt_worker_end();
 	return n;
 }
-
-/*
- * The earliest time a claimable notification is due; false if none.  A
- * notification waiting behind an earlier one of its dossier does not count:
- * the earlier one's retry time does.  *lease_end is the earliest end of a
- * lease of a notification being sent (0 if none).
- */
-bool
-zt_next_due(TimestampTz *when, TimestampTz *lease_end)
-{
-	bool		found = false;
-	bool		isnull;
-	Datum		d;
-
-	zt_worker_begin("zalo_tthc: next due notification");
-	guard_queue_plan();
-	if (SPI_execute("SELECT o.next_attempt_at FROM zalo_tthc.outbox o"
-					" WHERE o.status IN ('pending', 'failed')"
-					"   AND " FIRST_OPEN_OF_ITS_DOSSIER
-					" ORDER BY o.next_attempt_at, o.id LIMIT 1", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the queue");
-	if (SPI_processed == 1)
-	{
-		bool		isnull;
-
-		*when = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		found = true;
-	}
-	if (SPI_execute("SELECT min(lease_until) FROM zalo_tthc.outbox WHERE status = 'sending'", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the queue");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	*lease_end = isnull ? 0 : DatumGetTimestampTz(d);
-	zt_worker_end();
-	return found;
-}
-

@@ -1,10 +1,11 @@
 /*
  * outbox.h
  *		The outbox: a stage change's event and notification rows, and the
- *		delivery worker's claims and outcomes (outbox.c).
+ *		delivery worker's outcomes (outbox.c) and claims (claim.c).
  *
- * outbox.c is the only C code that writes zalo_tthc.dossier_event and
- * zalo_tthc.outbox rows or changes a notification's status.  The statuses
+ * outbox.c and claim.c are the only C code that writes
+ * zalo_tthc.dossier_event and zalo_tthc.outbox rows or changes a
+ * notification's status.  The statuses
  * (zalo_tthc.delivery_status) and who moves a notification between them:
  *
  *   pending        written with the stage change (zt_record_stage_change),

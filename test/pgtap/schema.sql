@@ -1,7 +1,7 @@
 -- Schema objects of zalo_tthc: tables, columns, types, functions,
 -- triggers, and a comment on every table and column.
 BEGIN;
-SELECT plan(54);
+SELECT plan(63);
 
 SELECT has_schema('zalo_tthc');
 SELECT has_extension('zalo_tthc');
@@ -38,6 +38,24 @@ SELECT has_index('zalo_tthc', 'dossier_event', 'dossier_event_dossier_id_seq_key
 SELECT has_index('zalo_tthc', 'recipient', 'recipient_phone_idx', 'followers by phone');
 SELECT has_index('zalo_tthc', 'recipient', 'recipient_id_number_idx', 'followers by CCCD/CMND');
 SELECT has_index('zalo_tthc', 'template', 'template_pkey', 'templates by stage');
+
+-- the indexes the worker's claim (src/claim.c) walks or probes by name: it
+-- keys each on its first column (the claim and sending indexes carry the
+-- columns queue_summary counts)
+SELECT has_index('zalo_tthc', 'outbox', 'outbox_claim_idx',
+	ARRAY['next_attempt_at', 'id', 'status', 'channel', 'created_at'], 'the queue in claim order');
+SELECT has_index('zalo_tthc', 'outbox', 'outbox_sending_idx', ARRAY['id', 'channel', 'created_at', 'next_attempt_at'],
+	'the notifications being sent');
+SELECT has_index('zalo_tthc', 'outbox', 'outbox_event_id_channel_kind_key', ARRAY['event_id', 'channel', 'kind'],
+	'the notifications of a stage event');
+SELECT has_index('zalo_tthc', 'outbox', 'outbox_chat_open_idx', ARRAY['recipient_id', 'id'],
+	'a citizen''s open chat messages');
+SELECT has_index('zalo_tthc', 'dossier_event', 'dossier_event_pkey', ARRAY['id'], 'stage events by id');
+SELECT has_index('zalo_tthc', 'dossier', 'dossier_pkey', ARRAY['id'], 'dossiers by id');
+SELECT has_index('zalo_tthc', 'recipient', 'recipient_pkey', ARRAY['id'], 'followers by id');
+SELECT has_index('zalo_tthc', 'dossier_document', 'dossier_document_dossier_id_kind_key', ARRAY['dossier_id', 'kind'],
+	'a dossier''s documents');
+SELECT has_index('zalo_tthc', 'stage_info', 'stage_info_pkey', ARRAY['stage'], 'stage labels by stage');
 
 SELECT col_type_is('zalo_tthc'::name, 'dossier'::name, 'stage'::name, 'zalo_tthc'::name, 'stage'::name, 'dossier.stage is zalo_tthc.stage');
 SELECT col_type_is('zalo_tthc'::name, 'recipient'::name, 'zalo_user_id'::name, 'text', 'Zalo user ids are text, never numbers');

@@ -102,7 +102,8 @@ unlike($record, qr/SQL statement/, "the outcome statement's text is not");
 is(line_count($record), 2, 'the record error takes two lines')
   or diag($record);
 
-# an error in the worker's statement itself: no internal query either
+# an error in the worker's claim itself: no internal query either, and the
+# hint says what to do
 $node->safe_psql('tthc', q{ALTER TABLE zalo_tthc.dossier_document RENAME TO dossier_document_away});
 seed_dossier($node, code => '000.00.04.H60-261204-1011', phone => '0912341010',
 	follower => '9100000000000000010');
@@ -113,8 +114,9 @@ wait_until($node, q{SELECT count(*) = 2 AND bool_and(status = 'sent') FROM zalo_
 	'the notification is sent once the table is back');
 my $parse = error_report('relation "zalo_tthc.dossier_document" does not exist');
 isnt($parse, '', 'the failed claim is in the server log');
-unlike($parse, qr/QUERY:|WITH due/, "the claim statement's text is not");
-is(line_count($parse), 1, 'the error takes one line')
+unlike($parse, qr/QUERY:|CONTEXT:/, 'no query or context comes with it');
+like($parse, qr/HINT:  Reinstall the extension/, 'the hint says how to mend it');
+is(line_count($parse), 2, 'the error and its hint take two lines')
   or diag($parse);
 
 $node->stop;

@@ -1,8 +1,10 @@
-# The worker's claim and outcome statements reach the outbox by index
-# probes of the rows they take, whatever the statistics said when they were
-# planned: a worker that started on an empty outbox must not walk the whole
-# outbox at every claim once a backlog is there.  The plans are read from
-# auto_explain's log of the worker's own statements.
+# The worker's claims and outcome statements reach the outbox by index
+# probes of the rows they take, whatever the statistics said when the worker
+# started: a worker that started on an empty outbox must not walk the whole
+# outbox at every claim once a backlog is there.  The claim has no plan (it
+# walks outbox_claim_idx itself and stops after the batch): the entries it
+# read are counted from pg_stat_user_indexes.  The outcome statements' plans
+# are read from auto_explain's log of the worker's own statements.
 use strict;
 use warnings;
 use utf8;
@@ -49,18 +51,33 @@ my $old = worker_pid($node);
 $node->safe_psql('tthc', qq{SELECT pg_terminate_backend($old)});
 $node->poll_query_until('tthc', qq{SELECT count(*) = 1 FROM pg_stat_activity
 	WHERE backend_type = 'zalo_tthc worker' AND pid <> $old}) or die 'the worker did not come back';
+
+# the entries of the claim index read so far (while the backlog is sent,
+# nothing else reads the outbox: the test waits on the worker's counters)
+my $claim_index_reads = q{SELECT idx_tup_read FROM pg_stat_user_indexes
+	WHERE schemaname = 'zalo_tthc' AND indexrelname = 'outbox_claim_idx'};
+my $reads_before = $node->safe_psql('tthc', $claim_index_reads);
 my $offset = -s $node->logfile;
 $node->safe_psql('tthc', q{SELECT zalo_tthc.resume()});
-wait_until($node, q{SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')}, '0',
-	'the backlog is sent');
+wait_until($node, q{SELECT sent >= 3001 FROM zalo_tthc.worker_status()}, 't', 'the backlog is sent');
+# the worker reports its statistics once it is idle: a claim and an outcome
+# update each notification
+wait_until($node, q{SELECT n_tup_upd >= 2 * 3000 FROM pg_stat_user_tables
+	WHERE schemaname = 'zalo_tthc' AND relname = 'outbox'}, 't', "the worker's statistics are reported");
+my $reads = $node->safe_psql('tthc', $claim_index_reads) - $reads_before;
+note("$reads entries of outbox_claim_idx read while 3000 notifications were claimed in batches of 50");
+cmp_ok($reads, '<=', 10 * 3000,
+	'the claims read about the entries they take, not the backlog at every claim');
+cmp_ok($reads, '>=', 3000, 'the claims were counted');
+is($node->safe_psql('tthc', q{SELECT count(*) FROM zalo_tthc.outbox WHERE status IN ('pending', 'sending', 'failed')}),
+	'0', 'the backlog is sent');
 
 # the worker's plans since the backlog, one per logged statement
 my $pid = worker_pid($node);
 my @plans = grep { /^\S+ \S+ \S+ \[$pid\]/ } split /(?=^\S.*LOG:  duration: )/m, slurp_file($node->logfile, $offset);
-my @claims = grep { /Query Text: WITH due AS/ } @plans;
 my @outcomes = grep { /Query Text: WITH r AS/ } @plans;
-note(scalar(@claims) . ' claims and ' . scalar(@outcomes) . ' outcome batches logged');
-ok(@claims >= 3000 / 50 && @outcomes >= 1, 'the claims and outcome batches are in the log');
+note(scalar(@outcomes) . ' outcome batches logged');
+ok(@outcomes >= 1, 'the outcome batches are in the log');
 
 # the most outbox rows one node of a plan read (rows kept and removed by
 # its filter, over all its loops); a node's details are the lines under it
@@ -84,14 +101,8 @@ sub widest_outbox_read
 	}
 	return $widest;
 }
-my ($claim_rows) = sort { $b <=> $a } map { widest_outbox_read($_) } @claims;
 my ($outcome_rows) = sort { $b <=> $a } map { widest_outbox_read($_) } @outcomes;
-cmp_ok($claim_rows, '<=', 200, "a claim reads about the outbox rows it takes ($claim_rows at most)");
 cmp_ok($outcome_rows, '<=', 500, "an outcome batch reads the outbox rows it records ($outcome_rows at most)");
-unlike(join('', @claims), qr/Rows Removed by Join Filter: \d{4,}/,
-	'no join of a claim walks the outbox against the batch');
-unlike(join('', @claims), qr/Rows Removed by Filter: \d{4,}/,
-	'no scan of a claim walks a table (the per-dossier order check reads the dossier\'s events)');
 
 $node->stop;
 stop_mock($mock);
