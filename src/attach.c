@@ -54,6 +54,7 @@
 #include "attach.h"
 #include "outbox.h"
 #include "pg_compat.h"
+#include "queue_access.h"
 #include "settings.h"
 #include "validate.h"
 

@@ -53,6 +53,7 @@
 #include "outbox.h"
 #include "outbox_values.h"
 #include "pg_compat.h"
+#include "queue_access.h"
 #include "stage_cache.h"
 #include "worker_txn.h"
 
@@ -67,15 +68,6 @@ static const char *const outbox_column_names[OC_COUNT] = {
 	"id", "event_id", "dossier_id", "stage", "channel", "kind", "recipient_id",
 	"idempotency_key", "status", "attempts", "next_attempt_at", "lease_until", "payload"
 };
-
-/* One table the claim reads, with the index it is probed by. */
-typedef struct ProbedTable
-{
-	Relation	rel;
-	Relation	index;
-	IndexScanDesc scan;			/* begun once, rescanned per probe */
-	TupleTableSlot *slot;
-} ProbedTable;
 
 /* A stage's label, or an enum value's name, read once per claim. */
 typedef struct NameMemo
@@ -94,14 +86,14 @@ typedef struct Claim
 	ResultRelInfo *rri;
 	Relation	claim_index;	/* outbox_claim_idx: due rows in queue order */
 	Relation	sending_index;	/* outbox_sending_idx: rows being sent */
-	ProbedTable outbox_by_event;	/* outbox_event_id_channel_kind_key */
-	ProbedTable chat_open;		/* outbox_chat_open_idx */
-	ProbedTable events_of_dossier;	/* dossier_event_dossier_id_seq_key */
-	ProbedTable event;			/* dossier_event_pkey */
-	ProbedTable dossier;		/* dossier_pkey */
-	ProbedTable recipient;		/* recipient_pkey */
-	ProbedTable document;		/* dossier_document_dossier_id_kind_key */
-	ProbedTable stage_info;		/* stage_info_pkey */
+	ZtProbedTable outbox_by_event;	/* outbox_event_id_channel_kind_key */
+	ZtProbedTable chat_open;		/* outbox_chat_open_idx */
+	ZtProbedTable events_of_dossier;	/* dossier_event_dossier_id_seq_key */
+	ZtProbedTable event;			/* dossier_event_pkey */
+	ZtProbedTable dossier;		/* dossier_pkey */
+	ZtProbedTable recipient;		/* recipient_pkey */
+	ZtProbedTable document;		/* dossier_document_dossier_id_kind_key */
+	ZtProbedTable stage_info;		/* stage_info_pkey */
 	AttrNumber	oc[OC_COUNT];
 	AttrNumber	value_att[ZT_VF_STAGE_LABEL];	/* dossier, then event fields */
 	AttrNumber	dossier_phone_att;
@@ -121,78 +113,6 @@ typedef struct Claim
 	NameMemo	enum_names[8];
 	int			nenum_names;
 } Claim;
-
-/* OID of a relation of schema zalo_tthc, or an error naming it. */
-static Oid
-claim_relation(Oid nsp, const char *name)
-{
-	Oid			relid = get_relname_relid(name, nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("relation \"zalo_tthc.%s\" does not exist", name),
-				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
-	return relid;
-}
-
-/* OID of a label of an enum type, or an error naming it. */
-static Oid
-claim_enum_label(Oid typid, const char *label)
-{
-	Oid			oid = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
-									  ObjectIdGetDatum(typid), CStringGetDatum(label));
-
-	if (!OidIsValid(oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("enum type %s has no value \"%s\"", format_type_be(typid), label)));
-	return oid;
-}
-
-/* Open a table and the index it is probed by, with a scan of one key column. */
-static void
-open_probed(Claim *c, ProbedTable *t, Oid nsp, const char *table, const char *index, int nkeys)
-{
-	t->rel = table_open(claim_relation(nsp, table), AccessShareLock);
-	t->index = index_open(claim_relation(nsp, index), AccessShareLock);
-	t->scan = index_beginscan(t->rel, t->index, c->snapshot, nkeys, 0);
-	t->slot = table_slot_create(t->rel, &c->estate->es_tupleTable);
-}
-
-/* End the scan and close what open_probed opened (the locks stay). */
-static void
-close_probed(ProbedTable *t)
-{
-	index_endscan(t->scan);
-	index_close(t->index, NoLock);
-	table_close(t->rel, NoLock);
-}
-
-/* Position a probe on the rows whose first key column equals key. */
-static void
-probe(ProbedTable *t, Datum key, RegProcedure eq)
-{
-	ScanKeyData sk;
-
-	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, eq, key);
-	index_rescan(t->scan, &sk, 1, NULL, 0);
-}
-
-/* The next row a probe sees (in its slot), or false. */
-static bool
-probe_next(ProbedTable *t)
-{
-	return index_getnext_slot(t->scan, ForwardScanDirection, t->slot);
-}
-
-/* The one row of a key (in t->slot), or false. */
-static bool
-probe_one(ProbedTable *t, Datum key, RegProcedure eq)
-{
-	probe(t, key, eq);
-	return probe_next(t);
-}
 
 /* A column of a slot, with its null flag. */
 static inline Datum
@@ -221,7 +141,7 @@ begin_claim(Claim *c, bool writing)
 	c->estate = CreateExecutorState();
 
 	/* the outbox first: its lock takes in the invalidations of changes committed since */
-	c->outbox = table_open(claim_relation(nsp, "outbox"), writing ? RowExclusiveLock : AccessShareLock);
+	c->outbox = table_open(zt_extension_relation(nsp, "outbox"), writing ? RowExclusiveLock : AccessShareLock);
 	for (int i = 0; i < OC_COUNT; i++)
 		c->oc[i] = zt_column_number(RelationGetRelid(c->outbox), "outbox", outbox_column_names[i]);
 	c->estate->es_snapshot = c->snapshot;
@@ -245,16 +165,16 @@ begin_claim(Claim *c, bool writing)
 		AfterTriggerBeginQuery();
 	}
 
-	c->claim_index = index_open(claim_relation(nsp, "outbox_claim_idx"), AccessShareLock);
-	c->sending_index = index_open(claim_relation(nsp, "outbox_sending_idx"), AccessShareLock);
-	open_probed(c, &c->outbox_by_event, nsp, "outbox", "outbox_event_id_channel_kind_key", 1);
-	open_probed(c, &c->chat_open, nsp, "outbox", "outbox_chat_open_idx", 1);
-	open_probed(c, &c->events_of_dossier, nsp, "dossier_event", ZT_EVENT_KEY_INDEX, 1);
-	open_probed(c, &c->event, nsp, "dossier_event", "dossier_event_pkey", 1);
-	open_probed(c, &c->dossier, nsp, "dossier", "dossier_pkey", 1);
-	open_probed(c, &c->recipient, nsp, "recipient", "recipient_pkey", 1);
-	open_probed(c, &c->document, nsp, "dossier_document", "dossier_document_dossier_id_kind_key", 1);
-	open_probed(c, &c->stage_info, nsp, "stage_info", "stage_info_pkey", 1);
+	c->claim_index = index_open(zt_extension_relation(nsp, "outbox_claim_idx"), AccessShareLock);
+	c->sending_index = index_open(zt_extension_relation(nsp, "outbox_sending_idx"), AccessShareLock);
+	zt_open_probed(&c->outbox_by_event, c->estate, c->snapshot, nsp, "outbox", "outbox_event_id_channel_kind_key");
+	zt_open_probed(&c->chat_open, c->estate, c->snapshot, nsp, "outbox", "outbox_chat_open_idx");
+	zt_open_probed(&c->events_of_dossier, c->estate, c->snapshot, nsp, "dossier_event", ZT_EVENT_KEY_INDEX);
+	zt_open_probed(&c->event, c->estate, c->snapshot, nsp, "dossier_event", "dossier_event_pkey");
+	zt_open_probed(&c->dossier, c->estate, c->snapshot, nsp, "dossier", "dossier_pkey");
+	zt_open_probed(&c->recipient, c->estate, c->snapshot, nsp, "recipient", "recipient_pkey");
+	zt_open_probed(&c->document, c->estate, c->snapshot, nsp, "dossier_document", "dossier_document_dossier_id_kind_key");
+	zt_open_probed(&c->stage_info, c->estate, c->snapshot, nsp, "stage_info", "stage_info_pkey");
 
 	event_rel = RelationGetRelid(c->event.rel);
 	dossier_rel = RelationGetRelid(c->dossier.rel);
@@ -273,23 +193,23 @@ begin_claim(Claim *c, bool writing)
 	c->stage_label_att = zt_column_number(RelationGetRelid(c->stage_info.rel), "stage_info", "label_vi");
 
 	status_type = get_atttype(RelationGetRelid(c->outbox), c->oc[OC_STATUS]);
-	c->status_pending = claim_enum_label(status_type, "pending");
-	c->status_failed = claim_enum_label(status_type, "failed");
-	c->status_sending = claim_enum_label(status_type, "sending");
+	c->status_pending = zt_enum_label(status_type, "pending");
+	c->status_failed = zt_enum_label(status_type, "failed");
+	c->status_sending = zt_enum_label(status_type, "sending");
 }
 
 /* Close what begin_claim opened; the locks stay until the commit. */
 static void
 end_claim(Claim *c)
 {
-	close_probed(&c->stage_info);
-	close_probed(&c->document);
-	close_probed(&c->recipient);
-	close_probed(&c->dossier);
-	close_probed(&c->event);
-	close_probed(&c->events_of_dossier);
-	close_probed(&c->chat_open);
-	close_probed(&c->outbox_by_event);
+	zt_close_probed(&c->stage_info);
+	zt_close_probed(&c->document);
+	zt_close_probed(&c->recipient);
+	zt_close_probed(&c->dossier);
+	zt_close_probed(&c->event);
+	zt_close_probed(&c->events_of_dossier);
+	zt_close_probed(&c->chat_open);
+	zt_close_probed(&c->outbox_by_event);
 	index_close(c->sending_index, NoLock);
 	index_close(c->claim_index, NoLock);
 	if (c->rri != NULL)
@@ -337,8 +257,8 @@ first_open_of_its_dossier(Claim *c, TupleTableSlot *row)
 
 		if (no_recipient)
 			return true;
-		probe(&c->chat_open, recipient, F_INT8EQ);
-		while (probe_next(&c->chat_open))
+		zt_probe(&c->chat_open, recipient, F_INT8EQ);
+		while (zt_probe_next(&c->chat_open))
 		{
 			Datum		status = column(c->chat_open.slot, c->oc[OC_STATUS], &isnull);
 			bool		no_event;
@@ -352,15 +272,15 @@ first_open_of_its_dossier(Claim *c, TupleTableSlot *row)
 		return true;
 	}
 
-	probe(&c->events_of_dossier, column(row, c->oc[OC_DOSSIER_ID], &isnull), F_INT8EQ);
-	while (probe_next(&c->events_of_dossier))
+	zt_probe(&c->events_of_dossier, column(row, c->oc[OC_DOSSIER_ID], &isnull), F_INT8EQ);
+	while (zt_probe_next(&c->events_of_dossier))
 	{
 		Datum		earlier = column(c->events_of_dossier.slot, c->event_id_att, &isnull);
 
 		if (DatumGetInt64(earlier) >= DatumGetInt64(event_id))
 			continue;
-		probe(&c->outbox_by_event, earlier, F_INT8EQ);
-		while (probe_next(&c->outbox_by_event))
+		zt_probe(&c->outbox_by_event, earlier, F_INT8EQ);
+		while (zt_probe_next(&c->outbox_by_event))
 			if (is_open(c, DatumGetObjectId(column(c->outbox_by_event.slot, c->oc[OC_STATUS], &isnull))))
 				return false;
 	}
@@ -460,21 +380,16 @@ text_column(TupleTableSlot *slot, AttrNumber att, MemoryContext cxt)
 static const char *
 enum_name(Claim *c, Oid value)
 {
-	HeapTuple	tup;
-	char	   *name;
+	const char *name;
 
 	for (int i = 0; i < c->nenum_names; i++)
 		if (c->enum_names[i].oid == value)
 			return c->enum_names[i].name;
-	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(value));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for enum value %u", value);
-	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
-	ReleaseSysCache(tup);
+	name = zt_enum_label_name(value);
 	if (c->nenum_names < (int) lengthof(c->enum_names))
 		c->enum_names[c->nenum_names++] = (NameMemo)
 		{
-			value, name
+			value, (char *) name
 		};
 	return name;
 }
@@ -488,7 +403,7 @@ stage_label(Claim *c, Oid stage)
 	for (int i = 0; i < c->nlabels; i++)
 		if (c->labels[i].oid == stage)
 			return c->labels[i].name;
-	if (probe_one(&c->stage_info, ObjectIdGetDatum(stage), F_ENUM_EQ))
+	if (zt_probe_one(&c->stage_info, ObjectIdGetDatum(stage), F_ENUM_EQ))
 		label = text_column(c->stage_info.slot, c->stage_label_att, CurrentMemoryContext);
 	if (c->nlabels < ZT_MAX_STAGES)
 		c->labels[c->nlabels++] = (NameMemo)
@@ -513,7 +428,7 @@ stage_values(Claim *c, bool have_dossier, Datum event_id, MemoryContext cxt)
 	bool		null_stage;
 	ZtValue    *out;
 
-	if (!probe_one(&c->event, event_id, F_INT8EQ))
+	if (!zt_probe_one(&c->event, event_id, F_INT8EQ))
 		return NULL;
 	label = stage_label(c, DatumGetObjectId(column(c->event.slot, c->event_stage_att, &null_stage)));
 	if (label == NULL)
@@ -579,7 +494,7 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 	}
 
 	d = column(row, c->oc[OC_RECIPIENT_ID], &isnull);
-	if (!isnull && probe_one(&c->recipient, d, F_INT8EQ))
+	if (!isnull && zt_probe_one(&c->recipient, d, F_INT8EQ))
 	{
 		out->user_id = text_column(c->recipient.slot, c->recipient_user_att, cxt);
 		d = column(c->recipient.slot, c->recipient_followed_att, &isnull);
@@ -587,7 +502,7 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 	}
 
 	d = column(row, c->oc[OC_DOSSIER_ID], &isnull);
-	if (!isnull && probe_one(&c->dossier, d, F_INT8EQ))
+	if (!isnull && zt_probe_one(&c->dossier, d, F_INT8EQ))
 	{
 		char	   *phone = text_column(c->dossier.slot, c->dossier_phone_att, CurrentMemoryContext);
 
@@ -603,8 +518,8 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 		out->code = text_column(c->dossier.slot, c->value_att[ZT_VF_CODE], cxt);
 		if (strcmp(out->kind, "receipt_file") == 0)
 		{
-			probe(&c->document, d, F_INT8EQ);
-			while (probe_next(&c->document))
+			zt_probe(&c->document, d, F_INT8EQ);
+			while (zt_probe_next(&c->document))
 			{
 				char	   *kind = text_column(c->document.slot, c->document_kind_att, CurrentMemoryContext);
 				bytea	   *content;

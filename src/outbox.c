@@ -1,12 +1,11 @@
 /*
  * outbox.c
- *		With claim.c (the delivery worker's claim), the only code that
- *		writes zalo_tthc.dossier_event and outbox rows or changes a
- *		notification's status (see outbox.h for the statuses): a stage
- *		change's event and notification rows, written by the dossier
- *		trigger; and the delivery worker's outcomes (with the fallback by
- *		phone, the receipt file and the delivery totals) and reclaims of
- *		notifications whose sender is gone.
+ *		With claim.c and outcome.c (the delivery worker's claims and
+ *		outcomes), the only code that writes zalo_tthc.dossier_event and
+ *		outbox rows or changes a notification's status (see outbox.h for
+ *		the statuses): a stage change's event and notification rows,
+ *		written by the dossier trigger; and the delivery worker's reclaims
+ *		of notifications whose sender is gone.
  *
  * Recording a stage change runs inside the AFTER trigger of every stage change, so it writes
  * the two rows directly through the executor's single-row insert (the one
@@ -45,10 +44,8 @@
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
-#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -58,8 +55,8 @@
 #include "utils/timestamp.h"
 
 #include "outbox.h"
-#include "outbox_values.h"
 #include "pg_compat.h"
+#include "queue_access.h"
 #include "stage_cache.h"
 #include "wakeup.h"
 #include "worker.h"
@@ -175,47 +172,6 @@ enqueue_catalog_invalidate(Datum arg, Oid relid)
 		catalog.valid = false;
 }
 
-/* OID of a relation of schema zalo_tthc, or an error naming it. */
-static Oid
-extension_relation(Oid nsp, const char *name)
-{
-	Oid			relid = get_relname_relid(name, nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("relation \"zalo_tthc.%s\" does not exist", name),
-				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
-	return relid;
-}
-
-/* Column number of a column of zalo_tthc.<table>, or an error naming it. */
-AttrNumber
-zt_column_number(Oid relid, const char *table, const char *column)
-{
-	AttrNumber	attnum = get_attnum(relid, column);
-
-	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("table \"zalo_tthc.%s\" has no column \"%s\"", table, column)));
-	return attnum;
-}
-
-/* OID of a label of an enum type, or an error naming it. */
-static Oid
-enum_label(Oid typid, const char *label)
-{
-	Oid			oid = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
-									  ObjectIdGetDatum(typid), CStringGetDatum(label));
-
-	if (!OidIsValid(oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("enum type %s has no value \"%s\"", format_type_be(typid), label)));
-	return oid;
-}
-
 /*
  * Resolve one target table: the columns set here, and the default of every
  * other column that has one, planned once and kept.
@@ -227,7 +183,7 @@ resolve_target(TargetTable *t, Oid nsp)
 	TupleDesc	desc;
 	int			n = 0;
 
-	t->relid = extension_relation(nsp, t->name);
+	t->relid = zt_extension_relation(nsp, t->name);
 	for (int c = 0; t->columns[c] != NULL; c++)
 		t->attnum[c] = zt_column_number(t->relid, t->name, t->columns[c]);
 
@@ -311,19 +267,19 @@ read_catalog(void)
 	resolve_target(&catalog.event, nsp);
 	resolve_target(&catalog.outbox, nsp);
 	catalog.event_id_att = zt_column_number(catalog.event.relid, "dossier_event", "id");
-	catalog.event_key_index = extension_relation(nsp, ZT_EVENT_KEY_INDEX);
+	catalog.event_key_index = zt_extension_relation(nsp, ZT_EVENT_KEY_INDEX);
 
-	catalog.recipient_relid = extension_relation(nsp, "recipient");
-	catalog.recipient_phone_index = extension_relation(nsp, ZT_RECIPIENT_PHONE_INDEX);
-	catalog.recipient_id_number_index = extension_relation(nsp, ZT_RECIPIENT_ID_NUMBER_INDEX);
+	catalog.recipient_relid = zt_extension_relation(nsp, "recipient");
+	catalog.recipient_phone_index = zt_extension_relation(nsp, ZT_RECIPIENT_PHONE_INDEX);
+	catalog.recipient_id_number_index = zt_extension_relation(nsp, ZT_RECIPIENT_ID_NUMBER_INDEX);
 	catalog.recipient_id_att = zt_column_number(catalog.recipient_relid, "recipient", "id");
 	catalog.recipient_phone_att = zt_column_number(catalog.recipient_relid, "recipient", "phone");
 	catalog.recipient_id_number_att = zt_column_number(catalog.recipient_relid, "recipient", "id_number");
 	catalog.recipient_followed_att = zt_column_number(catalog.recipient_relid, "recipient", "followed");
 	catalog.recipient_followed_at_att = zt_column_number(catalog.recipient_relid, "recipient", "followed_at");
 
-	catalog.template_relid = extension_relation(nsp, "template");
-	catalog.template_index = extension_relation(nsp, ZT_TEMPLATE_KEY_INDEX);
+	catalog.template_relid = zt_extension_relation(nsp, "template");
+	catalog.template_index = zt_extension_relation(nsp, ZT_TEMPLATE_KEY_INDEX);
 	catalog.template_stage_att = zt_column_number(catalog.template_relid, "template", "stage");
 	/* a 0.2.0 schema (before ALTER EXTENSION UPDATE) names it zns_template_id and has no by_phone */
 	catalog.template_by_phone_att = get_attnum(catalog.template_relid, "by_phone");
@@ -336,10 +292,10 @@ read_catalog(void)
 		Oid			channel_type = get_atttype(catalog.outbox.relid, catalog.outbox.attnum[OB_CHANNEL]);
 		Oid			status_type = get_atttype(catalog.outbox.relid, catalog.outbox.attnum[OB_STATUS]);
 
-		catalog.channel_oa = enum_label(channel_type, "zalo_oa");
-		catalog.channel_zns = enum_label(channel_type, "zns");
-		catalog.status_pending = enum_label(status_type, "pending");
-		catalog.status_undeliverable = enum_label(status_type, "undeliverable");
+		catalog.channel_oa = zt_enum_label(channel_type, "zalo_oa");
+		catalog.channel_zns = zt_enum_label(channel_type, "zns");
+		catalog.status_pending = zt_enum_label(status_type, "pending");
+		catalog.status_undeliverable = zt_enum_label(status_type, "undeliverable");
 	}
 
 	MemoryContextSwitchTo(old);
@@ -751,7 +707,7 @@ zt_record_stage_change(const ZtStageChange *c)
 	set_value(&ev, EV_NOTE, c->note, c->note_null);
 	set_value(&ev, EV_DUE_BEFORE, c->due_before, c->due_before_null);
 	set_value(&ev, EV_DUE_AFTER, c->due_after, c->due_after_null);
-	set_value(&ev, EV_NOTIFY, ObjectIdGetDatum(enum_label(catalog.notify_type, c->notify)), false);
+	set_value(&ev, EV_NOTIFY, ObjectIdGetDatum(zt_enum_label(catalog.notify_type, c->notify)), false);
 	/* the id is the identity's next value: a default, evaluated here */
 	finish_insert(&ev, estate);
 	event_id = DatumGetInt64(ev.slot->tts_values[catalog.event_id_att - 1]);
@@ -798,228 +754,11 @@ zt_record_stage_change(const ZtStageChange *c)
 
 
 /* ---------------------------------------------------------------------
- * The delivery worker's side: outcomes and reclaims (its claim is in
- * claim.c).  Each function is one short transaction (worker_txn.c); none
+ * The delivery worker's reclaims (its claim is in claim.c, its outcomes in
+ * outcome.c).  Each function is one short transaction (worker_txn.c); none
  * is open while a request is on the wire.
  * ---------------------------------------------------------------------
  */
-
-/*
- * Make the planner reach every outbox row by an index probe (the outcomes,
- * the reclaims).  Statistics of the outbox are often stale (a backlog
- * grows within seconds while Zalo is down, or after a bulk import) and the
- * plan is generic (estimated on a tenth of the table): then a bitmap scan
- * and a sort, a sequential scan of the outbox, or hash joins that read
- * every dossier look cheaper, and each batch costs O(backlog).  With these
- * the generic plan is the right one whatever the statistics, and the
- * outcome statement keeps it (CURSOR_OPT_GENERIC_PLAN) instead of being
- * planned again at every batch.  A memo of probes by id would never hit:
- * each id of a batch is probed once.  Local to the worker's transaction.
- */
-static void
-guard_queue_plan(void)
-{
-	static const char *const off[] = {
-		"enable_sort", "enable_bitmapscan", "enable_seqscan", "enable_hashjoin", "enable_mergejoin",
-		"enable_memoize"
-	};
-
-	for (int i = 0; i < (int) lengthof(off); i++)
-		set_config_option(off[i], "off", PGC_USERSET, PGC_S_SESSION,
-						  GUC_ACTION_LOCAL, true, 0, false);
-}
-
-/* A text[] of n strings (NULL entries allowed). */
-static Datum
-text_array(const char **values, int n)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	bool	   *nulls = palloc(sizeof(bool) * Max(n, 1));
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	for (int i = 0; i < n; i++)
-	{
-		nulls[i] = values[i] == NULL;
-		elems[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(values[i]);
-	}
-	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/* An array of n fixed-width values of a type. */
-static Datum
-scalar_array(Datum *values, bool *nulls, int n, Oid type, int len, bool byval, char align)
-{
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, len, byval, align));
-}
-
-static const char *const complete_sql =
-"WITH r AS ("
-"  SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], $4::int4[], $5::text[],"
-"                       $6::timestamptz[], $7::bool[], $8::bool[], $17::bool[])"
-"         AS r(id, status, last_error, error_code, msg_id, next_at, refund, fallback, released)), "
-"upd AS ("
-"  UPDATE zalo_tthc.outbox o SET"
-"    status = r.status::zalo_tthc.delivery_status,"
-/* a notification claimed ahead and never sent keeps what its last attempt said */
-"    last_error = CASE WHEN r.released THEN o.last_error ELSE r.last_error END,"
-"    last_error_code = CASE WHEN r.released THEN o.last_error_code ELSE r.error_code END,"
-"    provider_msg_id = coalesce(r.msg_id, o.provider_msg_id),"
-"    sent_at = CASE WHEN r.status = 'sent' THEN now() ELSE o.sent_at END,"
-"    next_attempt_at = coalesce(r.next_at, o.next_attempt_at),"
-"    attempts = o.attempts - CASE WHEN r.refund THEN 1 ELSE 0 END,"
-"    lease_until = NULL"
-/* a primary key probe per outcome: "::text" keeps the planner from reading
- * every 'sending' row of the partial index outbox_sending_idx instead */
-"  FROM r WHERE o.id = r.id AND o.status::text = 'sending'"
-"  RETURNING o.event_id, o.dossier_id, o.stage, o.status, o.kind, o.channel, o.recipient_id,"
-"            r.fallback, r.released), "
-"zns AS ("
-"  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, idempotency_key,"
-"                                status, last_error)"
-"  SELECT u.event_id, u.dossier_id, u.stage, 'zns', 'stage', u.dossier_id || '-' || e.seq || '-zns',"
-"         CASE WHEN t.by_phone AND d.applicant_phone IS NOT NULL"
-"              THEN 'pending' ELSE 'undeliverable' END::zalo_tthc.delivery_status,"
-"         CASE WHEN t.by_phone IS NOT TRUE"
-"              THEN 'the Zalo OA could not reach the citizen and stage ' || u.stage || ' is not sent by phone'"
-"              WHEN d.applicant_phone IS NULL"
-"              THEN 'the Zalo OA could not reach the citizen and the dossier has no mobile phone' END"
-"  FROM upd u"
-"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
-"  CROSS JOIN LATERAL (SELECT d.applicant_phone FROM zalo_tthc.dossier d WHERE d.id = u.dossier_id OFFSET 0) d"
-"  LEFT JOIN LATERAL (SELECT t.zbs_template_id IS NOT NULL AND t.by_phone AS by_phone"
-"                     FROM zalo_tthc.template t WHERE t.stage = u.stage OFFSET 0) t"
-"         ON true"
-"  WHERE u.fallback AND u.channel = 'zalo_oa' AND u.kind = 'stage'"
-"  ON CONFLICT (event_id, channel, kind) DO NOTHING), "
-"receipt AS ("
-"  INSERT INTO zalo_tthc.outbox (event_id, dossier_id, stage, channel, kind, recipient_id,"
-"                                idempotency_key)"
-"  SELECT u.event_id, u.dossier_id, u.stage, 'zalo_oa', 'receipt_file', u.recipient_id,"
-"         u.dossier_id || '-' || e.seq || '-file'"
-"  FROM upd u"
-"  CROSS JOIN LATERAL (SELECT e.seq FROM zalo_tthc.dossier_event e WHERE e.id = u.event_id OFFSET 0) e"
-"  CROSS JOIN LATERAL (SELECT FROM zalo_tthc.dossier_document doc"
-"                      WHERE doc.dossier_id = u.dossier_id AND doc.kind = 'receipt' LIMIT 1) doc"
-"  WHERE u.status = 'sent' AND u.kind = 'stage' AND u.channel = 'zalo_oa' AND u.stage = 'received'"
-"  ON CONFLICT (event_id, channel, kind) DO NOTHING), "
-/* the totals of metrics(): every outcome recorded on a stage notification */
-"totals AS ("
-"  INSERT INTO zalo_tthc.delivery_total AS t (stage, channel, status, notifications)"
-"  SELECT u.stage, u.channel, u.status, count(*) FROM upd u WHERE u.stage IS NOT NULL AND NOT u.released"
-"  GROUP BY u.stage, u.channel, u.status"
-"  ON CONFLICT (stage, channel, status) DO UPDATE"
-"  SET notifications = t.notifications + excluded.notifications, updated_at = now()) "
-"INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,"
-"                                       http_status, zalo_error, outcome, sent_unknown, error_text)"
-"SELECT a.id, a.attempt, a.endpoint, a.started_at, a.latency_ms, a.http_status, a.zalo_error, a.outcome,"
-"       a.sent_unknown, a.error_text "
-"FROM unnest($1::int8[], $9::int4[], $10::text[], $11::timestamptz[], $12::float4[],"
-"            $13::int4[], $14::int4[], $15::text[], $16::bool[], $3::text[], $17::bool[])"
-"     AS a(id, attempt, endpoint, started_at, latency_ms, http_status, zalo_error, outcome, sent_unknown,"
-"          error_text, released) "
-"WHERE NOT a.released";
-
-/*
- * Record a batch of outcomes in one statement: the outbox rows, the ZNS
- * fallbacks, the receipt file that follows a received message, the
- * delivery totals and the delivery log.
- */
-void
-zt_record_outcomes(ZtOutcome *outcomes, int n)
-{
-	static SPIPlanPtr plan = NULL;
-	Datum		args[17];
-	Datum	   *ids = palloc(sizeof(Datum) * n);
-	const char **statuses = palloc(sizeof(char *) * n);
-	const char **errors = palloc(sizeof(char *) * n);
-	Datum	   *codes = palloc(sizeof(Datum) * n);
-	bool	   *code_nulls = palloc(sizeof(bool) * n);
-	const char **msg_ids = palloc(sizeof(char *) * n);
-	Datum	   *next_at = palloc(sizeof(Datum) * n);
-	bool	   *next_nulls = palloc(sizeof(bool) * n);
-	Datum	   *refunds = palloc(sizeof(Datum) * n);
-	Datum	   *fallbacks = palloc(sizeof(Datum) * n);
-	Datum	   *attempts = palloc(sizeof(Datum) * n);
-	const char **endpoints = palloc(sizeof(char *) * n);
-	Datum	   *started = palloc(sizeof(Datum) * n);
-	Datum	   *latency = palloc(sizeof(Datum) * n);
-	bool	   *latency_nulls = palloc(sizeof(bool) * n);
-	Datum	   *http = palloc(sizeof(Datum) * n);
-	bool	   *http_nulls = palloc(sizeof(bool) * n);
-	const char **kinds = palloc(sizeof(char *) * n);
-	Datum	   *unknown = palloc(sizeof(Datum) * n);
-	Datum	   *released = palloc(sizeof(Datum) * n);
-
-	if (n == 0)
-		return;
-	for (int i = 0; i < n; i++)
-	{
-		ZtOutcome  *o = &outcomes[i];
-
-		ids[i] = Int64GetDatum(o->outbox_id);
-		statuses[i] = o->status;
-		errors[i] = o->last_error;
-		codes[i] = Int32GetDatum(o->error_code);
-		code_nulls[i] = o->error_code == 0;
-		msg_ids[i] = o->provider_msg_id;
-		next_at[i] = TimestampTzGetDatum(o->next_attempt_at);
-		next_nulls[i] = o->next_attempt_at == 0;
-		refunds[i] = BoolGetDatum(o->refund_attempt);
-		fallbacks[i] = BoolGetDatum(o->fallback_to_zns);
-		attempts[i] = Int32GetDatum(o->attempt);
-		endpoints[i] = o->endpoint;
-		started[i] = TimestampTzGetDatum(o->started_at);
-		latency[i] = Float4GetDatum((float4) o->latency_ms);
-		latency_nulls[i] = o->latency_ms < 0;
-		http[i] = Int32GetDatum(o->http_status);
-		http_nulls[i] = o->http_status == 0;
-		kinds[i] = o->outcome;
-		unknown[i] = BoolGetDatum(o->sent_unknown);
-		released[i] = BoolGetDatum(o->released);
-	}
-
-	zt_worker_begin("zalo_tthc: recording outcomes");
-	guard_queue_plan();
-	if (plan == NULL)
-	{
-		Oid			types[17] = {
-			INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-			TIMESTAMPTZARRAYOID, BOOLARRAYOID, BOOLARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-			TIMESTAMPTZARRAYOID, FLOAT4ARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TEXTARRAYOID,
-			BOOLARRAYOID, BOOLARRAYOID
-		};
-
-		plan = SPI_prepare_cursor(complete_sql, 17, types, CURSOR_OPT_GENERIC_PLAN);
-		if (plan == NULL)
-			elog(ERROR, "could not prepare the outcome statement: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(plan);
-	}
-	args[0] = scalar_array(ids, NULL, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	args[1] = text_array(statuses, n);
-	args[2] = text_array(errors, n);
-	args[3] = scalar_array(codes, code_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
-	args[4] = text_array(msg_ids, n);
-	args[5] = scalar_array(next_at, next_nulls, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	args[6] = scalar_array(refunds, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
-	args[7] = scalar_array(fallbacks, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
-	args[8] = scalar_array(attempts, NULL, n, INT4OID, 4, true, TYPALIGN_INT);
-	args[9] = text_array(endpoints, n);
-	args[10] = scalar_array(started, NULL, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
-	args[11] = scalar_array(latency, latency_nulls, n, FLOAT4OID, 4, true, TYPALIGN_INT);
-	args[12] = scalar_array(http, http_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
-	args[13] = scalar_array(codes, code_nulls, n, INT4OID, 4, true, TYPALIGN_INT);
-	args[14] = text_array(kinds, n);
-	args[15] = scalar_array(unknown, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
-	args[16] = scalar_array(released, NULL, n, BOOLOID, 1, true, TYPALIGN_CHAR);
-
-	if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not record delivery outcomes");
-	zt_worker_end();
-}
 
 /*
  * At worker start: every row still 'sending' was claimed by a worker that
@@ -1056,14 +795,9 @@ zt_reclaim_abandoned(void)
 int
 zt_reclaim_expired_leases(const int64 *held, int n_held)
 {
-	Datum	   *ids = palloc(sizeof(Datum) * Max(n_held, 1));
 	Oid			types[1] = {INT8ARRAYOID};
-	Datum		args[1];
+	Datum		args[1] = {zt_int8_array(held, NULL, n_held)};
 	int			n;
-
-	for (int i = 0; i < n_held; i++)
-		ids[i] = Int64GetDatum(held[i]);
-	args[0] = scalar_array(ids, NULL, n_held, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 
 	zt_worker_begin("zalo_tthc: reclaiming expired leases");
 	if (SPI_execute_with_args("WITH r AS ("

@@ -1,9 +1,10 @@
 /*
  * outbox.h
- *		The outbox: a stage change's event and notification rows, and the
- *		delivery worker's outcomes (outbox.c) and claims (claim.c).
+ *		The outbox: a stage change's event and notification rows and the
+ *		delivery worker's reclaims (outbox.c), its claims (claim.c) and its
+ *		outcomes (outcome.c).
  *
- * outbox.c and claim.c are the only C code that writes
+ * These three files are the only C code that writes
  * zalo_tthc.dossier_event and zalo_tthc.outbox rows or changes a
  * notification's status.  The statuses
  * (zalo_tthc.delivery_status) and who moves a notification between them:
@@ -141,7 +142,6 @@ typedef struct ZtPreparedChecks
 
 extern void zt_prepare_checks(Relation rel, ZtPreparedChecks *checks);
 extern struct ExprState **zt_prepared_checks(Relation rel, const ZtPreparedChecks *checks);
-extern AttrNumber zt_column_number(Oid relid, const char *table, const char *column);
 
 extern void zt_record_stage_change(const ZtStageChange *change);
 extern int	zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows);

@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 
+#include "access/tableam.h"
 #include "executor/executor.h"
 #include "storage/latch.h"
 
@@ -61,6 +62,40 @@ zt_exec_init_range_table_updating(EState *estate, RangeTblEntry *rte, Bitmapset 
 #define zt_create_wait_event_set(nevents) CreateWaitEventSet(NULL, (nevents))
 #else
 #define zt_create_wait_event_set(nevents) CreateWaitEventSet(TopMemoryContext, (nevents))
+#endif
+
+/*
+ * The heap update of a locked row and its index entries, as
+ * ExecSimpleRelationUpdate makes them; 16 tells which indexes need one.
+ * Returns the indexes whose entries must be checked again.
+ */
+#if PG_VERSION_NUM >= 160000
+static inline List *
+zt_update_row_and_indexes(ResultRelInfo *rri, EState *estate, ItemPointer tid, TupleTableSlot *slot)
+{
+	TU_UpdateIndexes update_indexes;
+
+	simple_table_tuple_update(rri->ri_RelationDesc, tid, slot, estate->es_snapshot, &update_indexes);
+	if (rri->ri_NumIndices > 0 && update_indexes != TU_None)
+		return ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL,
+									 update_indexes == TU_Summarizing);
+	return NIL;
+}
+#define zt_insert_index_tuples(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL, false)
+#else
+static inline List *
+zt_update_row_and_indexes(ResultRelInfo *rri, EState *estate, ItemPointer tid, TupleTableSlot *slot)
+{
+	bool		update_indexes;
+
+	simple_table_tuple_update(rri->ri_RelationDesc, tid, slot, estate->es_snapshot, &update_indexes);
+	if (rri->ri_NumIndices > 0 && update_indexes)
+		return ExecInsertIndexTuples(rri, slot, estate, true, false, NULL, NIL);
+	return NIL;
+}
+#define zt_insert_index_tuples(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL)
 #endif
 
 #endif							/* ZT_PG_COMPAT_H */

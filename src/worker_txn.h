@@ -15,5 +15,7 @@ extern void zt_worker_end(void);
 extern bool zt_extension_ready(void);
 extern const char *zt_installed_schema_version(void);
 extern char *zt_spi_copy_text(HeapTuple tup, TupleDesc desc, int col, MemoryContext cxt);
+extern Datum zt_text_array(const char *const *values, int n);
+extern Datum zt_int8_array(const int64 *values, const bool *nulls, int n);
 
 #endif							/* ZT_WORKER_TXN_H */

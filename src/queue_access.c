@@ -1,0 +1,125 @@
+/*
+ * queue_access.c
+ *		The extension's own tables found by name (relations, columns, enum
+ *		labels, with errors that say what to do), and the index probes the
+ *		single-row reads of the claim and the outcomes are made of: one index
+ *		scan per table, begun once and rescanned with each key, so that a
+ *		probe costs a descent of the index and a heap fetch, not a scan's
+ *		setup.
+ */
+#include "postgres.h"
+
+#include "access/relscan.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_enum.h"
+#include "executor/executor.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "queue_access.h"
+
+/* OID of a relation of schema zalo_tthc, or an error naming it. */
+Oid
+zt_extension_relation(Oid nsp, const char *name)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("relation \"zalo_tthc.%s\" does not exist", name),
+				 errhint("Reinstall the extension: ALTER EXTENSION zalo_tthc UPDATE, or drop and create it.")));
+	return relid;
+}
+
+/* Column number of a column of zalo_tthc.<table>, or an error naming it. */
+AttrNumber
+zt_column_number(Oid relid, const char *table, const char *column)
+{
+	AttrNumber	attnum = get_attnum(relid, column);
+
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("table \"zalo_tthc.%s\" has no column \"%s\"", table, column)));
+	return attnum;
+}
+
+/* OID of a label of an enum type, or an error naming it. */
+Oid
+zt_enum_label(Oid typid, const char *label)
+{
+	Oid			oid = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
+									  ObjectIdGetDatum(typid), CStringGetDatum(label));
+
+	if (!OidIsValid(oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("enum type %s has no value \"%s\"", format_type_be(typid), label)));
+	return oid;
+}
+
+/* The label of an enum value, palloc'd. */
+const char *
+zt_enum_label_name(Oid value)
+{
+	HeapTuple	tup = SearchSysCache1(ENUMOID, ObjectIdGetDatum(value));
+	char	   *name;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for enum value %u", value);
+	name = pstrdup(NameStr(((Form_pg_enum) GETSTRUCT(tup))->enumlabel));
+	ReleaseSysCache(tup);
+	return name;
+}
+
+/*
+ * Open zalo_tthc.<table> and its index <index> for probes on the index's
+ * first column, with the snapshot (which must outlive the scan).
+ */
+void
+zt_open_probed(ZtProbedTable *t, EState *estate, Snapshot snapshot, Oid nsp,
+			   const char *table, const char *index)
+{
+	t->rel = table_open(zt_extension_relation(nsp, table), AccessShareLock);
+	t->index = index_open(zt_extension_relation(nsp, index), AccessShareLock);
+	t->scan = index_beginscan(t->rel, t->index, snapshot, 1, 0);
+	t->slot = table_slot_create(t->rel, &estate->es_tupleTable);
+}
+
+/* End the scan and close what zt_open_probed opened (the locks stay). */
+void
+zt_close_probed(ZtProbedTable *t)
+{
+	index_endscan(t->scan);
+	index_close(t->index, NoLock);
+	table_close(t->rel, NoLock);
+}
+
+/* Position a probe on the rows whose first key column equals key. */
+void
+zt_probe(ZtProbedTable *t, Datum key, RegProcedure eq)
+{
+	ScanKeyData sk;
+
+	ScanKeyInit(&sk, 1, BTEqualStrategyNumber, eq, key);
+	index_rescan(t->scan, &sk, 1, NULL, 0);
+}
+
+/* The next row a probe sees (in its slot), or false. */
+bool
+zt_probe_next(ZtProbedTable *t)
+{
+	return index_getnext_slot(t->scan, ForwardScanDirection, t->slot);
+}
+
+/* The row of a key (in t->slot), or false. */
+bool
+zt_probe_one(ZtProbedTable *t, Datum key, RegProcedure eq)
+{
+	zt_probe(t, key, eq);
+	return zt_probe_next(t);
+}
