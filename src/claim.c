@@ -84,6 +84,7 @@ typedef struct Claim
 	TimestampTz now;
 	Relation	outbox;
 	ResultRelInfo *rri;
+	EPQState	epq;			/* for BEFORE UPDATE row triggers */
 	Relation	claim_index;	/* outbox_claim_idx: due rows in queue order */
 	Relation	sending_index;	/* outbox_sending_idx: rows being sent */
 	ZtProbedTable outbox_by_event;	/* outbox_event_id_channel_kind_key */
@@ -162,6 +163,7 @@ begin_claim(Claim *c, bool writing)
 		InitResultRelInfo(c->rri, c->outbox, 1, NULL, 0);
 		ExecOpenIndices(c->rri, false);
 		c->estate->es_opened_result_relations = lappend(c->estate->es_opened_result_relations, c->rri);
+		zt_eval_plan_qual_init(&c->epq, c->estate);
 		AfterTriggerBeginQuery();
 	}
 
@@ -215,6 +217,7 @@ end_claim(Claim *c)
 	if (c->rri != NULL)
 	{
 		AfterTriggerEndQuery(c->estate);
+		EvalPlanQualEnd(&c->epq);
 		ExecCloseResultRelations(c->estate);
 		ExecCloseRangeTableRelations(c->estate);
 	}
@@ -329,14 +332,16 @@ lock_due_row(Claim *c, TupleTableSlot *found, TupleTableSlot *locked)
 	return false;
 }
 
-/* Mark a locked row sending, its attempt counted and its lease set. */
-static void
+/*
+ * Mark a locked row sending, its attempt counted and its lease set; false
+ * when a BEFORE trigger skipped it (then it is not claimed).
+ */
+static bool
 mark_sending(Claim *c, TupleTableSlot *locked, TupleTableSlot *updated, int lease_ms)
 {
 	int			natts = RelationGetDescr(c->outbox)->natts;
 	bool		isnull;
 	int32		attempts;
-	EPQState	epq;
 
 	slot_getallattrs(locked);
 	ExecClearTuple(updated);
@@ -350,9 +355,7 @@ mark_sending(Claim *c, TupleTableSlot *locked, TupleTableSlot *updated, int leas
 		TimestampTzGetDatum(TimestampTzPlusMilliseconds(c->now, lease_ms));
 	updated->tts_isnull[c->oc[OC_LEASE_UNTIL] - 1] = false;
 	ExecStoreVirtualTuple(updated);
-	zt_eval_plan_qual_init(&epq, c->estate);
-	ExecSimpleRelationUpdate(c->rri, c->estate, &epq, locked, updated);
-	EvalPlanQualEnd(&epq);
+	return zt_update_locked_row(c->rri, c->estate, &c->epq, &locked->tts_tid, updated, NULL);
 }
 
 /* A text Datum copied into cxt as a C string. */
@@ -606,7 +609,8 @@ zt_claim_batch(int limit, int lease_ms, ZtClaimedRow **rows)
 			continue;
 		if (!lock_due_row(&c, found, locked))
 			continue;
-		mark_sending(&c, locked, updated, lease_ms);
+		if (!mark_sending(&c, locked, updated, lease_ms))
+			continue;
 		read_claimed_row(&c, updated, &(*rows)[n], cxt);
 		n++;
 	}

@@ -321,7 +321,6 @@ update_outbox_row(Recording *r, const ZtOutcome *o)
 	Oid			status = status_oid(r, o->status);
 	bool		isnull;
 	int32		attempts;
-	List	   *recheck;
 
 	slot_getallattrs(r->locked);
 	ExecClearTuple(r->updated);
@@ -346,16 +345,7 @@ update_outbox_row(Recording *r, const ZtOutcome *o)
 	set_column(r->updated, r->oc[OO_LEASE_UNTIL], (Datum) 0, true);
 	ExecStoreVirtualTuple(r->updated);
 
-	if (r->outbox_rri->ri_TrigDesc && r->outbox_rri->ri_TrigDesc->trig_update_before_row &&
-		!ExecBRUpdateTriggers(r->estate, &r->epq, r->outbox_rri, tid, NULL, r->updated, NULL))
-		return false;
-	if (desc->constr)
-		ExecConstraints(r->outbox_rri, r->updated, r->estate);
-	recheck = zt_update_row_and_indexes(r->outbox_rri, r->estate, tid, r->updated);
-	ExecARUpdateTriggers(r->estate, r->outbox_rri, NULL, NULL, tid, NULL, r->updated, recheck,
-						 r->outbox_tcs, false);
-	list_free(recheck);
-	return true;
+	return zt_update_locked_row(r->outbox_rri, r->estate, &r->epq, tid, r->updated, r->outbox_tcs);
 }
 
 /* Whether a dossier has its receipt PDF in dossier_document. */

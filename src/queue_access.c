@@ -1,11 +1,11 @@
 /*
  * queue_access.c
  *		The extension's own tables found by name (relations, columns, enum
- *		labels, with errors that say what to do), and the index probes the
+ *		labels, with errors that say what to do); the index probes the
  *		single-row reads of the claim and the outcomes are made of: one index
  *		scan per table, begun once and rescanned with each key, so that a
  *		probe costs a descent of the index and a heap fetch, not a scan's
- *		setup.
+ *		setup; and the update of a row they locked.
  */
 #include "postgres.h"
 
@@ -14,11 +14,14 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_enum.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
+#include "pg_compat.h"
 #include "queue_access.h"
 
 /* OID of a relation of schema zalo_tthc, or an error naming it. */
@@ -122,4 +125,32 @@ zt_probe_one(ZtProbedTable *t, Datum key, RegProcedure eq)
 {
 	zt_probe(t, key, eq);
 	return zt_probe_next(t);
+}
+
+/*
+ * Update a row this transaction has locked (tid) to the values in slot,
+ * as ExecSimpleRelationUpdate does: BEFORE and AFTER row triggers,
+ * constraints, index entries; and with the transition tables of the
+ * statement's triggers when tcs is set.  False when a BEFORE trigger
+ * skipped the row.
+ */
+bool
+zt_update_locked_row(ResultRelInfo *rri, EState *estate, EPQState *epq, ItemPointer tid,
+					 TupleTableSlot *slot, TransitionCaptureState *tcs)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	List	   *recheck;
+
+	CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+	if (rri->ri_TrigDesc && rri->ri_TrigDesc->trig_update_before_row &&
+		!ExecBRUpdateTriggers(estate, epq, rri, tid, NULL, slot, NULL))
+		return false;
+	if (rel->rd_att->constr && rel->rd_att->constr->has_generated_stored)
+		ExecComputeStoredGenerated(rri, estate, slot, CMD_UPDATE);
+	if (rel->rd_att->constr)
+		ExecConstraints(rri, slot, estate);
+	recheck = zt_update_row_and_indexes(rri, estate, tid, slot);
+	ExecARUpdateTriggers(estate, rri, NULL, NULL, tid, NULL, slot, recheck, tcs, false);
+	list_free(recheck);
+	return true;
 }

@@ -1,8 +1,8 @@
 /*
  * queue_access.h
- *		The extension's own tables by name, and index probes of them, for
- *		the single-row reads and writes of the enqueue path, the claim and
- *		the outcomes (queue_access.c).
+ *		The extension's own tables by name, index probes of them, and the
+ *		update of a locked row, for the single-row reads and writes of the
+ *		enqueue path, the claim and the outcomes (queue_access.c).
  */
 #ifndef ZT_QUEUE_ACCESS_H
 #define ZT_QUEUE_ACCESS_H
@@ -35,5 +35,7 @@ extern void zt_close_probed(ZtProbedTable *t);
 extern void zt_probe(ZtProbedTable *t, Datum key, RegProcedure eq);
 extern bool zt_probe_next(ZtProbedTable *t);
 extern bool zt_probe_one(ZtProbedTable *t, Datum key, RegProcedure eq);
+extern bool zt_update_locked_row(ResultRelInfo *rri, EState *estate, EPQState *epq, ItemPointer tid,
+								 TupleTableSlot *slot, struct TransitionCaptureState *tcs);
 
 #endif							/* ZT_QUEUE_ACCESS_H */
