@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# The database half of a notification's cost, without the worker: a
-# backend claims batches of 50 notifications, marks them sent and writes
+# The least the database half of a notification costs, without the worker:
+# a backend claims batches of 50 notifications, marks them sent and writes
 # their delivery log, committing after the claim and after the outcome as
 # the worker does, until BENCH_N (20000) are sent.  Its CPU per
-# notification (utime + stime from /proc/<pid>/stat), for:
-#  - the least the three writes take (a claim in queue order with SKIP
-#    LOCKED, an update to sent, a log row), commits asynchronous, then
-#    synchronous as the worker's are;
-#  - the least claim, with the worker's own outcome statement (src/outbox.c,
-#    read from the built library).
-# The worker's claim is not a statement (src/claim.c): engine.sh measures it
-# inside the worker.
+# notification (utime + stime from /proc/<pid>/stat), for the least
+# statements that do it (a claim in queue order with SKIP LOCKED, an update
+# to sent, a log row), commits asynchronous, then synchronous as the
+# worker's are.  The worker's own claim and outcomes are no statements
+# (src/claim.c, src/outcome.c): engine.sh measures them inside the worker.
 # The statements run from PL/pgSQL with the worker's planner settings
 # (generic plans, sorts, seqscans, bitmap scans, hash and merge joins,
 # memoize and JIT off).  Two rounds.  bench/README.md says how to read it.
@@ -24,12 +21,6 @@ mkdir -p "$OUT_DIR"
 OUT=$OUT_DIR/engine_sql.txt
 
 start_bench_work
-LIB=$ZT_INSTALL$("$PG_CONFIG" --pkglibdir)/zalo_tthc.so
-complete_sql=$(strings -n 300 "$LIB" | grep '^WITH r AS (  SELECT \* FROM unnest(\$1::int8\[\]' || true)
-[[ -n $complete_sql ]] || { echo "the worker's outcome statement is not in $LIB" >&2; exit 1; }
-# PL/pgSQL variables a1, a2, ... stand for the statement's parameters
-complete_sql=$(sed -E 's/\$([0-9]+)/a\1/g' <<<"$complete_sql")
-
 cluster_init "$WORK/pg" "shared_buffers = 512MB" "max_wal_size = 4GB" "zalo_tthc.database_name = 'tthc'"
 cluster_start "$WORK/pg"
 q() { zt_psql "$WORK/pg" tthc -tA "$@"; }
@@ -42,7 +33,7 @@ q -c "INSERT INTO zalo_tthc.recipient (zalo_user_id, phone, display_name, follow
 	FROM generate_series(1, 1000) i" >/dev/null
 
 q <<SQL
-CREATE PROCEDURE public.bench_send(batch int, worker_outcome bool)
+CREATE PROCEDURE public.bench_send(batch int)
 LANGUAGE plpgsql AS \$\$
 DECLARE
 	ids bigint[];
@@ -60,34 +51,18 @@ BEGIN
 		EXIT WHEN cardinality(ids) = 0;
 		COMMIT;
 		n := cardinality(ids);
-		IF worker_outcome THEN
-			PERFORM public.bench_outcome(ids, array_fill('sent'::text, ARRAY[n]), array_fill(NULL::text, ARRAY[n]),
-				array_fill(NULL::int, ARRAY[n]), (SELECT array_agg('m' || i) FROM unnest(ids) i),
-				array_fill(NULL::timestamptz, ARRAY[n]), array_fill(false, ARRAY[n]), array_fill(false, ARRAY[n]),
-				array_fill(1, ARRAY[n]), array_fill('template'::text, ARRAY[n]), array_fill(now(), ARRAY[n]),
-				array_fill(50::float4, ARRAY[n]), array_fill(200, ARRAY[n]), array_fill(0, ARRAY[n]),
-				array_fill('ok'::text, ARRAY[n]), array_fill(false, ARRAY[n]), array_fill(false, ARRAY[n]));
-		ELSE
-			UPDATE zalo_tthc.outbox SET status = 'sent', sent_at = now(), provider_msg_id = 'm' || id,
-				   lease_until = NULL
-			WHERE id = ANY (ids);
-			INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,
-													http_status, zalo_error, outcome)
-			SELECT id, 1, 'template', now(), 50, 200, 0, 'ok' FROM unnest(ids) id;
-		END IF;
+		UPDATE zalo_tthc.outbox SET status = 'sent', sent_at = now(), provider_msg_id = 'm' || id,
+			   lease_until = NULL
+		WHERE id = ANY (ids);
+		INSERT INTO zalo_tthc.delivery_attempt (outbox_id, attempt, endpoint, started_at, latency_ms,
+												http_status, zalo_error, outcome)
+		SELECT id, 1, 'template', now(), 50, 200, 0, 'ok' FROM unnest(ids) id;
 		COMMIT;
 	END LOOP;
 END \$\$;
-CREATE FUNCTION public.bench_outcome(a1 int8[], a2 text[], a3 text[], a4 int4[], a5 text[],
-	a6 timestamptz[], a7 bool[], a8 bool[], a9 int4[], a10 text[], a11 timestamptz[], a12 float4[],
-	a13 int4[], a14 int4[], a15 text[], a16 bool[], a17 bool[])
-RETURNS void LANGUAGE plpgsql AS \$\$
-BEGIN
-	$complete_sql;
-END \$\$;
 SQL
 
-# run SYNCHRONOUS_COMMIT WORKER_OUTCOME: µs of backend CPU per notification
+# run SYNCHRONOUS_COMMIT: µs of backend CPU per notification
 run() {
 	q -c "SET zalo_tthc.bulk_import = on" -c "DELETE FROM zalo_tthc.delivery_attempt" -c "DELETE FROM zalo_tthc.outbox" \
 		-c "DELETE FROM zalo_tthc.dossier_event" -c "DELETE FROM zalo_tthc.dossier" >/dev/null
@@ -100,7 +75,7 @@ run() {
 	q -c "SET synchronous_commit = $1" -c "SET plan_cache_mode = force_generic_plan" -c "SET jit = off" \
 		-c "SET enable_sort = off" -c "SET enable_bitmapscan = off" -c "SET enable_seqscan = off" \
 		-c "SET enable_hashjoin = off" -c "SET enable_mergejoin = off" -c "SET enable_memoize = off" \
-		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50, $2)" \
+		-c "SELECT pg_backend_pid()" -c "SELECT pg_sleep(1)" -c "CALL public.bench_send(50)" \
 		-c "SELECT 'called'" -c "SELECT pg_sleep(1)" >"$WORK/out" &
 	until [[ -s $WORK/out ]]; do sleep 0.1; done
 	pid=$(head -1 "$WORK/out")
@@ -115,17 +90,15 @@ run() {
 
 declare -A R
 for round in 1 2; do
-	for v in "off false" "on false" "on true"; do
-		read -r sync wo <<<"$v"
-		say "round $round: synchronous_commit $sync, the worker's outcome $wo"
-		R[$round,$v]=$(run "$sync" "$wo")
+	for sync in off on; do
+		say "round $round: synchronous_commit $sync"
+		R[$round,$sync]=$(run "$sync")
 	done
 done
 {
 	echo "engine_sql, $(date -u +%F), $(nproc) cores, $(git -C "$ZT_ROOT" rev-parse --short HEAD), $N notifications per run, batches of 50"
 	echo "backend CPU per notification (µs), rounds 1 / 2:"
 	printf '  %-58s %s / %s\n' \
-		"the least claim, outcome and log, commits asynchronous" "${R[1,off false]}" "${R[2,off false]}" \
-		"the least claim, outcome and log, commits synchronous" "${R[1,on false]}" "${R[2,on false]}" \
-		"the least claim, the worker's outcome and log" "${R[1,on true]}" "${R[2,on true]}"
+		"the least claim, outcome and log, commits asynchronous" "${R[1,off]}" "${R[2,off]}" \
+		"the least claim, outcome and log, commits synchronous" "${R[1,on]}" "${R[2,on]}"
 } | tee "$OUT"
