@@ -42,7 +42,6 @@
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
-#include "rewrite/rewriteHandler.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -180,37 +179,16 @@ static void
 resolve_target(TargetTable *t, Oid nsp)
 {
 	Relation	rel;
-	TupleDesc	desc;
-	int			n = 0;
+	int			nset;
 
 	t->relid = zt_extension_relation(nsp, t->name);
 	for (int c = 0; t->columns[c] != NULL; c++)
 		t->attnum[c] = zt_column_number(t->relid, t->name, t->columns[c]);
 
 	rel = table_open(t->relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
-	t->default_attnum = palloc(desc->natts * sizeof(AttrNumber));
-	t->default_expr = palloc(desc->natts * sizeof(ExprState *));
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		bool		set_here = false;
-		Node	   *expr;
-
-		if (att->attisdropped || att->attgenerated)
-			continue;
-		for (int c = 0; t->columns[c] != NULL; c++)
-			set_here |= (t->attnum[c] == att->attnum);
-		if (set_here)
-			continue;
-		expr = build_column_default(rel, att->attnum);
-		if (expr == NULL)
-			continue;
-		t->default_attnum[n] = att->attnum;
-		t->default_expr[n] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
-		n++;
-	}
-	t->ndefaults = n;
+	for (nset = 0; t->columns[nset] != NULL; nset++)
+		;
+	t->ndefaults = zt_prepare_defaults(rel, t->attnum, nset, &t->default_attnum, &t->default_expr);
 
 	zt_prepare_checks(rel, &t->checks);
 

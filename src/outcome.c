@@ -31,8 +31,6 @@
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
-#include "optimizer/optimizer.h"
-#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -147,35 +145,6 @@ status_oid(Recording *r, const char *name)
 }
 
 /*
- * The default of every delivery_attempt column this file does not set
- * (the identity above all), ready to evaluate for each row.
- */
-static void
-prepare_log_defaults(Recording *r)
-{
-	TupleDesc	desc = RelationGetDescr(r->log);
-
-	r->log_default_att = palloc(sizeof(AttrNumber) * desc->natts);
-	r->log_default = palloc(sizeof(ExprState *) * desc->natts);
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		bool		set_here = false;
-		Node	   *expr;
-
-		if (att->attisdropped || att->attgenerated)
-			continue;
-		for (int c = 0; c < LC_COUNT; c++)
-			set_here |= (r->lc[c] == att->attnum);
-		if (set_here || (expr = build_column_default(r->log, att->attnum)) == NULL)
-			continue;
-		r->log_default_att[r->nlog_defaults] = att->attnum;
-		r->log_default[r->nlog_defaults] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
-		r->nlog_defaults++;
-	}
-}
-
-/*
  * Lock the tables, resolve the names and fire the BEFORE statement
  * triggers of a batch of n outcomes.
  */
@@ -223,7 +192,8 @@ begin_recording(Recording *r, int n)
 	r->estate->es_opened_result_relations =
 		list_make2(r->outbox_rri, r->log_rri);
 	zt_eval_plan_qual_init(&r->epq, r->estate);
-	prepare_log_defaults(r);
+	/* the identity above all */
+	r->nlog_defaults = zt_prepare_defaults(r->log, r->lc, LC_COUNT, &r->log_default_att, &r->log_default);
 
 	zt_open_probed(&r->by_id, r->estate, r->snapshot, nsp, "outbox", "outbox_pkey");
 	zt_open_probed(&r->documents, r->estate, r->snapshot, nsp, "dossier_document",

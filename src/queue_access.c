@@ -17,6 +17,8 @@
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -153,4 +155,37 @@ zt_update_locked_row(ResultRelInfo *rri, EState *estate, EPQState *epq, ItemPoin
 	ExecARUpdateTriggers(estate, rri, NULL, NULL, tid, NULL, slot, recheck, tcs, false);
 	list_free(recheck);
 	return true;
+}
+
+/*
+ * The defaults of the columns of rel a caller does not set (set: their
+ * numbers, nset of them), planned once and ready to evaluate for each row
+ * without a parent plan; returns how many, with their column numbers in
+ * *atts and their states in *exprs (palloc'd in the current context).
+ */
+int
+zt_prepare_defaults(Relation rel, const AttrNumber *set, int nset, AttrNumber **atts, ExprState ***exprs)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			n = 0;
+
+	*atts = palloc(sizeof(AttrNumber) * Max(desc->natts, 1));
+	*exprs = palloc(sizeof(ExprState *) * Max(desc->natts, 1));
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		bool		set_here = false;
+		Node	   *expr;
+
+		if (att->attisdropped || att->attgenerated)
+			continue;
+		for (int c = 0; c < nset; c++)
+			set_here |= (set[c] == att->attnum);
+		if (set_here || (expr = build_column_default(rel, att->attnum)) == NULL)
+			continue;
+		(*atts)[n] = att->attnum;
+		(*exprs)[n] = ExecInitExpr(expression_planner((Expr *) expr), NULL);
+		n++;
+	}
+	return n;
 }

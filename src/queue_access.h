@@ -35,6 +35,8 @@ extern void zt_close_probed(ZtProbedTable *t);
 extern void zt_probe(ZtProbedTable *t, Datum key, RegProcedure eq);
 extern bool zt_probe_next(ZtProbedTable *t);
 extern bool zt_probe_one(ZtProbedTable *t, Datum key, RegProcedure eq);
+extern int	zt_prepare_defaults(Relation rel, const AttrNumber *set, int nset, AttrNumber **atts,
+								struct ExprState ***exprs);
 extern bool zt_update_locked_row(ResultRelInfo *rri, EState *estate, EPQState *epq, ItemPointer tid,
 								 TupleTableSlot *slot, struct TransitionCaptureState *tcs);
 
