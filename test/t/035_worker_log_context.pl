@@ -1,7 +1,7 @@
-# One event, one line: an error in one of the delivery worker's own
-# statements (claim, record) is logged with its message and the context of
-# what ran inside the statement (a DBA's trigger and the statements it ran),
-# never with the text of the worker's statement itself.
+# One event, one line: an error in the delivery worker's claim or in the
+# writing of its outcomes is logged with its message and the context of
+# what ran inside them (a DBA's trigger and the statements it ran), never
+# with the text of a statement of the worker itself.
 use strict;
 use warnings;
 use utf8;
@@ -102,8 +102,8 @@ unlike($record, qr/SQL statement/, "the outcome statement's text is not");
 is(line_count($record), 2, 'the record error takes two lines')
   or diag($record);
 
-# an error in the worker's claim itself: no internal query either, and the
-# hint says what to do
+# an error in the worker's claim itself (a table it reads is gone): no
+# internal query either, and the hint says what to do
 $node->safe_psql('tthc', q{ALTER TABLE zalo_tthc.dossier_document RENAME TO dossier_document_away});
 seed_dossier($node, code => '000.00.04.H60-261204-1011', phone => '0912341010',
 	follower => '9100000000000000010');
