@@ -610,7 +610,6 @@ update_copy(const Attachment *a, const Datum *args, const char *nulls)
 {
 	Relation	rel;
 	EState	   *estate;
-	RangeTblEntry *rte;
 	ResultRelInfo *rri;
 	TupleTableSlot *search;
 	TupleTableSlot *found;
@@ -633,20 +632,10 @@ update_copy(const Attachment *a, const Datum *args, const char *nulls)
 	/* what this trigger wrote before (as SPI would) is seen */
 	CommandCounterIncrement();
 	estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = copy_target.relid;
-	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
-	zt_exec_init_range_table_updating(estate, rte, copy_target.updated_cols);
-	estate->es_output_cid = GetCurrentCommandId(true);
 	estate->es_snapshot = GetActiveSnapshot();
-	rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	/* also where the AFTER triggers look for it (closed with its indexes below) */
+	rri = zt_updating_result_relation(estate, rel, copy_target.updated_cols);
 	rri->ri_ConstraintExprs = zt_prepared_checks(rel, &copy_target.checks);
-	ExecOpenIndices(rri, false);
-	/* where the AFTER triggers look for it (closed with its indexes below) */
-	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
 	AfterTriggerBeginQuery();
 
 	search = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);

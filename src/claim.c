@@ -115,13 +115,6 @@ typedef struct Claim
 	int			nenum_names;
 } Claim;
 
-/* A column of a slot, with its null flag. */
-static inline Datum
-column(TupleTableSlot *slot, AttrNumber att, bool *isnull)
-{
-	return slot_getattr(slot, att, isnull);
-}
-
 /*
  * Lock the relations, resolve the names and begin the scans of a claim,
  * with the transaction's snapshot; writing: to update outbox rows too.
@@ -133,7 +126,6 @@ begin_claim(Claim *c, bool writing)
 	Oid			status_type;
 	Oid			event_rel;
 	Oid			dossier_rel;
-	RangeTblEntry *rte;
 	Bitmapset  *updated = NULL;
 
 	memset(c, 0, sizeof(*c));
@@ -152,17 +144,7 @@ begin_claim(Claim *c, bool writing)
 		updated = bms_add_member(updated, c->oc[OC_STATUS] - FirstLowInvalidHeapAttributeNumber);
 		updated = bms_add_member(updated, c->oc[OC_ATTEMPTS] - FirstLowInvalidHeapAttributeNumber);
 		updated = bms_add_member(updated, c->oc[OC_LEASE_UNTIL] - FirstLowInvalidHeapAttributeNumber);
-		rte = makeNode(RangeTblEntry);
-		rte->rtekind = RTE_RELATION;
-		rte->relid = RelationGetRelid(c->outbox);
-		rte->relkind = RELKIND_RELATION;
-		rte->rellockmode = RowExclusiveLock;
-		zt_exec_init_range_table_updating(c->estate, rte, updated);
-		c->estate->es_output_cid = GetCurrentCommandId(true);
-		c->rri = makeNode(ResultRelInfo);
-		InitResultRelInfo(c->rri, c->outbox, 1, NULL, 0);
-		ExecOpenIndices(c->rri, false);
-		c->estate->es_opened_result_relations = lappend(c->estate->es_opened_result_relations, c->rri);
+		c->rri = zt_updating_result_relation(c->estate, c->outbox, updated);
 		zt_eval_plan_qual_init(&c->epq, c->estate);
 		AfterTriggerBeginQuery();
 	}
@@ -250,41 +232,41 @@ static bool
 first_open_of_its_dossier(Claim *c, TupleTableSlot *row)
 {
 	bool		isnull;
-	Datum		event_id = column(row, c->oc[OC_EVENT_ID], &isnull);
+	Datum		event_id = slot_getattr(row, c->oc[OC_EVENT_ID], &isnull);
 
 	if (isnull)
 	{
 		bool		no_recipient;
-		Datum		recipient = column(row, c->oc[OC_RECIPIENT_ID], &no_recipient);
-		int64		id = DatumGetInt64(column(row, c->oc[OC_ID], &isnull));
+		Datum		recipient = slot_getattr(row, c->oc[OC_RECIPIENT_ID], &no_recipient);
+		int64		id = DatumGetInt64(slot_getattr(row, c->oc[OC_ID], &isnull));
 
 		if (no_recipient)
 			return true;
 		zt_probe(&c->chat_open, recipient, F_INT8EQ);
 		while (zt_probe_next(&c->chat_open))
 		{
-			Datum		status = column(c->chat_open.slot, c->oc[OC_STATUS], &isnull);
+			Datum		status = slot_getattr(c->chat_open.slot, c->oc[OC_STATUS], &isnull);
 			bool		no_event;
 
-			(void) column(c->chat_open.slot, c->oc[OC_EVENT_ID], &no_event);
+			(void) slot_getattr(c->chat_open.slot, c->oc[OC_EVENT_ID], &no_event);
 			if (!no_event || !is_open(c, DatumGetObjectId(status)))
 				continue;
 			/* the first open one, in id order */
-			return DatumGetInt64(column(c->chat_open.slot, c->oc[OC_ID], &isnull)) >= id;
+			return DatumGetInt64(slot_getattr(c->chat_open.slot, c->oc[OC_ID], &isnull)) >= id;
 		}
 		return true;
 	}
 
-	zt_probe(&c->events_of_dossier, column(row, c->oc[OC_DOSSIER_ID], &isnull), F_INT8EQ);
+	zt_probe(&c->events_of_dossier, slot_getattr(row, c->oc[OC_DOSSIER_ID], &isnull), F_INT8EQ);
 	while (zt_probe_next(&c->events_of_dossier))
 	{
-		Datum		earlier = column(c->events_of_dossier.slot, c->event_id_att, &isnull);
+		Datum		earlier = slot_getattr(c->events_of_dossier.slot, c->event_id_att, &isnull);
 
 		if (DatumGetInt64(earlier) >= DatumGetInt64(event_id))
 			continue;
 		zt_probe(&c->outbox_by_event, earlier, F_INT8EQ);
 		while (zt_probe_next(&c->outbox_by_event))
-			if (is_open(c, DatumGetObjectId(column(c->outbox_by_event.slot, c->oc[OC_STATUS], &isnull))))
+			if (is_open(c, DatumGetObjectId(slot_getattr(c->outbox_by_event.slot, c->oc[OC_STATUS], &isnull))))
 				return false;
 	}
 	return true;
@@ -295,8 +277,8 @@ static bool
 due_now(Claim *c, TupleTableSlot *row)
 {
 	bool		isnull;
-	Oid			status = DatumGetObjectId(column(row, c->oc[OC_STATUS], &isnull));
-	Datum		next = column(row, c->oc[OC_NEXT_ATTEMPT_AT], &isnull);
+	Oid			status = DatumGetObjectId(slot_getattr(row, c->oc[OC_STATUS], &isnull));
+	Datum		next = slot_getattr(row, c->oc[OC_NEXT_ATTEMPT_AT], &isnull);
 
 	return (status == c->status_pending || status == c->status_failed) &&
 		!isnull && DatumGetTimestampTz(next) <= c->now;
@@ -347,7 +329,7 @@ mark_sending(Claim *c, TupleTableSlot *locked, TupleTableSlot *updated, int leas
 	ExecClearTuple(updated);
 	memcpy(updated->tts_values, locked->tts_values, natts * sizeof(Datum));
 	memcpy(updated->tts_isnull, locked->tts_isnull, natts * sizeof(bool));
-	attempts = DatumGetInt32(column(locked, c->oc[OC_ATTEMPTS], &isnull));
+	attempts = DatumGetInt32(slot_getattr(locked, c->oc[OC_ATTEMPTS], &isnull));
 	updated->tts_values[c->oc[OC_STATUS] - 1] = ObjectIdGetDatum(c->status_sending);
 	updated->tts_values[c->oc[OC_ATTEMPTS] - 1] = Int32GetDatum(attempts + 1);
 	updated->tts_isnull[c->oc[OC_ATTEMPTS] - 1] = false;
@@ -374,7 +356,7 @@ static char *
 text_column(TupleTableSlot *slot, AttrNumber att, MemoryContext cxt)
 {
 	bool		isnull;
-	Datum		d = column(slot, att, &isnull);
+	Datum		d = slot_getattr(slot, att, &isnull);
 
 	return isnull ? NULL : text_copy(d, cxt);
 }
@@ -433,7 +415,7 @@ stage_values(Claim *c, bool have_dossier, Datum event_id, MemoryContext cxt)
 
 	if (!zt_probe_one(&c->event, event_id, F_INT8EQ))
 		return NULL;
-	label = stage_label(c, DatumGetObjectId(column(c->event.slot, c->event_stage_att, &null_stage)));
+	label = stage_label(c, DatumGetObjectId(slot_getattr(c->event.slot, c->event_stage_att, &null_stage)));
 	if (label == NULL)
 		return NULL;
 	for (int f = 0; f < ZT_VF_STAGE_LABEL; f++)
@@ -442,10 +424,10 @@ stage_values(Claim *c, bool have_dossier, Datum event_id, MemoryContext cxt)
 		{
 			isnull[f] = true;
 			if (have_dossier)
-				values[f] = column(c->dossier.slot, c->value_att[f], &isnull[f]);
+				values[f] = slot_getattr(c->dossier.slot, c->value_att[f], &isnull[f]);
 		}
 		else
-			values[f] = column(c->event.slot, c->value_att[f], &isnull[f]);
+			values[f] = slot_getattr(c->event.slot, c->value_att[f], &isnull[f]);
 	}
 	values[ZT_VF_STAGE_LABEL] = CStringGetTextDatum(label);
 	isnull[ZT_VF_STAGE_LABEL] = false;
@@ -479,13 +461,13 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 	Datum		d;
 
 	slot_getallattrs(row);
-	out->outbox_id = DatumGetInt64(column(row, c->oc[OC_ID], &isnull));
-	out->attempt = DatumGetInt32(column(row, c->oc[OC_ATTEMPTS], &isnull));
-	out->kind = MemoryContextStrdup(cxt, enum_name(c, DatumGetObjectId(column(row, c->oc[OC_KIND], &isnull))));
-	out->channel = MemoryContextStrdup(cxt, enum_name(c, DatumGetObjectId(column(row, c->oc[OC_CHANNEL], &isnull))));
+	out->outbox_id = DatumGetInt64(slot_getattr(row, c->oc[OC_ID], &isnull));
+	out->attempt = DatumGetInt32(slot_getattr(row, c->oc[OC_ATTEMPTS], &isnull));
+	out->kind = MemoryContextStrdup(cxt, enum_name(c, DatumGetObjectId(slot_getattr(row, c->oc[OC_KIND], &isnull))));
+	out->channel = MemoryContextStrdup(cxt, enum_name(c, DatumGetObjectId(slot_getattr(row, c->oc[OC_CHANNEL], &isnull))));
 	out->idempotency_key = text_column(row, c->oc[OC_IDEMPOTENCY_KEY], cxt);
 
-	d = column(row, c->oc[OC_PAYLOAD], &isnull);
+	d = slot_getattr(row, c->oc[OC_PAYLOAD], &isnull);
 	if (!isnull)
 	{
 		Jsonb	   *payload = DatumGetJsonbP(d);
@@ -496,21 +478,21 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 		MemoryContextSwitchTo(old);
 	}
 
-	d = column(row, c->oc[OC_RECIPIENT_ID], &isnull);
+	d = slot_getattr(row, c->oc[OC_RECIPIENT_ID], &isnull);
 	if (!isnull && zt_probe_one(&c->recipient, d, F_INT8EQ))
 	{
 		out->user_id = text_column(c->recipient.slot, c->recipient_user_att, cxt);
-		d = column(c->recipient.slot, c->recipient_followed_att, &isnull);
+		d = slot_getattr(c->recipient.slot, c->recipient_followed_att, &isnull);
 		out->followed = !isnull && DatumGetBool(d);
 	}
 
-	d = column(row, c->oc[OC_DOSSIER_ID], &isnull);
+	d = slot_getattr(row, c->oc[OC_DOSSIER_ID], &isnull);
 	if (!isnull && zt_probe_one(&c->dossier, d, F_INT8EQ))
 	{
 		char	   *phone = text_column(c->dossier.slot, c->dossier_phone_att, CurrentMemoryContext);
 
 		have_dossier = true;
-		/* +84xxxxxxxxx, as Zalo wants it: 84xxxxxxxxx */
+		/* stored as +84 and nine digits; Zalo wants 84 and the nine digits */
 		if (phone != NULL)
 		{
 			MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -530,7 +512,7 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 				if (kind == NULL || strcmp(kind, "receipt") != 0)
 					continue;
 				out->file_name = text_column(c->document.slot, c->document_name_att, cxt);
-				content = DatumGetByteaPP(column(c->document.slot, c->document_content_att, &isnull));
+				content = DatumGetByteaPP(slot_getattr(c->document.slot, c->document_content_att, &isnull));
 				out->file_len = VARSIZE_ANY_EXHDR(content);
 				out->file_data = MemoryContextAlloc(cxt, Max(out->file_len, 1));
 				memcpy(out->file_data, VARDATA_ANY(content), out->file_len);
@@ -539,7 +521,7 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 		}
 	}
 
-	d = column(row, c->oc[OC_STAGE], &isnull);
+	d = slot_getattr(row, c->oc[OC_STAGE], &isnull);
 	if (!isnull)
 	{
 		const ZtStageTemplate *t = zt_stage_template(DatumGetObjectId(d));
@@ -556,7 +538,7 @@ read_claimed_row(Claim *c, TupleTableSlot *row, ZtClaimedRow *out, MemoryContext
 		}
 	}
 
-	d = column(row, c->oc[OC_EVENT_ID], &isnull);
+	d = slot_getattr(row, c->oc[OC_EVENT_ID], &isnull);
 	if (!isnull)
 		out->values = stage_values(c, have_dossier, d, cxt);
 	out->n_values = out->values ? ZT_TEMPLATE_VALUE_COUNT : 0;
@@ -645,12 +627,12 @@ zt_next_due(TimestampTz *when, TimestampTz *lease_end)
 	index_rescan(queue, NULL, 0, NULL, 0);
 	while (!found && index_getnext_slot(queue, ForwardScanDirection, row))
 	{
-		Oid			status = DatumGetObjectId(column(row, c.oc[OC_STATUS], &isnull));
+		Oid			status = DatumGetObjectId(slot_getattr(row, c.oc[OC_STATUS], &isnull));
 
 		CHECK_FOR_INTERRUPTS();
 		if (status != c.status_pending && status != c.status_failed)
 			continue;
-		d = column(row, c.oc[OC_NEXT_ATTEMPT_AT], &isnull);
+		d = slot_getattr(row, c.oc[OC_NEXT_ATTEMPT_AT], &isnull);
 		if (isnull || !first_open_of_its_dossier(&c, row))
 			continue;
 		*when = DatumGetTimestampTz(d);
@@ -665,9 +647,9 @@ zt_next_due(TimestampTz *when, TimestampTz *lease_end)
 	while (index_getnext_slot(queue, ForwardScanDirection, row))
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (DatumGetObjectId(column(row, c.oc[OC_STATUS], &isnull)) != c.status_sending)
+		if (DatumGetObjectId(slot_getattr(row, c.oc[OC_STATUS], &isnull)) != c.status_sending)
 			continue;
-		d = column(row, c.oc[OC_LEASE_UNTIL], &isnull);
+		d = slot_getattr(row, c.oc[OC_LEASE_UNTIL], &isnull);
 		if (!isnull && (*lease_end == 0 || DatumGetTimestampTz(d) < *lease_end))
 			*lease_end = DatumGetTimestampTz(d);
 	}

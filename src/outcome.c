@@ -154,7 +154,6 @@ begin_recording(Recording *r, int n)
 	Oid			nsp = get_namespace_oid("zalo_tthc", false);
 	Oid			outbox_relid;
 	Oid			document_relid;
-	RangeTblEntry *rte;
 	Bitmapset  *updated_cols = NULL;
 
 	memset(r, 0, sizeof(*r));
@@ -175,22 +174,12 @@ begin_recording(Recording *r, int n)
 	for (int i = 0; i < LC_COUNT; i++)
 		r->lc[i] = zt_column_number(RelationGetRelid(r->log), "delivery_attempt", log_column_names[i]);
 
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = outbox_relid;
-	rte->relkind = RELKIND_RELATION;
-	rte->rellockmode = RowExclusiveLock;
-	zt_exec_init_range_table_updating(r->estate, rte, updated_cols);
-	r->estate->es_output_cid = GetCurrentCommandId(true);
-	r->outbox_rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(r->outbox_rri, r->outbox, 1, NULL, 0);
-	ExecOpenIndices(r->outbox_rri, false);
+	r->outbox_rri = zt_updating_result_relation(r->estate, r->outbox, updated_cols);
 	/* the log is no range table entry: only inserted into, as by a trigger */
 	r->log_rri = makeNode(ResultRelInfo);
 	InitResultRelInfo(r->log_rri, r->log, 0, NULL, 0);
 	ExecOpenIndices(r->log_rri, false);
-	r->estate->es_opened_result_relations =
-		list_make2(r->outbox_rri, r->log_rri);
+	r->estate->es_opened_result_relations = lappend(r->estate->es_opened_result_relations, r->log_rri);
 	zt_eval_plan_qual_init(&r->epq, r->estate);
 	/* the identity above all */
 	r->nlog_defaults = zt_prepare_defaults(r->log, r->lc, LC_COUNT, &r->log_default_att, &r->log_default);

@@ -13,10 +13,12 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/pg_enum.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
+#include "nodes/makefuncs.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
@@ -188,4 +190,27 @@ zt_prepare_defaults(Relation rel, const AttrNumber *set, int nset, AttrNumber **
 		n++;
 	}
 	return n;
+}
+
+/*
+ * The result relation of single-row updates of rel in estate: rel is the
+ * range table's only entry (with the updated columns, for UPDATE OF
+ * triggers), its indexes are open, and ExecCloseResultRelations closes it.
+ */
+ResultRelInfo *
+zt_updating_result_relation(EState *estate, Relation rel, Bitmapset *updated_cols)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = RELKIND_RELATION;
+	rte->rellockmode = RowExclusiveLock;
+	zt_exec_init_range_table_updating(estate, rte, updated_cols);
+	estate->es_output_cid = GetCurrentCommandId(true);
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	estate->es_opened_result_relations = lappend(estate->es_opened_result_relations, rri);
+	return rri;
 }

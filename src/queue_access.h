@@ -1,7 +1,7 @@
 /*
  * queue_access.h
  *		The extension's own tables by name, index probes of them, and the
- *		update of a locked row, for the single-row reads and writes of the
+ *		setup and update of a locked row, for the single-row reads and writes of the
  *		enqueue path, the claim and the outcomes (queue_access.c).
  */
 #ifndef ZT_QUEUE_ACCESS_H
@@ -37,6 +37,7 @@ extern bool zt_probe_next(ZtProbedTable *t);
 extern bool zt_probe_one(ZtProbedTable *t, Datum key, RegProcedure eq);
 extern int	zt_prepare_defaults(Relation rel, const AttrNumber *set, int nset, AttrNumber **atts,
 								struct ExprState ***exprs);
+extern ResultRelInfo *zt_updating_result_relation(EState *estate, Relation rel, Bitmapset *updated_cols);
 extern bool zt_update_locked_row(ResultRelInfo *rri, EState *estate, EPQState *epq, ItemPointer tid,
 								 TupleTableSlot *slot, struct TransitionCaptureState *tcs);
 
