@@ -22,6 +22,7 @@ trap 'exit 130' INT TERM
 passed=0
 failed=0
 failed_names=()
+failure_notes=()
 
 # run_suite NAME COMMAND...: run one suite, count it.
 run_suite() {
@@ -88,9 +89,20 @@ tap_suite() {
 		PERL5LIB="$pgxs_dir/../test/perl" TESTDIR="$WORK/tap" \
 		PG_REGRESS="$pgxs_dir/../test/regress/pg_regress" ZALO_MOCK="$WORK/zalo-mock" \
 		PG_TEST_TIMEOUT_DEFAULT=${PG_TEST_TIMEOUT_DEFAULT:-90} \
-		prove ${PROVE_FLAGS:-} "$WORK"/test/t/${TAP_TESTS:-*.pl}) || {
-		for f in "$WORK"/tap/tmp_check/log/regress_log_*; do
-			[[ -f $f ]] && tail -n 40 "$f"
+		prove ${PROVE_FLAGS:-} "$WORK"/test/t/${TAP_TESTS:-*.pl}) | tee "$WORK/tap/prove.out" || {
+		# prove's summary names the failing files: their logs' tails here,
+		# and their failed checks again in the last lines of the run
+		local t log failed_checks
+		for t in $(sed -n '/^Test Summary Report/,$p' "$WORK/tap/prove.out" |
+			grep -o '[0-9][0-9][0-9]_[a-z_]*\.pl' | sort -u); do
+			log=$WORK/tap/tmp_check/log/regress_log_${t%.pl}
+			[[ -f $log ]] || continue
+			echo "--- tail of $log"
+			tail -n 60 "$log"
+			# (a test that died has no failed check: its last lines then)
+			failed_checks=$(grep -A6 -E '^\S* ?not ok ' "$log" | grep -E 'not ok|Failed test|got:|expected:|^#' |
+				sed -E 's/^\[[0-9:.]+\]\([0-9.]+s\) //' | head -n 12)
+			failure_notes+=("$t: ${failed_checks:-$(tail -n 5 "$log")}")
 		done
 		return 1
 	}
@@ -109,6 +121,7 @@ wanted deb && run_suite "Debian package" bash "$ZT_ROOT/scripts/deb_test.sh"
 
 echo
 if ((failed > 0)); then
+	for note in "${failure_notes[@]}"; do echo "$note"; done
 	echo "failed suites: ${failed_names[*]}"
 fi
 echo "suites: $passed passed, $failed failed"
