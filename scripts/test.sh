@@ -61,6 +61,7 @@ pg_regress_suite() {
 		--load-extension=unaccent --load-extension=zalo_tthc \
 		"${tests[@]}" || {
 		[[ -f $WORK/regress/regression.diffs ]] && head -n 200 "$WORK/regress/regression.diffs"
+		failure_notes+=("pg_regress: $(grep -h FAILED "$WORK/regress/regression.out" 2>/dev/null | head -n 10)")
 		return 1
 	}
 }
@@ -68,7 +69,12 @@ pg_regress_suite() {
 pgtap_suite() {
 	zt_psql "$WORK/sql" postgres -c "CREATE DATABASE zalo_tthc_tap"
 	zt_psql "$WORK/sql" zalo_tthc_tap -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION zalo_tthc CASCADE"
-	pg_prove -h "$WORK/sql" -p 5432 -U postgres -d zalo_tthc_tap "$WORK"/test/pgtap/*.sql
+	pg_prove -h "$WORK/sql" -p 5432 -U postgres -d zalo_tthc_tap "$WORK"/test/pgtap/*.sql |
+		tee "$WORK/pgtap.out" || {
+		failure_notes+=("pgTAP: $(sed -n '/^Test Summary Report/,$p' "$WORK/pgtap.out" | sed -n '3,$p' |
+			grep -v -E '^(Files=|Result:)' | head -n 12)")
+		return 1
+	}
 }
 
 unit_suite() {
