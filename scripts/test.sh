@@ -24,6 +24,12 @@ failed=0
 failed_names=()
 failure_notes=()
 
+# prove_summary FILE: the failures listed in the summary of prove's
+# (or pg_prove's) output, without its header and totals.
+prove_summary() {
+	sed -n '/^Test Summary Report/,$p' "$1" | sed -n '3,$p' | grep -v -E '^(Files=|Result:)'
+}
+
 # run_suite NAME COMMAND...: run one suite, count it.
 run_suite() {
 	local name=$1
@@ -71,8 +77,7 @@ pgtap_suite() {
 	zt_psql "$WORK/sql" zalo_tthc_tap -c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION zalo_tthc CASCADE"
 	pg_prove -h "$WORK/sql" -p 5432 -U postgres -d zalo_tthc_tap "$WORK"/test/pgtap/*.sql |
 		tee "$WORK/pgtap.out" || {
-		failure_notes+=("pgTAP: $(sed -n '/^Test Summary Report/,$p' "$WORK/pgtap.out" | sed -n '3,$p' |
-			grep -v -E '^(Files=|Result:)' | head -n 12)")
+		failure_notes+=("pgTAP: $(prove_summary "$WORK/pgtap.out" | head -n 12)")
 		return 1
 	}
 }
@@ -99,8 +104,7 @@ tap_suite() {
 		# prove's summary names the failing files: their logs' tails here,
 		# and their failed checks again in the last lines of the run
 		local t log failed_checks
-		for t in $(sed -n '/^Test Summary Report/,$p' "$WORK/tap/prove.out" |
-			grep -o '[0-9][0-9][0-9]_[a-z_]*\.pl' | sort -u); do
+		for t in $(prove_summary "$WORK/tap/prove.out" | grep -o '[0-9][0-9][0-9]_[a-z_]*\.pl' | sort -u); do
 			log=$WORK/tap/tmp_check/log/regress_log_${t%.pl}
 			[[ -f $log ]] || continue
 			echo "--- tail of $log"
